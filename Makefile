@@ -1,0 +1,18 @@
+# `make test` is what CI runs (.ci/run): it installs and starts what the tests need itself.
+.PHONY: test build demo lambda bench
+
+test:
+	bash scripts/test.sh
+
+build:
+	cargo build --workspace
+
+demo:
+	cargo run --release -p calltrack-cli -- demo
+
+# Lambda binaries for `sam build` (cargo-lambda uses the `lambda` profile, see infra/template.yaml).
+lambda:
+	cargo build --profile lambda -p webhook-ingest -p number-lease -p lease-expiry -p transcribe-recording -p roi-aggregate
+
+bench:
+	cargo bench -p calltrack

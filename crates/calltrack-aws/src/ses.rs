@@ -1,0 +1,70 @@
+//! Reports and alerts by email through SES v2.
+
+use async_trait::async_trait;
+use aws_sdk_sesv2::error::DisplayErrorContext;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::Client;
+use calltrack::ports::{Email, MailError, Mailer};
+
+/// Sends mail from one verified address (Lambdas read it from `MAIL_FROM`).
+pub struct SesMailer {
+    client: Client,
+    from: String,
+}
+
+impl SesMailer {
+    pub fn from_env(config: &aws_config::SdkConfig, from: String) -> Self {
+        Self {
+            client: Client::new(config),
+            from,
+        }
+    }
+
+    pub fn from_address(&self) -> &str {
+        &self.from
+    }
+
+    /// The SDK client, for setup in tests (verifying the sender on an emulator).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+fn content(data: &str) -> Result<Content, MailError> {
+    Content::builder()
+        .data(data)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| MailError(e.to_string()))
+}
+
+#[async_trait]
+impl Mailer for SesMailer {
+    async fn send(&self, email: &Email) -> Result<(), MailError> {
+        if email.to.is_empty() {
+            return Err(MailError("no recipients".into()));
+        }
+        let message = Message::builder()
+            .subject(content(&email.subject)?)
+            .body(
+                Body::builder()
+                    .html(content(&email.html)?)
+                    .text(content(&email.text)?)
+                    .build(),
+            )
+            .build();
+        self.client
+            .send_email()
+            .from_email_address(&self.from)
+            .destination(
+                Destination::builder()
+                    .set_to_addresses(Some(email.to.clone()))
+                    .build(),
+            )
+            .content(EmailContent::builder().simple(message).build())
+            .send()
+            .await
+            .map_err(|e| MailError(DisplayErrorContext(e).to_string()))?;
+        Ok(())
+    }
+}

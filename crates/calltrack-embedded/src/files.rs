@@ -1,0 +1,131 @@
+//! Blobs, mail and outbound HTTP on one machine, kept as plain files under the data directory.
+
+use std::path::{Component, Path, PathBuf};
+
+use async_trait::async_trait;
+use calltrack::ports::*;
+
+/// Blobs as files under a root directory; keys are relative paths.
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+impl FsBlobStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The file for a key; keys that would climb out of the root are refused.
+    fn path(&self, key: &str) -> Result<PathBuf, BlobError> {
+        let rel = Path::new(key);
+        if key.is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+            return Err(BlobError::NotFound(key.to_string()));
+        }
+        Ok(self.root.join(rel))
+    }
+}
+
+#[async_trait]
+impl BlobStore for FsBlobStore {
+    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> Result<(), BlobError> {
+        let path = self.path(key)?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| BlobError::Unavailable(e.to_string()))?;
+        }
+        tokio::fs::write(&path, bytes)
+            .await
+            .map_err(|e| BlobError::Unavailable(e.to_string()))
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError> {
+        let path = self.path(key)?;
+        match tokio::fs::read(&path).await {
+            Ok(b) => Ok(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(BlobError::NotFound(key.to_string()))
+            }
+            Err(e) => Err(BlobError::Unavailable(e.to_string())),
+        }
+    }
+
+    async fn link(&self, key: &str, _valid_for: std::time::Duration) -> Result<String, BlobError> {
+        let path = self.path(key)?;
+        Ok(format!("file://{}", path.display()))
+    }
+}
+
+/// Mail written as `.eml`-like files into an outbox directory, one per message.
+pub struct FileMailer {
+    outbox: PathBuf,
+}
+
+impl FileMailer {
+    pub fn new(outbox: impl Into<PathBuf>) -> Self {
+        Self {
+            outbox: outbox.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl Mailer for FileMailer {
+    async fn send(&self, email: &Email) -> Result<(), MailError> {
+        tokio::fs::create_dir_all(&self.outbox)
+            .await
+            .map_err(|e| MailError(e.to_string()))?;
+        let n = std::fs::read_dir(&self.outbox)
+            .map(|d| d.count())
+            .unwrap_or(0);
+        let slug: String = email
+            .subject
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .take(60)
+            .collect();
+        let body = format!(
+            "To: {}\nSubject: {}\nContent-Type: text/html; charset=utf-8\n\n{}\n",
+            email.to.join(", "),
+            email.subject,
+            email.html
+        );
+        let path = self.outbox.join(format!("{n:05}-{slug}.html"));
+        tokio::fs::write(path, body)
+            .await
+            .map_err(|e| MailError(e.to_string()))
+    }
+}
+
+/// Outbound HTTP for a machine with no network: every fetch fails with a clear reason, so a
+/// recording URL is kept on the call and the failure is visible instead of silently dropped.
+#[derive(Debug, Default)]
+pub struct OfflineFetcher;
+
+#[async_trait]
+impl Fetcher for OfflineFetcher {
+    async fn get(&self, url: &str) -> Result<(Vec<u8>, String), FetchError> {
+        Err(FetchError {
+            url: url.to_string(),
+            reason: "outbound HTTP is off on the embedded backend".into(),
+        })
+    }
+
+    async fn post_json(
+        &self,
+        url: &str,
+        _body: &[u8],
+        _headers: &[(String, String)],
+    ) -> Result<(), FetchError> {
+        Err(FetchError {
+            url: url.to_string(),
+            reason: "outbound HTTP is off on the embedded backend".into(),
+        })
+    }
+}

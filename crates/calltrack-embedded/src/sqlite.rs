@@ -1,0 +1,807 @@
+//! The store on one machine: SQLite in WAL mode, mirroring the DynamoDB entities.
+//!
+//! Each entity is a JSON document plus the columns its look-ups need, so the two adapters keep
+//! the same shape and the conformance suite pins the same behaviour on both.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use calltrack::model::*;
+use calltrack::ports::*;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, site_key TEXT UNIQUE, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, tenant TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS numbers_by_tenant ON numbers (tenant, number);
+CREATE TABLE IF NOT EXISTS pools (tenant TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (tenant, id));
+CREATE TABLE IF NOT EXISTS slots (tenant TEXT NOT NULL, pool TEXT NOT NULL, number TEXT NOT NULL,
+  available_at INTEGER NOT NULL, lease_id TEXT, PRIMARY KEY (tenant, pool, number));
+CREATE INDEX IF NOT EXISTS slots_by_available ON slots (tenant, pool, available_at, number);
+CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, pool TEXT NOT NULL,
+  number TEXT NOT NULL, visitor_id TEXT NOT NULL, started_at INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS leases_by_visitor ON leases (tenant, pool, visitor_id, started_at);
+CREATE INDEX IF NOT EXISTS leases_by_number ON leases (tenant, number, started_at);
+CREATE TABLE IF NOT EXISTS pool_health (tenant TEXT NOT NULL, pool TEXT NOT NULL, hour INTEGER NOT NULL,
+  acquires INTEGER NOT NULL, exhaustions INTEGER NOT NULL, early_reuses INTEGER NOT NULL, expired INTEGER NOT NULL,
+  PRIMARY KEY (tenant, pool, hour));
+CREATE TABLE IF NOT EXISTS calls (tenant TEXT NOT NULL, id TEXT NOT NULL, started_at INTEGER NOT NULL,
+  caller TEXT, version INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (tenant, id));
+CREATE INDEX IF NOT EXISTS calls_by_time ON calls (tenant, started_at);
+CREATE INDEX IF NOT EXISTS calls_by_caller ON calls (tenant, caller, started_at);
+CREATE TABLE IF NOT EXISTS deals (tenant TEXT NOT NULL, id TEXT NOT NULL, day TEXT NOT NULL, version INTEGER NOT NULL,
+  data TEXT NOT NULL, PRIMARY KEY (tenant, id));
+CREATE INDEX IF NOT EXISTS deals_by_day ON deals (tenant, day);
+CREATE TABLE IF NOT EXISTS costs (tenant TEXT NOT NULL, date TEXT NOT NULL, channel TEXT NOT NULL, campaign TEXT NOT NULL,
+  data TEXT NOT NULL, PRIMARY KEY (tenant, date, channel, campaign));
+CREATE TABLE IF NOT EXISTS rollups (tenant TEXT NOT NULL, day TEXT NOT NULL, channel TEXT NOT NULL,
+  visits INTEGER NOT NULL DEFAULT 0, calls INTEGER NOT NULL DEFAULT 0, first_time_callers INTEGER NOT NULL DEFAULT 0,
+  answered INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+  deals INTEGER NOT NULL DEFAULT 0, won INTEGER NOT NULL DEFAULT 0, revenue_minor INTEGER NOT NULL DEFAULT 0,
+  talk_seconds INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tenant, day, channel));
+CREATE TABLE IF NOT EXISTS claims (tenant TEXT NOT NULL, key TEXT NOT NULL, expires_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, key));
+"#;
+
+/// The SQLite store. One connection behind a mutex: writes are serialised, which is also what
+/// makes compare-and-swap on slots and versions exact.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    requests: AtomicU64,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+fn to_json(v: &impl Serialize) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn from_json<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl SqliteStore {
+    /// Opens (and creates) `store.db` under `dir`.
+    pub fn open(dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(dir).map_err(unavailable)?;
+        let conn = Connection::open(dir.join("store.db")).map_err(unavailable)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(unavailable)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(unavailable)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(unavailable)?;
+        Self::with(conn)
+    }
+
+    /// A private in-memory store (tests, simulations).
+    pub fn in_memory() -> StoreResult<Self> {
+        Self::with(Connection::open_in_memory().map_err(unavailable)?)
+    }
+
+    fn with(conn: Connection) -> StoreResult<Self> {
+        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// Runs `f` on the connection, counting one request.
+    fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| unavailable("store lock poisoned"))?;
+        f(&mut guard)
+    }
+
+    /// Runs `f` in one immediate transaction, committed only if `f` says so.
+    fn in_tx<T>(&self, f: impl FnOnce(&Transaction) -> StoreResult<(T, bool)>) -> StoreResult<T> {
+        self.with_conn(|c| {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let (out, keep) = f(&tx)?;
+            if keep {
+                tx.commit().map_err(unavailable)?;
+            }
+            Ok(out)
+        })
+    }
+
+    /// True when the store holds any tenant (the demo refuses a used data dir).
+    pub fn is_empty(&self) -> StoreResult<bool> {
+        self.with_conn(|c| {
+            let n: i64 = c
+                .query_row("SELECT COUNT(*) FROM tenants", [], |r| r.get(0))
+                .map_err(unavailable)?;
+            Ok(n == 0)
+        })
+    }
+}
+
+fn query_docs<T: DeserializeOwned>(
+    c: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> StoreResult<Vec<T>> {
+    let mut st = c.prepare_cached(sql).map_err(unavailable)?;
+    let rows = st
+        .query_map(p, |r| r.get::<_, String>(0))
+        .map_err(unavailable)?;
+    rows.map(|r| r.map_err(unavailable).and_then(|s| from_json(&s)))
+        .collect()
+}
+
+fn query_doc<T: DeserializeOwned>(
+    c: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> StoreResult<Option<T>> {
+    let s: Option<String> = c
+        .query_row(sql, p, |r| r.get(0))
+        .optional()
+        .map_err(unavailable)?;
+    s.map(|s| from_json(&s)).transpose()
+}
+
+fn slots(
+    c: &Connection,
+    tenant: &TenantId,
+    pool: &PoolId,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> StoreResult<Vec<PoolSlot>> {
+    let mut st = c.prepare_cached(sql).map_err(unavailable)?;
+    let rows = st
+        .query_map(p, |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .map_err(unavailable)?;
+    rows.map(|r| {
+        let (number, available_at, lease_id) = r.map_err(unavailable)?;
+        Ok(PoolSlot {
+            tenant: tenant.clone(),
+            pool: pool.clone(),
+            number: PhoneNumber::try_from(number)?,
+            available_at: from_ms(available_at),
+            lease_id: lease_id.map(|l| LeaseId::parse(&l)).transpose()?,
+        })
+    })
+    .collect()
+}
+
+fn apply_rollups(tx: &Transaction, tenant: &TenantId, deltas: &[RollupDelta]) -> StoreResult<()> {
+    for d in deltas.iter().filter(|d| !d.counters.is_zero()) {
+        let v = d.counters.values();
+        tx.execute(
+            "INSERT INTO rollups (tenant, day, channel, visits, calls, first_time_callers, answered, missed, returned,
+               deals, won, revenue_minor, talk_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT (tenant, day, channel) DO UPDATE SET visits = visits + ?4, calls = calls + ?5,
+               first_time_callers = first_time_callers + ?6, answered = answered + ?7, missed = missed + ?8,
+               returned = returned + ?9, deals = deals + ?10, won = won + ?11, revenue_minor = revenue_minor + ?12,
+               talk_seconds = talk_seconds + ?13",
+            params![tenant.as_str(), d.day.to_string(), d.channel, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]],
+        )
+        .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+fn parse_day(s: &str) -> StoreResult<NaiveDate> {
+    s.parse()
+        .map_err(|e| StoreError::Corrupt(format!("day '{s}': {e}")))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn put_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
+        tenant.validate()?;
+        let data = to_json(tenant)?;
+        self.with_conn(|c| {
+            let r = c.execute(
+                "INSERT INTO tenants (id, site_key, data) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET site_key = ?2, data = ?3",
+                params![tenant.id.as_str(), tenant.site_key, data],
+            );
+            match r {
+                Ok(_) => Ok(()),
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    Err(StoreError::Conflict(
+                        "site key already used by another tenant".into(),
+                    ))
+                }
+                Err(e) => Err(unavailable(e)),
+            }
+        })
+    }
+
+    async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>> {
+        self.with_conn(|c| query_doc(c, "SELECT data FROM tenants WHERE id = ?1", [id.as_str()]))
+    }
+
+    async fn tenant_by_site_key(&self, site_key: &str) -> StoreResult<Option<Tenant>> {
+        self.with_conn(|c| {
+            query_doc(
+                c,
+                "SELECT data FROM tenants WHERE site_key = ?1",
+                [site_key],
+            )
+        })
+    }
+
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        self.with_conn(|c| query_docs(c, "SELECT data FROM tenants ORDER BY id", []))
+    }
+
+    async fn put_number(&self, number: &TrackingNumber) -> StoreResult<()> {
+        let data = to_json(number)?;
+        self.in_tx(|tx| {
+            let owner: Option<String> = tx
+                .query_row("SELECT tenant FROM numbers WHERE number = ?1", [number.number.as_str()], |r| r.get(0))
+                .optional()
+                .map_err(unavailable)?;
+            if owner.as_deref().is_some_and(|o| o != number.tenant.as_str()) {
+                return Err(StoreError::Conflict(format!(
+                    "number {} belongs to another tenant",
+                    number.number.masked()
+                )));
+            }
+            tx.execute(
+                "INSERT INTO numbers (number, tenant, data) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (number) DO UPDATE SET data = ?3",
+                params![number.number.as_str(), number.tenant.as_str(), data],
+            )
+            .map_err(unavailable)?;
+            // A number moved out of a pool (or to another pool) leaves its old slot behind.
+            let pool = match &number.kind {
+                NumberKind::Pool { pool } => Some(pool.as_str()),
+                NumberKind::Static { .. } => None,
+            };
+            tx.execute(
+                "DELETE FROM slots WHERE tenant = ?1 AND number = ?2 AND pool IS NOT ?3",
+                params![number.tenant.as_str(), number.number.as_str(), pool],
+            )
+            .map_err(unavailable)?;
+            if let Some(pool) = pool {
+                tx.execute(
+                    "INSERT OR IGNORE INTO slots (tenant, pool, number, available_at, lease_id) VALUES (?1, ?2, ?3, 0, NULL)",
+                    params![number.tenant.as_str(), pool, number.number.as_str()],
+                )
+                .map_err(unavailable)?;
+            }
+            Ok(((), true))
+        })
+    }
+
+    async fn get_number(&self, number: &PhoneNumber) -> StoreResult<Option<TrackingNumber>> {
+        self.with_conn(|c| {
+            query_doc(
+                c,
+                "SELECT data FROM numbers WHERE number = ?1",
+                [number.as_str()],
+            )
+        })
+    }
+
+    async fn list_numbers(&self, tenant: &TenantId) -> StoreResult<Vec<TrackingNumber>> {
+        self.with_conn(|c| {
+            query_docs(
+                c,
+                "SELECT data FROM numbers WHERE tenant = ?1 ORDER BY number",
+                [tenant.as_str()],
+            )
+        })
+    }
+
+    async fn put_pool(&self, pool: &Pool) -> StoreResult<()> {
+        let data = to_json(pool)?;
+        self.with_conn(|c| {
+            c.execute(
+                "INSERT INTO pools (tenant, id, data) VALUES (?1, ?2, ?3) ON CONFLICT (tenant, id) DO UPDATE SET data = ?3",
+                params![pool.tenant.as_str(), pool.id.as_str(), data],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    async fn get_pool(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Option<Pool>> {
+        self.with_conn(|c| {
+            query_doc(
+                c,
+                "SELECT data FROM pools WHERE tenant = ?1 AND id = ?2",
+                [tenant.as_str(), pool.as_str()],
+            )
+        })
+    }
+
+    async fn list_pools(&self, tenant: &TenantId) -> StoreResult<Vec<Pool>> {
+        self.with_conn(|c| {
+            query_docs(
+                c,
+                "SELECT data FROM pools WHERE tenant = ?1 ORDER BY id",
+                [tenant.as_str()],
+            )
+        })
+    }
+
+    async fn free_slots(
+        &self,
+        tenant: &TenantId,
+        pool: &PoolId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<PoolSlot>> {
+        self.with_conn(|c| {
+            slots(
+                c,
+                tenant,
+                pool,
+                "SELECT number, available_at, lease_id FROM slots WHERE tenant = ?1 AND pool = ?2 AND available_at <= ?3
+                 ORDER BY available_at, number LIMIT ?4",
+                params![tenant.as_str(), pool.as_str(), ms(now), limit as i64],
+            )
+        })
+    }
+
+    async fn all_slots(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Vec<PoolSlot>> {
+        self.with_conn(|c| {
+            slots(
+                c,
+                tenant,
+                pool,
+                "SELECT number, available_at, lease_id FROM slots WHERE tenant = ?1 AND pool = ?2 ORDER BY available_at, number",
+                params![tenant.as_str(), pool.as_str()],
+            )
+        })
+    }
+
+    async fn take_slot(&self, take: &TakeSlot) -> StoreResult<bool> {
+        let s = &take.slot;
+        let lease = &take.lease;
+        let data = to_json(lease)?;
+        self.in_tx(|tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE slots SET available_at = ?1, lease_id = ?2
+                     WHERE tenant = ?3 AND pool = ?4 AND number = ?5 AND available_at = ?6 AND lease_id IS ?7",
+                    params![
+                        ms(lease.expires_at),
+                        lease.id.as_str(),
+                        s.tenant.as_str(),
+                        s.pool.as_str(),
+                        s.number.as_str(),
+                        ms(s.available_at),
+                        s.lease_id.as_ref().map(|l| l.as_str()),
+                    ],
+                )
+                .map_err(unavailable)?;
+            if changed == 0 {
+                return Ok((false, false));
+            }
+            tx.execute(
+                "INSERT INTO leases (id, tenant, pool, number, visitor_id, started_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    lease.id.as_str(),
+                    lease.tenant.as_str(),
+                    lease.pool.as_str(),
+                    lease.number.as_str(),
+                    lease.visit.visitor_id,
+                    ms(lease.started_at),
+                    data
+                ],
+            )
+            .map_err(unavailable)?;
+            apply_rollups(tx, &lease.tenant, &take.rollups)?;
+            Ok((true, true))
+        })
+    }
+
+    async fn get_lease(&self, id: &LeaseId) -> StoreResult<Option<Lease>> {
+        self.with_conn(|c| query_doc(c, "SELECT data FROM leases WHERE id = ?1", [id.as_str()]))
+    }
+
+    async fn lease_for_visitor(
+        &self,
+        tenant: &TenantId,
+        pool: &PoolId,
+        visitor_id: &str,
+    ) -> StoreResult<Option<Lease>> {
+        self.with_conn(|c| {
+            query_doc(
+                c,
+                "SELECT data FROM leases WHERE tenant = ?1 AND pool = ?2 AND visitor_id = ?3 ORDER BY started_at DESC LIMIT 1",
+                params![tenant.as_str(), pool.as_str(), visitor_id],
+            )
+        })
+    }
+
+    async fn renew_lease(
+        &self,
+        lease: &Lease,
+        now: DateTime<Utc>,
+        holds_slot: bool,
+    ) -> StoreResult<bool> {
+        let data = to_json(lease)?;
+        self.in_tx(|tx| {
+            let stored: Option<Lease> = query_doc(tx, "SELECT data FROM leases WHERE id = ?1", [lease.id.as_str()])?;
+            let Some(stored) = stored else { return Ok((false, false)) };
+            if stored.ended_at.is_some() || stored.expires_at <= now {
+                return Ok((false, false));
+            }
+            if holds_slot {
+                let n = tx
+                    .execute(
+                        "UPDATE slots SET available_at = ?1 WHERE tenant = ?2 AND pool = ?3 AND number = ?4 AND lease_id = ?5",
+                        params![
+                            ms(lease.expires_at),
+                            lease.tenant.as_str(),
+                            lease.pool.as_str(),
+                            lease.number.as_str(),
+                            lease.id.as_str()
+                        ],
+                    )
+                    .map_err(unavailable)?;
+                if n == 0 {
+                    return Ok((false, false));
+                }
+            }
+            tx.execute("UPDATE leases SET data = ?1 WHERE id = ?2", params![data, lease.id.as_str()])
+                .map_err(unavailable)?;
+            Ok((true, true))
+        })
+    }
+
+    async fn add_intent(&self, id: &LeaseId, intent: &Intent) -> StoreResult<bool> {
+        self.in_tx(|tx| {
+            let stored: Option<Lease> =
+                query_doc(tx, "SELECT data FROM leases WHERE id = ?1", [id.as_str()])?;
+            let Some(mut lease) = stored else {
+                return Ok((false, false));
+            };
+            lease.intents.push(intent.clone());
+            tx.execute(
+                "UPDATE leases SET data = ?1 WHERE id = ?2",
+                params![to_json(&lease)?, id.as_str()],
+            )
+            .map_err(unavailable)?;
+            Ok((true, true))
+        })
+    }
+
+    async fn leases_for_number(
+        &self,
+        tenant: &TenantId,
+        number: &PhoneNumber,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Lease>> {
+        // Leases start at most one maximum session before they end; 2 days bounds any pool's.
+        let earliest = from - chrono::Duration::days(2);
+        let all: Vec<Lease> = self.with_conn(|c| {
+            query_docs(
+                c,
+                "SELECT data FROM leases WHERE tenant = ?1 AND number = ?2 AND started_at >= ?3 AND started_at <= ?4
+                 ORDER BY started_at",
+                params![tenant.as_str(), number.as_str(), ms(earliest), ms(to)],
+            )
+        })?;
+        Ok(all.into_iter().filter(|l| l.end() >= from).collect())
+    }
+
+    async fn close_expired(
+        &self,
+        tenant: &TenantId,
+        pool: &PoolId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u32> {
+        self.with_conn(|c| {
+            let n = c
+                .execute(
+                    "UPDATE slots SET lease_id = NULL WHERE tenant = ?1 AND pool = ?2 AND lease_id IS NOT NULL AND available_at <= ?3",
+                    params![tenant.as_str(), pool.as_str(), ms(now)],
+                )
+                .map_err(unavailable)?;
+            Ok(n as u32)
+        })
+    }
+
+    async fn add_pool_health(
+        &self,
+        tenant: &TenantId,
+        pool: &PoolId,
+        hour: DateTime<Utc>,
+        d: &PoolHealth,
+    ) -> StoreResult<()> {
+        self.with_conn(|c| {
+            c.execute(
+                "INSERT INTO pool_health (tenant, pool, hour, acquires, exhaustions, early_reuses, expired)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (tenant, pool, hour) DO UPDATE SET acquires = acquires + ?4,
+                   exhaustions = exhaustions + ?5, early_reuses = early_reuses + ?6, expired = expired + ?7",
+                params![tenant.as_str(), pool.as_str(), ms(hour), d.acquires, d.exhaustions, d.early_reuses, d.expired],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    async fn pool_health(
+        &self,
+        tenant: &TenantId,
+        pool: &PoolId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(DateTime<Utc>, PoolHealth)>> {
+        self.with_conn(|c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT hour, acquires, exhaustions, early_reuses, expired FROM pool_health
+                     WHERE tenant = ?1 AND pool = ?2 AND hour >= ?3 AND hour < ?4 ORDER BY hour",
+                )
+                .map_err(unavailable)?;
+            let rows = st
+                .query_map(
+                    params![tenant.as_str(), pool.as_str(), ms(from), ms(to)],
+                    |r| {
+                        Ok((
+                            from_ms(r.get(0)?),
+                            PoolHealth {
+                                acquires: r.get(1)?,
+                                exhaustions: r.get(2)?,
+                                early_reuses: r.get(3)?,
+                                expired: r.get(4)?,
+                            },
+                        ))
+                    },
+                )
+                .map_err(unavailable)?;
+            rows.map(|r| r.map_err(unavailable)).collect()
+        })
+    }
+
+    async fn get_call(&self, tenant: &TenantId, id: &CallId) -> StoreResult<Option<Call>> {
+        self.with_conn(|c| {
+            query_doc(
+                c,
+                "SELECT data FROM calls WHERE tenant = ?1 AND id = ?2",
+                [tenant.as_str(), id.as_str()],
+            )
+        })
+    }
+
+    async fn calls_between(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Call>> {
+        self.with_conn(|c| {
+            query_docs(
+                c,
+                "SELECT data FROM calls WHERE tenant = ?1 AND started_at >= ?2 AND started_at < ?3 ORDER BY started_at, id",
+                params![tenant.as_str(), ms(from), ms(to)],
+            )
+        })
+    }
+
+    async fn calls_with(
+        &self,
+        tenant: &TenantId,
+        caller: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<Call>> {
+        self.with_conn(|c| {
+            query_docs(
+                c,
+                "SELECT data FROM calls WHERE tenant = ?1 AND caller = ?2 AND started_at >= ?3 ORDER BY started_at, id",
+                params![tenant.as_str(), caller.as_str(), ms(since)],
+            )
+        })
+    }
+
+    async fn get_deal(&self, tenant: &TenantId, id: &str) -> StoreResult<Option<Deal>> {
+        self.with_conn(|c| {
+            query_doc(
+                c,
+                "SELECT data FROM deals WHERE tenant = ?1 AND id = ?2",
+                [tenant.as_str(), id],
+            )
+        })
+    }
+
+    async fn deals_between(
+        &self,
+        tenant: &TenantId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<Deal>> {
+        self.with_conn(|c| {
+            query_docs(
+                c,
+                "SELECT data FROM deals WHERE tenant = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, id",
+                params![tenant.as_str(), from.to_string(), to.to_string()],
+            )
+        })
+    }
+
+    async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome> {
+        let tenant = commit.tenant_id()?;
+        self.in_tx(|tx| {
+            if let Some(ev) = &commit.event {
+                let n = tx
+                    .execute(
+                        "INSERT OR IGNORE INTO claims (tenant, key, expires_at) VALUES (?1, ?2, ?3)",
+                        params![ev.tenant.as_str(), ev.key, ms(ev.expires_at)],
+                    )
+                    .map_err(unavailable)?;
+                if n == 0 {
+                    return Ok((CommitOutcome::Duplicate, false));
+                }
+            }
+            for w in &commit.calls {
+                let mut call = w.call.clone();
+                call.version = w.expected_version.map_or(1, |v| v + 1);
+                let data = to_json(&call)?;
+                let caller = call.caller.as_ref().map(|c| c.as_str().to_string());
+                let n = match w.expected_version {
+                    None => tx
+                        .execute(
+                            "INSERT OR IGNORE INTO calls (tenant, id, started_at, caller, version, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            params![call.tenant.as_str(), call.id.as_str(), ms(call.started_at), caller, call.version as i64, data],
+                        )
+                        .map_err(unavailable)?,
+                    Some(v) => tx
+                        .execute(
+                            "UPDATE calls SET started_at = ?3, caller = ?4, version = ?5, data = ?6
+                             WHERE tenant = ?1 AND id = ?2 AND version = ?7",
+                            params![
+                                call.tenant.as_str(),
+                                call.id.as_str(),
+                                ms(call.started_at),
+                                caller,
+                                call.version as i64,
+                                data,
+                                v as i64
+                            ],
+                        )
+                        .map_err(unavailable)?,
+                };
+                if n == 0 {
+                    return Ok((CommitOutcome::Conflict, false));
+                }
+            }
+            if let Some(w) = &commit.deal {
+                let mut deal = w.deal.clone();
+                deal.version = w.expected.as_ref().map_or(1, |d| d.version + 1);
+                let data = to_json(&deal)?;
+                let n = match &w.expected {
+                    None => tx
+                        .execute(
+                            "INSERT OR IGNORE INTO deals (tenant, id, day, version, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![deal.tenant.as_str(), deal.id, deal.day.to_string(), deal.version as i64, data],
+                        )
+                        .map_err(unavailable)?,
+                    Some(old) => tx
+                        .execute(
+                            "UPDATE deals SET day = ?3, version = ?4, data = ?5 WHERE tenant = ?1 AND id = ?2 AND version = ?6",
+                            params![deal.tenant.as_str(), deal.id, deal.day.to_string(), deal.version as i64, data, old.version as i64],
+                        )
+                        .map_err(unavailable)?,
+                };
+                if n == 0 {
+                    return Ok((CommitOutcome::Conflict, false));
+                }
+            }
+            if let Some(t) = &tenant {
+                apply_rollups(tx, t, &commit.rollups)?;
+            }
+            Ok((CommitOutcome::Committed, true))
+        })
+    }
+
+    async fn put_costs(&self, tenant: &TenantId, rows: &[Cost]) -> StoreResult<()> {
+        self.in_tx(|tx| {
+            for r in rows {
+                tx.execute(
+                    "INSERT INTO costs (tenant, date, channel, campaign, data) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (tenant, date, channel, campaign) DO UPDATE SET data = ?5",
+                    params![tenant.as_str(), r.date.to_string(), r.channel, r.campaign, to_json(r)?],
+                )
+                .map_err(unavailable)?;
+            }
+            Ok(((), true))
+        })
+    }
+
+    async fn costs_between(
+        &self,
+        tenant: &TenantId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<Cost>> {
+        self.with_conn(|c| {
+            query_docs(
+                c,
+                "SELECT data FROM costs WHERE tenant = ?1 AND date >= ?2 AND date <= ?3 ORDER BY date, channel, campaign",
+                params![tenant.as_str(), from.to_string(), to.to_string()],
+            )
+        })
+    }
+
+    async fn rollups_between(
+        &self,
+        tenant: &TenantId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<Rollup>> {
+        self.with_conn(|c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT day, channel, visits, calls, first_time_callers, answered, missed, returned, deals, won,
+                       revenue_minor, talk_seconds FROM rollups WHERE tenant = ?1 AND day >= ?2 AND day <= ?3
+                     ORDER BY day, channel",
+                )
+                .map_err(unavailable)?;
+            let rows = st
+                .query_map(params![tenant.as_str(), from.to_string(), to.to_string()], |r| {
+                    let mut v = [0i64; 10];
+                    for (i, slot) in v.iter_mut().enumerate() {
+                        *slot = r.get(i + 2)?;
+                    }
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, v))
+                })
+                .map_err(unavailable)?;
+            rows.map(|r| {
+                let (day, channel, v) = r.map_err(unavailable)?;
+                Ok(Rollup { day: parse_day(&day)?, channel, counters: Counters::from_values(v) })
+            })
+            .collect()
+        })
+    }
+
+    async fn claim_once(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.with_conn(|c| {
+            let n = c
+                .execute(
+                    "INSERT OR IGNORE INTO claims (tenant, key, expires_at) VALUES (?1, ?2, ?3)",
+                    params![tenant.as_str(), key, ms(expires_at)],
+                )
+                .map_err(unavailable)?;
+            Ok(n == 1)
+        })
+    }
+
+    fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}

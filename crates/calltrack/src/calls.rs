@@ -1,0 +1,599 @@
+//! Call ingest: merge normalised provider events into calls, exactly once and in any order.
+//!
+//! Every event is one unit of work: read the call (by its id derived from the provider's call
+//! id), merge the event, work out what the counters must move by, and commit all of it with
+//! the event's identity claimed in the same transaction. A redelivery finds its claim and
+//! changes nothing; a concurrent writer makes the commit conflict and the event is merged again
+//! on the fresh call. A missed call is marked returned by the first connected call with the same
+//! customer inside the tenant's callback SLA, in the same unit of work.
+
+use chrono::{DateTime, Duration, Utc};
+use tracing::{info, warn};
+
+use crate::model::*;
+use crate::ports::*;
+use crate::rollups;
+
+/// How long an event's claim is kept (garbage collection only).
+const CLAIM_DAYS: i64 = 14;
+/// Optimistic retries before giving up with a retryable error.
+const MAX_ATTEMPTS: usize = 8;
+
+/// What happened to one event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ingested {
+    /// Merged; the call as stored now, and what changed that callers may act on.
+    Applied {
+        call: Box<Call>,
+        newly_missed: bool,
+        returned: Vec<CallId>,
+    },
+    /// Already seen: nothing changed.
+    Duplicate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the call changed under us {0} times in a row; retry")]
+    Contended(usize),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error("recording copy failed: {0}")]
+    Fetch(#[from] FetchError),
+    #[error("recording store failed: {0}")]
+    Blob(#[from] BlobError),
+}
+
+/// Everything one webhook event sets off: the recording copied into the blob store at once
+/// (provider URLs expire within minutes), the merge, and the missed-call alert.
+pub async fn receive(
+    store: &dyn Store,
+    blobs: &dyn BlobStore,
+    fetcher: &dyn Fetcher,
+    mailer: &dyn Mailer,
+    tenant: &Tenant,
+    event: &CallEvent,
+    now: DateTime<Utc>,
+) -> Result<Ingested, ReceiveError> {
+    let mut stored_recording = None;
+    if let (EventKind::Recording, Some(url)) = (event.kind, &event.recording_url) {
+        let id = CallId::derive(&tenant.id, event.provider, &event.provider_call_id);
+        let (bytes, content_type) = fetcher.get(url).await?;
+        let key = recording_key(&tenant.id, &id, recording_ext(url, &content_type));
+        blobs.put(&key, bytes, &content_type).await?;
+        stored_recording = Some(key);
+    }
+    let out = ingest(store, tenant, event, stored_recording.as_deref(), now).await?;
+    if let Ingested::Applied {
+        call,
+        newly_missed: true,
+        ..
+    } = &out
+    {
+        crate::alerts::missed_call(mailer, fetcher, tenant, call).await;
+    }
+    Ok(out)
+}
+
+/// The file extension for a recording, from its URL or content type (`mp3` by default).
+fn recording_ext(url: &str, content_type: &str) -> &'static str {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if path.ends_with(".wav") || content_type.contains("wav") {
+        "wav"
+    } else if path.ends_with(".ogg") || content_type.contains("ogg") {
+        "ogg"
+    } else {
+        "mp3"
+    }
+}
+
+/// Merges one event into its call and commits it with its rollups and returned calls.
+/// `stored_recording` is the blob key a recording event's audio was copied to.
+pub async fn ingest(
+    store: &dyn Store,
+    tenant: &Tenant,
+    event: &CallEvent,
+    stored_recording: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Ingested, IngestError> {
+    let id = CallId::derive(&tenant.id, event.provider, &event.provider_call_id);
+    let claim = EventKey {
+        tenant: tenant.id.clone(),
+        key: format!("{}:{}", event.provider, event.event_id),
+        expires_at: now + Duration::days(CLAIM_DAYS),
+    };
+    for _ in 0..MAX_ATTEMPTS {
+        let existing = store.get_call(&tenant.id, &id).await?;
+        let (old, expected_version) = match existing {
+            Some(c) => {
+                let v = c.version;
+                (Some(c), Some(v))
+            }
+            None => (None, None),
+        };
+        let base = match &old {
+            Some(c) => c.clone(),
+            None => new_call(store, tenant, &id, event).await?,
+        };
+        let mut merged = merge(tenant, base, event);
+        if let Some(key) = stored_recording {
+            merged.recording_key = Some(key.to_string());
+            if merged.transcription == Transcription::None {
+                merged.transcription = Transcription::Pending;
+            }
+        }
+        let returned = returned_calls(store, tenant, old.as_ref(), &merged).await?;
+
+        let mut before: Vec<RollupDelta> = old
+            .iter()
+            .filter_map(|c| rollups::call_contribution(tenant, c))
+            .collect();
+        let mut after: Vec<RollupDelta> = rollups::call_contribution(tenant, &merged)
+            .into_iter()
+            .collect();
+        let mut writes = vec![CallWrite {
+            call: merged.clone(),
+            expected_version,
+        }];
+        for (was, now_returned) in &returned {
+            before.extend(rollups::call_contribution(tenant, was));
+            after.extend(rollups::call_contribution(tenant, now_returned));
+            writes.push(CallWrite {
+                call: now_returned.clone(),
+                expected_version: Some(was.version),
+            });
+        }
+        let commit = Commit {
+            tenant: Some(tenant.id.clone()),
+            event: Some(claim.clone()),
+            calls: writes,
+            deal: None,
+            rollups: rollups::diff(before, after),
+        };
+        match store.commit(&commit).await? {
+            CommitOutcome::Duplicate => return Ok(Ingested::Duplicate),
+            CommitOutcome::Conflict => continue,
+            CommitOutcome::Committed => {
+                let newly_missed = merged.outcome == Outcome::Missed
+                    && merged.direction == Direction::Inbound
+                    && old.as_ref().is_none_or(|o| o.outcome != Outcome::Missed);
+                info!(
+                    tenant = %tenant.id, call_id = %merged.id, provider = %event.provider,
+                    event = ?event.kind, outcome = merged.outcome.as_str(),
+                    caller = merged.caller.as_ref().map(|c| c.masked()).unwrap_or_default(),
+                    "call event merged"
+                );
+                let mut call = merged;
+                call.version = expected_version.map_or(1, |v| v + 1);
+                return Ok(Ingested::Applied {
+                    call: Box::new(call),
+                    newly_missed,
+                    returned: returned.into_iter().map(|(_, c)| c.id).collect(),
+                });
+            }
+        }
+    }
+    Err(IngestError::Contended(MAX_ATTEMPTS))
+}
+
+/// A call seen for the first time: who called which number, and where the call came from.
+async fn new_call(
+    store: &dyn Store,
+    tenant: &Tenant,
+    id: &CallId,
+    event: &CallEvent,
+) -> Result<Call, StoreError> {
+    let (tracking_number, caller) = match event.direction {
+        Direction::Inbound => (event.to.clone(), event.from.clone()),
+        Direction::Outbound => (event.from.clone(), event.to.clone()),
+    };
+    let started_at = event_start(event);
+    let mut attribution = match (event.direction, &tracking_number) {
+        (Direction::Inbound, Some(num)) => attribute(store, tenant, num, started_at).await?,
+        _ => Attribution::unattributed(),
+    };
+    let mut first_time_caller = false;
+    if let (Direction::Inbound, Some(c)) = (event.direction, &caller) {
+        let earlier = store
+            .calls_with(&tenant.id, c, DateTime::<Utc>::UNIX_EPOCH)
+            .await?;
+        let earlier: Vec<&Call> = earlier
+            .iter()
+            .filter(|x| x.id != *id && x.started_at < started_at)
+            .collect();
+        first_time_caller = !earlier.iter().any(|x| x.direction == Direction::Inbound);
+        if let Some(first) = earlier.iter().find(|x| x.direction == Direction::Inbound) {
+            if first.attribution.channel != attribution.channel {
+                attribution.first_touch_channel = Some(first.attribution.channel.clone());
+            }
+        }
+    }
+    Ok(Call {
+        id: id.clone(),
+        tenant: tenant.id.clone(),
+        provider: event.provider,
+        provider_call_id: event.provider_call_id.clone(),
+        direction: event.direction,
+        tracking_number,
+        caller,
+        answered_by: None,
+        started_at,
+        answered_at: None,
+        ended_at: None,
+        ring_seconds: None,
+        talk_seconds: None,
+        stated_ring_seconds: None,
+        stated_talk_seconds: None,
+        outcome: Outcome::Ringing,
+        missed_reason: None,
+        returned_at: None,
+        returned_by: None,
+        recording_key: None,
+        attribution,
+        first_time_caller,
+        transcription: Transcription::None,
+        analysis: None,
+        quality_score: None,
+        raw_status: None,
+        last_sequence: None,
+        version: 0,
+    })
+}
+
+/// Where an inbound call to `number` came from: the static number's source, the pool's
+/// evidence-weighed lease, or unattributed for a number we do not track.
+async fn attribute(
+    store: &dyn Store,
+    tenant: &Tenant,
+    number: &PhoneNumber,
+    at: DateTime<Utc>,
+) -> Result<Attribution, StoreError> {
+    let Some(tracked) = store.get_number(number).await? else {
+        return Ok(Attribution::unattributed());
+    };
+    if tracked.tenant != tenant.id {
+        warn!(tenant = %tenant.id, number = %number.masked(), "call to a number owned by another tenant");
+        return Ok(Attribution::unattributed());
+    }
+    match &tracked.kind {
+        NumberKind::Static { .. } => Ok(Attribution::static_source(&tracked.kind)),
+        NumberKind::Pool { pool } => match store.get_pool(&tenant.id, pool).await? {
+            Some(pool) => crate::numbers::attribute(store, &tenant.id, &pool, number, at).await,
+            None => Ok(Attribution::unattributed()),
+        },
+    }
+}
+
+/// When the call began, as far as this event tells: an `ended` event with durations reaches back.
+fn event_start(event: &CallEvent) -> DateTime<Utc> {
+    match event.kind {
+        EventKind::Ended | EventKind::Recording => {
+            let back = i64::from(event.ring_seconds.unwrap_or(0))
+                + i64::from(event.talk_seconds.unwrap_or(0));
+            event.at - Duration::seconds(back)
+        }
+        EventKind::Answered => {
+            event.at - Duration::seconds(i64::from(event.ring_seconds.unwrap_or(0)))
+        }
+        _ => event.at,
+    }
+}
+
+fn stage(o: Outcome) -> u8 {
+    match o {
+        Outcome::Ringing => 0,
+        Outcome::InProgress => 1,
+        _ => 2,
+    }
+}
+
+/// Merges one event into a call. Status never moves backwards; durations the provider states
+/// win over ones computed from timestamps; whichever event comes first created the call.
+pub fn merge(tenant: &Tenant, mut call: Call, event: &CallEvent) -> Call {
+    call.started_at = call.started_at.min(event_start(event));
+    if call.caller.is_none() {
+        call.caller = match call.direction {
+            Direction::Inbound => event.from.clone(),
+            Direction::Outbound => event.to.clone(),
+        };
+    }
+    if call.tracking_number.is_none() {
+        call.tracking_number = match call.direction {
+            Direction::Inbound => event.to.clone(),
+            Direction::Outbound => event.from.clone(),
+        };
+    }
+    if event.answered_by.is_some() {
+        call.answered_by = event.answered_by.clone();
+    }
+    if event.raw_status.is_some() {
+        call.raw_status = event.raw_status.clone();
+    }
+    call.last_sequence = call.last_sequence.max(event.sequence);
+    match event.kind {
+        EventKind::Started | EventKind::Ringing => {}
+        EventKind::Answered => {
+            call.answered_at = Some(call.answered_at.map_or(event.at, |a| a.min(event.at)));
+            if stage(call.outcome) < 1 {
+                call.outcome = Outcome::InProgress;
+            }
+        }
+        EventKind::Ended => {
+            call.ended_at = Some(call.ended_at.map_or(event.at, |e| e.max(event.at)));
+            if let Some(o) = event.outcome {
+                call.outcome = o;
+                call.missed_reason = if o == Outcome::Missed {
+                    event.missed_reason.or(call.missed_reason)
+                } else {
+                    None
+                };
+            } else if stage(call.outcome) < 2 {
+                call.outcome = if call.answered_at.is_some() {
+                    Outcome::Answered
+                } else {
+                    Outcome::Missed
+                };
+            }
+            call.stated_ring_seconds = event.ring_seconds.or(call.stated_ring_seconds);
+            call.stated_talk_seconds = event.talk_seconds.or(call.stated_talk_seconds);
+        }
+        EventKind::Recording => {
+            call.stated_talk_seconds = call.stated_talk_seconds.or(event.talk_seconds);
+        }
+    }
+    derive_durations(&mut call);
+    if matches!(call.outcome, Outcome::Answered | Outcome::Short) {
+        let talk = call.talk_seconds.unwrap_or(0);
+        call.outcome = if talk < tenant.short_call_seconds {
+            Outcome::Short
+        } else {
+            Outcome::Answered
+        };
+    }
+    call
+}
+
+/// Durations: as stated by the provider, else computed from the timestamps we have so far.
+fn derive_durations(call: &mut Call) {
+    let secs = |a: DateTime<Utc>, b: DateTime<Utc>| {
+        u32::try_from((b - a).num_seconds().max(0)).unwrap_or(u32::MAX)
+    };
+    let ring = match (call.answered_at, call.ended_at) {
+        (Some(a), _) => Some(secs(call.started_at, a)),
+        (None, Some(e)) if call.outcome == Outcome::Missed => Some(secs(call.started_at, e)),
+        _ => None,
+    };
+    let talk = match (call.answered_at, call.ended_at) {
+        (Some(a), Some(e)) => Some(secs(a, e)),
+        _ => None,
+    };
+    call.ring_seconds = call.stated_ring_seconds.or(ring);
+    call.talk_seconds = call.stated_talk_seconds.or(talk);
+}
+
+/// When a call connects with a customer who has unreturned missed calls inside the callback SLA,
+/// those calls are returned by it. Returns (as read, as updated) pairs.
+async fn returned_calls(
+    store: &dyn Store,
+    tenant: &Tenant,
+    old: Option<&Call>,
+    merged: &Call,
+) -> Result<Vec<(Call, Call)>, StoreError> {
+    let connected = |c: &Call| {
+        c.answered_at.is_some() || matches!(c.outcome, Outcome::Answered | Outcome::Short)
+    };
+    if !connected(merged) || old.is_some_and(connected) {
+        return Ok(vec![]);
+    }
+    let Some(customer) = &merged.caller else {
+        return Ok(vec![]);
+    };
+    let connected_at = merged.answered_at.unwrap_or(merged.started_at);
+    let sla = Duration::minutes(i64::from(tenant.callback_sla_minutes));
+    let earlier = store
+        .calls_with(&tenant.id, customer, connected_at - sla)
+        .await?;
+    Ok(earlier
+        .into_iter()
+        .filter(|c| {
+            c.id != merged.id
+                && c.direction == Direction::Inbound
+                && c.outcome == Outcome::Missed
+                && c.returned_at.is_none()
+                && c.started_at < connected_at
+                && connected_at <= c.ended_at.unwrap_or(c.started_at) + sla
+        })
+        .map(|c| {
+            let mut r = c.clone();
+            r.returned_at = Some(connected_at);
+            r.returned_by = Some(merged.id.clone());
+            (c, r)
+        })
+        .collect())
+}
+
+/// A missed call's fate at `now`: returned, still inside the SLA, or lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissedState {
+    Returned,
+    Pending,
+    Lost,
+}
+
+/// Decides a missed call's state from times alone (no job has to mark it lost).
+pub fn missed_state(tenant: &Tenant, call: &Call, now: DateTime<Utc>) -> Option<MissedState> {
+    if call.outcome != Outcome::Missed || call.direction != Direction::Inbound {
+        return None;
+    }
+    if call.returned_at.is_some() {
+        return Some(MissedState::Returned);
+    }
+    let deadline = call.ended_at.unwrap_or(call.started_at)
+        + Duration::minutes(i64::from(tenant.callback_sla_minutes));
+    Some(if now <= deadline {
+        MissedState::Pending
+    } else {
+        MissedState::Lost
+    })
+}
+
+/// The recording's blob key for a call (`recordings/{tenant}/{call_id}.{ext}`); storing a
+/// recording there is what starts its transcription on AWS.
+pub fn recording_key(tenant: &TenantId, call: &CallId, ext: &str) -> String {
+    format!("recordings/{tenant}/{call}.{ext}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant() -> Tenant {
+        Tenant::new(TenantId::parse("acme").unwrap(), "Acme")
+    }
+
+    fn ev(kind: EventKind, at: &str) -> CallEvent {
+        CallEvent {
+            provider: Provider::Generic,
+            provider_call_id: "call-1".into(),
+            event_id: format!("{kind:?}-{at}"),
+            kind,
+            direction: Direction::Inbound,
+            from: Some(PhoneNumber::parse("+14158675309", None).unwrap()),
+            to: Some(PhoneNumber::parse("+14155552671", None).unwrap()),
+            at: DateTime::parse_from_rfc3339(at)
+                .unwrap()
+                .with_timezone(&Utc),
+            ring_seconds: None,
+            talk_seconds: None,
+            outcome: None,
+            missed_reason: None,
+            answered_by: None,
+            recording_url: None,
+            raw_status: None,
+            sequence: None,
+        }
+    }
+
+    fn blank(t: &Tenant, first: &CallEvent) -> Call {
+        Call {
+            id: CallId::derive(&t.id, first.provider, &first.provider_call_id),
+            tenant: t.id.clone(),
+            provider: first.provider,
+            provider_call_id: first.provider_call_id.clone(),
+            direction: first.direction,
+            tracking_number: None,
+            caller: None,
+            answered_by: None,
+            started_at: event_start(first),
+            answered_at: None,
+            ended_at: None,
+            ring_seconds: None,
+            talk_seconds: None,
+            stated_ring_seconds: None,
+            stated_talk_seconds: None,
+            outcome: Outcome::Ringing,
+            missed_reason: None,
+            returned_at: None,
+            returned_by: None,
+            recording_key: None,
+            attribution: Attribution::unattributed(),
+            first_time_caller: true,
+            transcription: Transcription::None,
+            analysis: None,
+            quality_score: None,
+            raw_status: None,
+            last_sequence: None,
+            version: 0,
+        }
+    }
+
+    fn apply(events: &[CallEvent]) -> Call {
+        let t = tenant();
+        events
+            .iter()
+            .fold(blank(&t, &events[0]), |c, e| merge(&t, c, e))
+    }
+
+    #[test]
+    fn events_in_any_order_merge_to_the_same_answered_call() {
+        let ring = ev(EventKind::Ringing, "2026-01-01T10:00:00Z");
+        let ans = ev(EventKind::Answered, "2026-01-01T10:00:12Z");
+        let mut end = ev(EventKind::Ended, "2026-01-01T10:03:12Z");
+        end.outcome = Some(Outcome::Answered);
+        let forward = apply(&[ring.clone(), ans.clone(), end.clone()]);
+        let backward = apply(&[end, ans, ring]);
+        assert_eq!(forward.outcome, Outcome::Answered);
+        assert_eq!(
+            (forward.ring_seconds, forward.talk_seconds),
+            (Some(12), Some(180))
+        );
+        assert_eq!(
+            Call {
+                version: 0,
+                ..forward
+            },
+            Call {
+                version: 0,
+                ..backward
+            }
+        );
+    }
+
+    #[test]
+    fn a_late_ringing_never_moves_an_ended_call_backwards() {
+        let mut end = ev(EventKind::Ended, "2026-01-01T10:00:30Z");
+        end.outcome = Some(Outcome::Missed);
+        end.missed_reason = Some(MissedReason::NoAnswer);
+        let call = apply(&[end, ev(EventKind::Ringing, "2026-01-01T10:00:00Z")]);
+        assert_eq!(call.outcome, Outcome::Missed);
+        assert_eq!(call.missed_reason, Some(MissedReason::NoAnswer));
+        assert_eq!(call.ring_seconds, Some(30));
+    }
+
+    #[test]
+    fn stated_durations_win_over_computed_ones_and_short_calls_are_short() {
+        let ans = ev(EventKind::Answered, "2026-01-01T10:00:05Z");
+        let mut end = ev(EventKind::Ended, "2026-01-01T10:00:20Z");
+        end.outcome = Some(Outcome::Answered);
+        end.talk_seconds = Some(7);
+        let call = apply(&[ans, end]);
+        assert_eq!(call.talk_seconds, Some(7));
+        assert_eq!(
+            call.outcome,
+            Outcome::Short,
+            "under the tenant's 10 s threshold"
+        );
+    }
+
+    #[test]
+    fn missed_state_comes_from_times_alone() {
+        let t = tenant();
+        let mut end = ev(EventKind::Ended, "2026-01-01T10:00:30Z");
+        end.outcome = Some(Outcome::Missed);
+        let call = apply(&[end]);
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(
+            missed_state(&t, &call, at("2026-01-01T10:20:00Z")),
+            Some(MissedState::Pending)
+        );
+        assert_eq!(
+            missed_state(&t, &call, at("2026-01-01T10:30:30Z")),
+            Some(MissedState::Pending)
+        );
+        assert_eq!(
+            missed_state(&t, &call, at("2026-01-01T10:30:31Z")),
+            Some(MissedState::Lost)
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! The tenant API (Bearer API key): ad costs, the call log, the ROI report.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{json, Value};
+
+use super::{authenticate, ApiError, ApiResult, AppState};
+use crate::calls::missed_state;
+use crate::model::*;
+use crate::report::{problem_calls, Report};
+use crate::{deals, roi};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/costs", put(put_costs))
+        .route("/v1/calls", get(list_calls))
+        .route("/v1/calls/{id}", get(get_call))
+        .route("/v1/reports/roi", get(roi_report))
+}
+
+async fn put_costs(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let tenant = authenticate(&app, &headers).await?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let is_json = if ct.starts_with("application/json") {
+        true
+    } else if ct.starts_with("text/csv") || ct.starts_with("text/plain") {
+        false
+    } else {
+        return Err(ApiError::invalid(
+            "content-type",
+            "send text/csv (with a header row) or application/json",
+        ));
+    };
+    let rows = deals::parse_costs(&tenant, &body, is_json)?;
+    app.store.put_costs(&tenant.id, &rows).await?;
+    Ok(Json(json!({"imported": rows.len()})).into_response())
+}
+
+/// A period from `from`/`to` query values: dates (`2026-01-31`) or RFC 3339 instants; the
+/// default is the last 7 days. `to` is inclusive for dates.
+fn period(
+    tenant: &Tenant,
+    q: &HashMap<String, String>,
+    now: DateTime<Utc>,
+) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
+    let parse = |name: &str, end: bool| -> ApiResult<Option<DateTime<Utc>>> {
+        let Some(v) = q.get(name).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+            return Ok(Some(t.with_timezone(&Utc)));
+        }
+        let d: NaiveDate = v.parse().map_err(|_| {
+            ApiError::invalid(
+                name,
+                format!("'{v}' is not a date (YYYY-MM-DD) or RFC 3339 time"),
+            )
+        })?;
+        let (start, next) = roi::day_bounds(tenant, d, d);
+        Ok(Some(if end { next } else { start }))
+    };
+    let to = parse("to", true)?.unwrap_or(now);
+    let from = parse("from", false)?.unwrap_or(to - Duration::days(7));
+    if from >= to {
+        return Err(ApiError::invalid("from", "must be before 'to'"));
+    }
+    if to - from > Duration::days(366) {
+        return Err(ApiError::invalid("to", "a period is at most 366 days"));
+    }
+    Ok((from, to))
+}
+
+/// A call as the API shows it: the stored call plus its missed-call state.
+fn call_view(tenant: &Tenant, call: &Call, now: DateTime<Utc>) -> Value {
+    let mut v = serde_json::to_value(call).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.remove("version");
+        m.remove("stated_ring_seconds");
+        m.remove("stated_talk_seconds");
+        m.insert(
+            "missed_state".into(),
+            json!(missed_state(tenant, call, now)),
+        );
+    }
+    v
+}
+
+async fn list_calls(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let tenant = authenticate(&app, &headers).await?;
+    let now = app.clock.now();
+    let (from, to) = period(&tenant, &q, now)?;
+    let outcome = match q.get("outcome").filter(|v| !v.is_empty()) {
+        Some(o) => Some(match o.as_str() {
+            "returned" | "lost" | "pending" => o.clone(),
+            _ => Outcome::parse(o)
+                .ok_or_else(|| ApiError::invalid("outcome", format!("'{o}' is not an outcome (answered, short, missed, failed, ringing, in_progress, returned, lost)")))?
+                .as_str()
+                .to_string(),
+        }),
+        None => None,
+    };
+    let channel = q.get("channel").filter(|v| !v.is_empty());
+    let calls = app.store.calls_between(&tenant.id, from, to).await?;
+    let shown: Vec<Value> = calls
+        .iter()
+        .filter(|c| channel.is_none_or(|ch| &c.attribution.channel == ch))
+        .filter(|c| match outcome.as_deref() {
+            None => true,
+            Some(o @ ("returned" | "lost" | "pending")) => missed_state(&tenant, c, now)
+                .is_some_and(|s| serde_json::to_value(s).ok() == Some(json!(o))),
+            Some(o) => c.outcome.as_str() == o,
+        })
+        .map(|c| call_view(&tenant, c, now))
+        .collect();
+    Ok(Json(json!({"from": from, "to": to, "count": shown.len(), "calls": shown})).into_response())
+}
+
+async fn get_call(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let tenant = authenticate(&app, &headers).await?;
+    let id = CallId::parse(&id).map_err(|_| ApiError::not_found("no such call"))?;
+    let call = app
+        .store
+        .get_call(&tenant.id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such call"))?;
+    let mut v = call_view(&tenant, &call, app.clock.now());
+    if let (Some(key), Value::Object(m)) = (&call.recording_key, &mut v) {
+        let link = app
+            .blobs
+            .link(key, std::time::Duration::from_secs(3600))
+            .await?;
+        m.insert("recording_link".into(), json!(link));
+    }
+    Ok(Json(v).into_response())
+}
+
+async fn roi_report(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let tenant = authenticate(&app, &headers).await?;
+    let now = app.clock.now();
+    let day = |name: &str, default: NaiveDate| -> ApiResult<NaiveDate> {
+        match q.get(name).filter(|v| !v.is_empty()) {
+            Some(v) => v
+                .parse()
+                .map_err(|_| ApiError::invalid(name, format!("'{v}' is not a date (YYYY-MM-DD)"))),
+            None => Ok(default),
+        }
+    };
+    let today = tenant.day_of(now);
+    let to = day("to", today)?;
+    let from = day("from", to - Duration::days(6))?;
+    if from > to {
+        return Err(ApiError::invalid("from", "must not be after 'to'"));
+    }
+    if (to - from).num_days() > 366 {
+        return Err(ApiError::invalid("to", "a period is at most 366 days"));
+    }
+    let figures = roi::aggregate(&*app.store, &tenant, from, to, now).await?;
+    let report = Report::new(
+        &figures,
+        problem_calls(&*app.store, &tenant, from, to, 10).await?,
+    );
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Ok(if accept.contains("text/csv") {
+        (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            report.csv(),
+        )
+            .into_response()
+    } else if accept.contains("text/html") {
+        let title = format!("{}: calls and ROI", tenant.name);
+        (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            report.html(&title),
+        )
+            .into_response()
+    } else {
+        Json(report).into_response()
+    })
+}

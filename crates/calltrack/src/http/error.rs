@@ -1,0 +1,95 @@
+//! The error shape every route answers with: `{"error": {"code", "message", "field"}}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::model::Invalid;
+use crate::ports::{BlobError, StoreError};
+
+/// An HTTP error: a status, a stable code, a message for people and, for bad input, the field.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// 400 naming the field that is wrong.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.into()),
+            ..Self::new(StatusCode::BAD_REQUEST, "invalid", message)
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn gone(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::GONE, "gone", message)
+    }
+
+    /// A dependency failed: 503 so the sender retries.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> Self {
+        Self::invalid(e.field, e.reason)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(i) => i.into(),
+            StoreError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            StoreError::Unavailable(m) | StoreError::Corrupt(m) => {
+                tracing::error!(error = %m, "store failure");
+                Self::unavailable("the store is unavailable; retry later")
+            }
+        }
+    }
+}
+
+impl From<BlobError> for ApiError {
+    fn from(e: BlobError) -> Self {
+        match e {
+            BlobError::NotFound(k) => Self::not_found(format!("no blob at {k}")),
+            BlobError::Unavailable(m) => {
+                tracing::error!(error = %m, "blob store failure");
+                Self::unavailable("the blob store is unavailable; retry later")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body =
+            json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// What handlers return.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,257 @@
+//! Provider-facing routes: telephony webhooks, the incoming-call answer, CRM deals.
+//!
+//! Order of checks: unknown tenant or provider 404; bad signature 401 (nothing written);
+//! malformed 400; store or recording-copy failure 503 so the provider retries.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::json;
+use tracing::warn;
+
+use super::{path_tenant, ApiError, ApiResult, App, AppState};
+use crate::calls::{self, Ingested, ReceiveError};
+use crate::deals::{self, DealError, DealRecorded};
+use crate::model::*;
+use crate::telephony::{self, VoiceRequest, WebhookError, WebhookRequest};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/hooks/{tenant}/{provider}", post(hook).get(echo))
+        .route("/v1/hooks/{tenant}/mango/events/{*kind}", post(mango_hook))
+        .route("/v1/voice/{tenant}/{provider}", post(voice))
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(e: WebhookError) -> Self {
+        match e {
+            WebhookError::Signature(m) => ApiError::unauthorized(format!("signature: {m}")),
+            WebhookError::Malformed { field, reason } => ApiError::invalid(field, reason),
+        }
+    }
+}
+
+impl From<ReceiveError> for ApiError {
+    fn from(e: ReceiveError) -> Self {
+        warn!(error = %e, "webhook event not stored");
+        match e {
+            ReceiveError::Ingest(calls::IngestError::Store(s)) => s.into(),
+            other => ApiError::unavailable(format!("{other}; retry later")),
+        }
+    }
+}
+
+impl From<DealError> for ApiError {
+    fn from(e: DealError) -> Self {
+        match e {
+            DealError::Store(s) => s.into(),
+            DealError::Invalid(i) => i.into(),
+            DealError::Contended(_) => ApiError::unavailable(format!("{e}")),
+        }
+    }
+}
+
+/// The URL the provider signed: our public base URL plus the path and query it called.
+fn public_url(app: &App, uri: &Uri) -> String {
+    let pq = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    format!("{}{}", app.config.public_base_url.trim_end_matches('/'), pq)
+}
+
+fn provider(name: &str) -> ApiResult<Provider> {
+    Provider::parse(name).ok_or_else(|| ApiError::not_found(format!("unknown provider '{name}'")))
+}
+
+/// The tenant's verification material for a provider; without it every request is refused.
+fn secret<'a>(tenant: &'a Tenant, provider: &str) -> ApiResult<&'a str> {
+    tenant.secret(provider).ok_or_else(|| {
+        ApiError::unauthorized(format!(
+            "no {provider} secret is configured for this tenant"
+        ))
+    })
+}
+
+async fn hook(
+    State(app): State<AppState>,
+    Path((tenant, provider_name)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let tenant = path_tenant(&app, &tenant).await?;
+    if provider_name == "crm" {
+        return crm(&app, &tenant, &headers, &body).await;
+    }
+    let provider = provider(&provider_name)?;
+    receive(&app, &tenant, provider, &uri, &headers, &body, None).await
+}
+
+async fn mango_hook(
+    State(app): State<AppState>,
+    Path((tenant, kind)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let tenant = path_tenant(&app, &tenant).await?;
+    receive(
+        &app,
+        &tenant,
+        Provider::Mango,
+        &uri,
+        &headers,
+        &body,
+        Some(&kind),
+    )
+    .await
+}
+
+async fn receive(
+    app: &App,
+    tenant: &Tenant,
+    provider: Provider,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    mango_kind: Option<&str>,
+) -> ApiResult<Response> {
+    let secret = secret(tenant, provider.as_str())?;
+    let url = public_url(app, uri);
+    let req = WebhookRequest {
+        public_url: &url,
+        headers,
+        body,
+        mango_kind,
+    };
+    let now = app.clock.now();
+    let events = telephony::parse(provider, &req, Some(secret), &tenant.region, now)?;
+    let (mut applied, mut duplicates) = (0, 0);
+    for ev in &events {
+        match calls::receive(
+            &*app.store,
+            &*app.blobs,
+            &*app.fetcher,
+            &*app.mailer,
+            tenant,
+            ev,
+            now,
+        )
+        .await?
+        {
+            Ingested::Applied { .. } => applied += 1,
+            Ingested::Duplicate => duplicates += 1,
+        }
+    }
+    Ok(Json(json!({"accepted": applied, "duplicates": duplicates})).into_response())
+}
+
+/// `GET ?zd_echo=X` answers X: Zadarma's check when the webhook URL is saved.
+async fn echo(
+    State(app): State<AppState>,
+    Path((tenant, provider_name)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    path_tenant(&app, &tenant).await?;
+    if provider(&provider_name)? != Provider::Zadarma {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "webhooks are POSTed",
+        ));
+    }
+    let x = q
+        .get("zd_echo")
+        .ok_or_else(|| ApiError::invalid("zd_echo", "missing zd_echo"))?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        x.clone(),
+    )
+        .into_response())
+}
+
+/// The incoming-call answer: forward to the tracking number's business line, record both sides.
+async fn voice(
+    State(app): State<AppState>,
+    Path((tenant, provider_name)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let tenant = path_tenant(&app, &tenant).await?;
+    let provider = provider(&provider_name)?;
+    if !matches!(provider, Provider::Twilio | Provider::Telnyx) {
+        return Err(ApiError::not_found(format!(
+            "{provider} routes calls inside its own PBX; only its hooks apply"
+        )));
+    }
+    let secret = secret(&tenant, provider.as_str())?;
+    let url = public_url(&app, &uri);
+    let req = WebhookRequest {
+        public_url: &url,
+        headers: &headers,
+        body: &body,
+        mango_kind: None,
+    };
+    let now = app.clock.now();
+    let (to, from, _call_id) =
+        telephony::parse_voice_request(provider, &req, Some(secret), &tenant.region, now)?;
+    let number = app
+        .store
+        .get_number(&to)
+        .await?
+        .filter(|n| n.tenant == tenant.id)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "{} is not a tracking number of this tenant",
+                to.masked()
+            ))
+        })?;
+    let forward_to = number.forward_to.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "{} has no business line to forward to",
+            to.masked()
+        ))
+    })?;
+    // The routing request is also the call's first event: record it so the call exists early.
+    for ev in telephony::parse(provider, &req, Some(secret), &tenant.region, now)? {
+        calls::receive(
+            &*app.store,
+            &*app.blobs,
+            &*app.fetcher,
+            &*app.mailer,
+            &tenant,
+            &ev,
+            now,
+        )
+        .await?;
+    }
+    let hooks_url = format!(
+        "{}/v1/hooks/{}/{}",
+        app.config.public_base_url.trim_end_matches('/'),
+        tenant.id,
+        provider
+    );
+    let vr = VoiceRequest {
+        forward_to,
+        caller_id: from,
+        ring_timeout_seconds: tenant.ring_timeout_seconds,
+        hooks_url,
+    };
+    let (content_type, body) = telephony::voice_response(provider, &vr)?;
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+async fn crm(app: &App, tenant: &Tenant, headers: &HeaderMap, body: &[u8]) -> ApiResult<Response> {
+    let secret = secret(tenant, "crm")?;
+    let ev = telephony::crm::parse(body, headers, Some(secret), &tenant.region)?;
+    let out = deals::record_deal(&*app.store, tenant, &ev, app.clock.now()).await?;
+    Ok(match out {
+        DealRecorded::Applied(d) => Json(json!({"deal_id": d.id, "call_id": d.call_id, "channel": d.channel, "duplicate": false})),
+        DealRecorded::Duplicate => Json(json!({"deal_id": ev.deal_id, "duplicate": true})),
+    }
+    .into_response())
+}

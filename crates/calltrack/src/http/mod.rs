@@ -1,0 +1,152 @@
+//! One axum router for every HTTP route, served by `calltrack serve` and by the Lambda functions
+//! (lambda_http runs it as a tower service), so local and cloud behave the same.
+
+mod api;
+mod error;
+mod hooks;
+pub mod leases;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+pub use error::{ApiError, ApiResult};
+
+use crate::model::{Tenant, TenantId};
+use crate::ports::{BlobStore, Clock, Fetcher, Mailer, Store};
+
+/// Bodies larger than this are refused with 413 before any parsing.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Settings the router needs from the environment.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The public URL providers post to (`https://api.example.com`), from `PUBLIC_BASE_URL`.
+    /// Webhook signatures are checked against it, never against the Host header.
+    pub public_base_url: String,
+}
+
+/// Everything a request handler may use: the ports and the settings, built once at start.
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub fetcher: Arc<dyn Fetcher>,
+    pub clock: Arc<dyn Clock>,
+    pub config: HttpConfig,
+}
+
+pub type AppState = Arc<App>;
+
+/// The router for every route in DESIGN.md's Interfaces.
+pub fn router(app: AppState) -> Router {
+    Router::new()
+        .route(
+            "/healthz",
+            get(|| async { axum::Json(serde_json::json!({"ok": true})) }),
+        )
+        .merge(leases::routes())
+        .merge(hooks::routes())
+        .merge(api::routes())
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed on this route",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(app)
+}
+
+/// Reads a JSON body whatever its content type says (the snippet's `sendBeacon` sends
+/// `text/plain`), naming the offending field when it does not fit.
+pub fn json_body<T: DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
+    if body.is_empty() {
+        return Err(ApiError::invalid(
+            "body",
+            "the request body is empty; send a JSON object",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error_lite(&mut de)
+}
+
+fn serde_path_to_error_lite<T: DeserializeOwned>(
+    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>,
+) -> ApiResult<T> {
+    let v = T::deserialize(&mut *de).map_err(|e| {
+        let msg = e.to_string();
+        let field = msg
+            .split('`')
+            .nth(1)
+            .filter(|_| msg.contains("missing field") || msg.contains("unknown field"))
+            .unwrap_or("body")
+            .to_string();
+        ApiError::invalid(field, format!("the body is not valid: {msg}"))
+    })?;
+    de.end().map_err(|e| {
+        ApiError::invalid("body", format!("trailing data after the JSON object: {e}"))
+    })?;
+    Ok(v)
+}
+
+/// The tenant API key: `ctk_<tenant>.<secret>`. Only its SHA-256 is stored.
+pub fn new_api_key(tenant: &TenantId) -> (String, String) {
+    let secret =
+        uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string();
+    let key = format!("ctk_{}.{}", tenant, secret);
+    let hash = hash_api_key(&key);
+    (key, hash)
+}
+
+pub fn hash_api_key(key: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(key.as_bytes()))
+}
+
+/// Authenticates `Authorization: Bearer <api key>` and loads the key's tenant. 401 otherwise.
+pub async fn authenticate(app: &App, headers: &HeaderMap) -> ApiResult<Tenant> {
+    let key = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| {
+            ApiError::unauthorized("send the tenant API key as 'Authorization: Bearer <key>'")
+        })?;
+    let tenant_part = key
+        .strip_prefix("ctk_")
+        .and_then(|k| k.split_once('.'))
+        .map(|(t, _)| t)
+        .ok_or_else(|| ApiError::unauthorized("not a calltrack API key"))?;
+    let id = TenantId::parse(tenant_part)
+        .map_err(|_| ApiError::unauthorized("not a calltrack API key"))?;
+    let tenant = app
+        .store
+        .get_tenant(&id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("invalid API key"))?;
+    let stored = tenant.api_key_hash.as_deref().unwrap_or("");
+    let given = hash_api_key(key);
+    if stored.is_empty() || !bool::from(given.as_bytes().ct_eq(stored.as_bytes())) {
+        return Err(ApiError::unauthorized("invalid API key"));
+    }
+    Ok(tenant)
+}
+
+/// Loads a tenant named in a path, 404 when unknown.
+pub async fn path_tenant(app: &App, id: &str) -> ApiResult<Tenant> {
+    let id = TenantId::parse(id).map_err(|_| ApiError::not_found("unknown tenant"))?;
+    app.store
+        .get_tenant(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("unknown tenant"))
+}

@@ -1,0 +1,19 @@
+//! calltrack: which ad made the phone ring, what became of the call, how well it was handled,
+//! and what each channel truly returns.
+//!
+//! This crate is the domain and its use cases, with no AWS and no I/O of its own: adapters
+//! implement the traits in [`ports`], and [`http::router`] serves every HTTP route for both
+//! `calltrack serve` and the Lambda functions.
+
+pub mod alerts;
+pub mod calls;
+pub mod deals;
+pub mod http;
+pub mod model;
+pub mod numbers;
+pub mod ports;
+pub mod report;
+pub mod roi;
+pub mod rollups;
+pub mod speech;
+pub mod telephony;

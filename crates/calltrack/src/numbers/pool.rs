@@ -1,0 +1,493 @@
+//! Leasing pool numbers to visits: acquire, renew, record a call intent, close expired leases.
+//!
+//! The store owns the truth: a slot is free when its `available_at <= now`, so a lease ends at
+//! its expiry whether or not any job ran, and every take is a compare-and-swap on the slot as it
+//! was read. Under any concurrency a number is never leased twice while an unleased one existed:
+//! a request only shares a number (or shows the default number) after the store said no slot
+//! was free.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::model::{
+    self, Counters, ExhaustionPolicy, Intent, IntentKind, Invalid, Lease, LeaseId, PhoneNumber,
+    PoolHealth, PoolSlot, RollupDelta, Selection, Tenant, TenantId, Visit,
+};
+use crate::ports::{Clock, Commit, Store, StoreError, StoreResult, TakeSlot};
+
+/// How many free slots an `lru` acquire reads at once (the next ones are its retries on conflict).
+const LRU_BATCH: usize = 16;
+/// Enough to read every free slot of any real pool (`random` and `mru` need them all).
+const ALL_SLOTS: usize = 10_000;
+/// Re-reads of the free slots before a contended acquire gives up with `Busy` (each failed
+/// compare-and-swap means another request took a number, so this is only reached under a storm).
+const MAX_ROUNDS: usize = 64;
+
+/// Why no number could be handed out.
+#[derive(Debug, thiserror::Error)]
+pub enum AcquireError {
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    /// The pool has no numbers at all and no default number to show instead.
+    #[error("pool '{0}' has no numbers and no default number; add numbers to the pool")]
+    NoNumbers(String),
+    /// Every free number went to concurrent requests, round after round: retry.
+    #[error("the pool is contended; retry")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a lease could not be renewed or given an intent.
+#[derive(Debug, thiserror::Error)]
+pub enum LeaseError {
+    #[error("no such lease")]
+    NotFound,
+    /// The lease reached its expiry: the page should acquire a new one.
+    #[error("the lease has ended; acquire a new one")]
+    Ended,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an acquire did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AcquireOutcome {
+    /// The visitor already held a live lease: the same one, unchanged.
+    Existing,
+    /// A number that had rested at least the cool-down.
+    Fresh,
+    /// A free number still inside its cool-down (counted as an early reuse).
+    EarlyReuse,
+    /// No number was free: the oldest leased number is now shared (counted as an exhaustion).
+    Shared,
+    /// No number was free: the pool's default number, no lease (counted as an exhaustion).
+    Overflow,
+}
+
+/// The number to show a visit, and the lease behind it (none for `Overflow`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acquired {
+    pub outcome: AcquireOutcome,
+    pub lease: Option<Lease>,
+    pub number: PhoneNumber,
+}
+
+impl Acquired {
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.lease.as_ref().map(|l| l.expires_at)
+    }
+}
+
+/// The pool use cases over the store and clock ports. Holds the generator the `random` policy
+/// draws from, so a seeded pool repeats its choices exactly (the simulator relies on this).
+pub struct Pool<'a> {
+    store: &'a dyn Store,
+    clock: &'a dyn Clock,
+    rng: Mutex<ChaCha8Rng>,
+}
+
+impl<'a> Pool<'a> {
+    /// A pool whose `random` policy is seeded from the operating system.
+    pub fn new(store: &'a dyn Store, clock: &'a dyn Clock) -> Self {
+        Self {
+            store,
+            clock,
+            rng: Mutex::new(ChaCha8Rng::from_entropy()),
+        }
+    }
+
+    /// A pool whose `random` choices repeat for a seed.
+    pub fn seeded(store: &'a dyn Store, clock: &'a dyn Clock, seed: u64) -> Self {
+        Self {
+            store,
+            clock,
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+        }
+    }
+
+    /// Leases a number to a visit. The same visitor with a live lease gets that lease back;
+    /// otherwise the pool's selection picks a free number, and on exhaustion its policy decides
+    /// between sharing the oldest number and showing the default number. A new lease counts one
+    /// visit in the rollup of (tenant's day, visit channel) in the same transaction.
+    pub async fn acquire(
+        &self,
+        tenant: &Tenant,
+        pool: &model::Pool,
+        visit: Visit,
+    ) -> Result<Acquired, AcquireError> {
+        if visit.visitor_id.trim().is_empty() {
+            return Err(Invalid::new("visitor_id", "must not be empty").into());
+        }
+        let now = self.clock.now();
+        if let Some(lease) = self
+            .store
+            .lease_for_visitor(&pool.tenant, &pool.id, &visit.visitor_id)
+            .await?
+        {
+            if lease.ended_at.is_none() && lease.is_live(now) {
+                let number = lease.number.clone();
+                return Ok(Acquired {
+                    outcome: AcquireOutcome::Existing,
+                    lease: Some(lease),
+                    number,
+                });
+            }
+        }
+        let rested = now - minutes(pool.cooldown_minutes);
+        let visit_counter = RollupDelta {
+            day: tenant.day_of(now),
+            channel: visit.channel(),
+            counters: Counters {
+                visits: 1,
+                ..Counters::default()
+            },
+        };
+        for _ in 0..MAX_ROUNDS {
+            let candidates = self.candidates(pool, now, rested).await?;
+            if candidates.is_empty() {
+                return self.exhausted(pool, visit, visit_counter, now).await;
+            }
+            for slot in candidates {
+                let early = slot.available_at > rested;
+                if let Some(lease) = self
+                    .take(pool, slot, &visit, &visit_counter, now, early)
+                    .await?
+                {
+                    if early {
+                        let delta = PoolHealth {
+                            early_reuses: 1,
+                            ..PoolHealth::default()
+                        };
+                        self.count(pool, now, &delta).await?;
+                    }
+                    let outcome = if early {
+                        AcquireOutcome::EarlyReuse
+                    } else {
+                        AcquireOutcome::Fresh
+                    };
+                    let number = lease.number.clone();
+                    return Ok(Acquired {
+                        outcome,
+                        lease: Some(lease),
+                        number,
+                    });
+                }
+            }
+        }
+        Err(AcquireError::Busy)
+    }
+
+    /// Free slots in the order the pool's selection tries them.
+    async fn candidates(
+        &self,
+        pool: &model::Pool,
+        now: DateTime<Utc>,
+        rested: DateTime<Utc>,
+    ) -> StoreResult<Vec<PoolSlot>> {
+        let (t, p) = (&pool.tenant, &pool.id);
+        Ok(match pool.selection {
+            Selection::Lru => self.store.free_slots(t, p, now, LRU_BATCH).await?,
+            Selection::LruHardCooldown => {
+                self.store
+                    .free_slots(t, p, rested.min(now), LRU_BATCH)
+                    .await?
+            }
+            Selection::Mru => {
+                let mut v = self.store.free_slots(t, p, now, ALL_SLOTS).await?;
+                v.reverse();
+                v
+            }
+            Selection::Random => {
+                let mut v = self.store.free_slots(t, p, now, ALL_SLOTS).await?;
+                let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+                v.shuffle(&mut *rng);
+                v
+            }
+        })
+    }
+
+    /// One compare-and-swap on a slot as read: the new lease if it won.
+    async fn take(
+        &self,
+        pool: &model::Pool,
+        slot: PoolSlot,
+        visit: &Visit,
+        visit_counter: &RollupDelta,
+        now: DateTime<Utc>,
+        reused_early: bool,
+    ) -> StoreResult<Option<Lease>> {
+        let lease = Lease {
+            id: LeaseId::random(),
+            tenant: pool.tenant.clone(),
+            pool: pool.id.clone(),
+            number: slot.number.clone(),
+            visit: visit.clone(),
+            started_at: now,
+            last_seen_at: now,
+            expires_at: first_expiry(pool, now),
+            ended_at: None,
+            intents: vec![],
+            reused_early,
+        };
+        let take = TakeSlot {
+            slot,
+            lease,
+            rollups: vec![visit_counter.clone()],
+        };
+        Ok(if self.store.take_slot(&take).await? {
+            Some(take.lease)
+        } else {
+            None
+        })
+    }
+
+    /// No number is free (for `lru-hard-cooldown`: none has rested): degrade as the pool says,
+    /// and count it.
+    async fn exhausted(
+        &self,
+        pool: &model::Pool,
+        visit: Visit,
+        visit_counter: RollupDelta,
+        now: DateTime<Utc>,
+    ) -> Result<Acquired, AcquireError> {
+        let overflow = |number: PhoneNumber| Acquired {
+            outcome: AcquireOutcome::Overflow,
+            lease: None,
+            number,
+        };
+        if let (ExhaustionPolicy::DefaultNumber, Some(number)) =
+            (pool.exhaustion, &pool.default_number)
+        {
+            self.count(
+                pool,
+                now,
+                &PoolHealth {
+                    exhaustions: 1,
+                    ..PoolHealth::default()
+                },
+            )
+            .await?;
+            let commit = Commit {
+                tenant: Some(pool.tenant.clone()),
+                rollups: vec![visit_counter],
+                ..Commit::default()
+            };
+            self.store.commit(&commit).await?;
+            return Ok(overflow(number.clone()));
+        }
+        // share_oldest (also the fallback of default_number without a default number): the slot
+        // released longest ago, or, when all are leased, the one whose last activity is oldest.
+        for _ in 0..MAX_ROUNDS {
+            let Some(slot) = self
+                .store
+                .all_slots(&pool.tenant, &pool.id)
+                .await?
+                .into_iter()
+                .next()
+            else {
+                return match &pool.default_number {
+                    Some(n) => Ok(overflow(n.clone())),
+                    None => Err(AcquireError::NoNumbers(pool.id.to_string())),
+                };
+            };
+            let shared = slot.available_at > now;
+            if let Some(lease) = self
+                .take(pool, slot, &visit, &visit_counter, now, true)
+                .await?
+            {
+                let delta = PoolHealth {
+                    exhaustions: 1,
+                    early_reuses: 1,
+                    ..PoolHealth::default()
+                };
+                self.count(pool, now, &delta).await?;
+                let outcome = if shared {
+                    AcquireOutcome::Shared
+                } else {
+                    AcquireOutcome::EarlyReuse
+                };
+                let number = lease.number.clone();
+                return Ok(Acquired {
+                    outcome,
+                    lease: Some(lease),
+                    number,
+                });
+            }
+        }
+        Err(AcquireError::Busy)
+    }
+
+    async fn count(
+        &self,
+        pool: &model::Pool,
+        now: DateTime<Utc>,
+        delta: &PoolHealth,
+    ) -> StoreResult<()> {
+        self.store
+            .add_pool_health(&pool.tenant, &pool.id, hour_of(now), delta)
+            .await
+    }
+
+    /// A heartbeat from the page: the lease lives `lease_minutes` from now, capped at the pool's
+    /// maximum session after it started, and never shorter than it was. Reads the lease's pool.
+    pub async fn renew(&self, id: &LeaseId) -> Result<Lease, LeaseError> {
+        let lease = self
+            .store
+            .get_lease(id)
+            .await?
+            .ok_or(LeaseError::NotFound)?;
+        let pool = self
+            .store
+            .get_pool(&lease.tenant, &lease.pool)
+            .await?
+            .ok_or(LeaseError::Ended)?;
+        self.renew_in(&pool, lease).await
+    }
+
+    /// `renew` when the caller already has the pool (saves a read).
+    pub async fn renew_with(&self, pool: &model::Pool, id: &LeaseId) -> Result<Lease, LeaseError> {
+        let lease = self
+            .store
+            .get_lease(id)
+            .await?
+            .ok_or(LeaseError::NotFound)?;
+        self.renew_in(pool, lease).await
+    }
+
+    async fn renew_in(&self, pool: &model::Pool, lease: Lease) -> Result<Lease, LeaseError> {
+        let now = self.clock.now();
+        if lease.ended_at.is_some() || lease.expires_at <= now {
+            return Err(LeaseError::Ended);
+        }
+        let cap = lease.started_at + minutes(pool.max_session_minutes);
+        let expires_at = (now + minutes(pool.lease_minutes))
+            .min(cap)
+            .max(lease.expires_at);
+        let renewed = Lease {
+            last_seen_at: now,
+            expires_at,
+            ..lease
+        };
+        if self.store.renew_lease(&renewed, now, true).await? {
+            return Ok(renewed);
+        }
+        // The slot moved on while the lease lives: its number was shared on exhaustion. The
+        // lease still stands for attribution; only the slot stays with the newer lease.
+        if self.store.renew_lease(&renewed, now, false).await? {
+            return Ok(renewed);
+        }
+        Err(LeaseError::Ended)
+    }
+
+    /// Records a call intent (tap, click, copy of the number) on a lease, at the clock's time.
+    /// Accepted on an ended lease too: it is evidence for a call that may still come.
+    pub async fn intent(&self, id: &LeaseId, kind: IntentKind) -> Result<Intent, LeaseError> {
+        let intent = Intent {
+            kind,
+            at: self.clock.now(),
+        };
+        if self.store.add_intent(id, &intent).await? {
+            Ok(intent)
+        } else {
+            Err(LeaseError::NotFound)
+        }
+    }
+}
+
+/// The first expiry of a new lease: `lease_minutes` from now, within the maximum session.
+fn first_expiry(pool: &model::Pool, now: DateTime<Utc>) -> DateTime<Utc> {
+    let len = pool.lease_minutes.min(pool.max_session_minutes).max(1);
+    now + minutes(len)
+}
+
+fn minutes(m: u32) -> Duration {
+    Duration::minutes(i64::from(m))
+}
+
+/// The hour bucket pool health is counted in.
+pub(crate) fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(Duration::hours(1)).unwrap_or(at)
+}
+
+/// `Pool::acquire` with an unseeded generator (the HTTP route's way in).
+pub async fn acquire(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    tenant: &Tenant,
+    pool: &model::Pool,
+    visit: Visit,
+) -> Result<Acquired, AcquireError> {
+    Pool::new(store, clock).acquire(tenant, pool, visit).await
+}
+
+/// `Pool::renew`.
+pub async fn renew(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    id: &LeaseId,
+) -> Result<Lease, LeaseError> {
+    Pool::new(store, clock).renew(id).await
+}
+
+/// `Pool::intent`.
+pub async fn intent(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    id: &LeaseId,
+    kind: IntentKind,
+) -> Result<Intent, LeaseError> {
+    Pool::new(store, clock).intent(id, kind).await
+}
+
+/// What one expiry run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ExpiryReport {
+    pub tenants: u32,
+    pub pools: u32,
+    /// Slots detached from expired leases in this run (0 when run again at once).
+    pub closed: u32,
+}
+
+/// The scheduled job: detaches every pool's expired slots and counts them in the pool's health
+/// (`expired`, which over time also counts the leases handed out). Idempotent, and safe while
+/// acquires run: the store only detaches slots whose `available_at <= now`, which are free to
+/// take either way.
+pub async fn expire(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<ExpiryReport> {
+    let mut report = ExpiryReport::default();
+    for tenant in store.list_tenants().await? {
+        report.tenants += 1;
+        report.closed += expire_tenant(store, &tenant.id, now, &mut report.pools).await?;
+    }
+    Ok(report)
+}
+
+async fn expire_tenant(
+    store: &dyn Store,
+    tenant: &TenantId,
+    now: DateTime<Utc>,
+    pools: &mut u32,
+) -> StoreResult<u32> {
+    let mut closed = 0;
+    for pool in store.list_pools(tenant).await? {
+        *pools += 1;
+        let n = store.close_expired(tenant, &pool.id, now).await?;
+        if n > 0 {
+            let delta = PoolHealth {
+                expired: i64::from(n),
+                ..PoolHealth::default()
+            };
+            store
+                .add_pool_health(tenant, &pool.id, hour_of(now), &delta)
+                .await?;
+        }
+        closed += n;
+    }
+    Ok(closed)
+}

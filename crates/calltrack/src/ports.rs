@@ -1,0 +1,369 @@
+//! The traits the adapters implement: store, blobs, transcriber, mailer, fetcher, clock.
+//!
+//! Use cases take these as arguments, so the same code runs on SQLite and the filesystem on one
+//! machine, and on DynamoDB, S3, Transcribe and SES in Lambda. The store speaks in domain
+//! operations (take a pool slot, commit a call with its rollups), not keys and values: each
+//! operation is one request (or one transaction) on DynamoDB.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+use crate::model::*;
+
+/// Store failures. `Unavailable` becomes a 5xx so the sender retries; nothing else does.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    /// A uniqueness rule was broken (a number already owned by another tenant).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Stored data could not be read back: a bug or a foreign write, never user input.
+    #[error("corrupt item: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The identity of one webhook delivery; claimed once, in the same transaction as its effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventKey {
+    pub tenant: TenantId,
+    /// `provider:event_id` (or `crm:...`): unique per tenant.
+    pub key: String,
+    /// TTL for garbage collection only; correctness never depends on it.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A call to write, with the version it was read at (`None`: must not exist yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallWrite {
+    pub call: Call,
+    pub expected_version: Option<u64>,
+}
+
+/// A deal to write, with the deal as it was read (`None`: must not exist yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DealWrite {
+    pub deal: Deal,
+    pub expected: Option<Deal>,
+}
+
+/// One unit of work: the event claim, the facts it changes and the rollup counters they move,
+/// all or nothing. `Duplicate` when the event was already claimed, `Conflict` when a fact changed
+/// since it was read (re-read and try again).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Commit {
+    pub tenant: Option<TenantId>,
+    pub event: Option<EventKey>,
+    pub calls: Vec<CallWrite>,
+    pub deal: Option<DealWrite>,
+    pub rollups: Vec<RollupDelta>,
+}
+
+impl Commit {
+    /// The tenant the commit's rollups belong to: explicit, else its first fact's.
+    pub fn tenant_id(&self) -> StoreResult<Option<TenantId>> {
+        let t = self
+            .tenant
+            .clone()
+            .or_else(|| self.event.as_ref().map(|e| e.tenant.clone()))
+            .or_else(|| self.calls.first().map(|w| w.call.tenant.clone()))
+            .or_else(|| self.deal.as_ref().map(|w| w.deal.tenant.clone()));
+        if t.is_none() && !self.rollups.is_empty() {
+            return Err(StoreError::Invalid(Invalid::new(
+                "commit",
+                "rollups without a tenant",
+            )));
+        }
+        Ok(t)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    Committed,
+    Duplicate,
+    Conflict,
+}
+
+/// Taking a pool slot for a new lease: compare-and-swap on the slot as it was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TakeSlot {
+    /// The slot exactly as read; the take fails if it changed since.
+    pub slot: PoolSlot,
+    pub lease: Lease,
+    /// Counters moved by this lease (a visit), in the same transaction.
+    pub rollups: Vec<RollupDelta>,
+}
+
+/// Everything durable calltrack keeps. One adapter per backend; one conformance suite for all.
+#[async_trait]
+pub trait Store: Send + Sync {
+    // Tenants and numbers.
+    async fn put_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
+    async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>>;
+    async fn tenant_by_site_key(&self, site_key: &str) -> StoreResult<Option<Tenant>>;
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
+    /// Adds or updates a number. A pool number also gets its slot (free since the epoch) if it
+    /// has none. `Conflict` if another tenant owns the number.
+    async fn put_number(&self, number: &TrackingNumber) -> StoreResult<()>;
+    async fn get_number(&self, number: &PhoneNumber) -> StoreResult<Option<TrackingNumber>>;
+    async fn list_numbers(&self, tenant: &TenantId) -> StoreResult<Vec<TrackingNumber>>;
+
+    // Pools, slots and leases.
+    async fn put_pool(&self, pool: &Pool) -> StoreResult<()>;
+    async fn get_pool(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Option<Pool>>;
+    async fn list_pools(&self, tenant: &TenantId) -> StoreResult<Vec<Pool>>;
+    /// Slots free at `now` (`available_at <= now`), least recently released first.
+    async fn free_slots(
+        &self,
+        tenant: &TenantId,
+        pool: &PoolId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<PoolSlot>>;
+    /// Every slot of a pool, ordered by `available_at` ascending.
+    async fn all_slots(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Vec<PoolSlot>>;
+    /// Points the slot at the new lease (`available_at` = its expiry) and stores the lease, if the
+    /// slot is unchanged since read. False when someone else took it first.
+    async fn take_slot(&self, take: &TakeSlot) -> StoreResult<bool>;
+    async fn get_lease(&self, id: &LeaseId) -> StoreResult<Option<Lease>>;
+    /// The visitor's most recent lease in a pool.
+    async fn lease_for_visitor(
+        &self,
+        tenant: &TenantId,
+        pool: &PoolId,
+        visitor_id: &str,
+    ) -> StoreResult<Option<Lease>>;
+    /// Stores a renewed lease if it was still live at `now` and unended; when `holds_slot`, also
+    /// moves the slot's `available_at` to the new expiry, if the slot still points at the lease.
+    /// False when the lease had ended (or the slot moved on, with `holds_slot`).
+    async fn renew_lease(
+        &self,
+        lease: &Lease,
+        now: DateTime<Utc>,
+        holds_slot: bool,
+    ) -> StoreResult<bool>;
+    /// Appends a call intent to a lease. False when there is no such lease.
+    async fn add_intent(&self, id: &LeaseId, intent: &Intent) -> StoreResult<bool>;
+    /// Leases on a number whose lifetime overlaps `[from, to]`, oldest first.
+    async fn leases_for_number(
+        &self,
+        tenant: &TenantId,
+        number: &PhoneNumber,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Lease>>;
+    /// Detaches slots whose lease expired by `now` (the lease keeps its expiry as its end).
+    /// Returns how many it closed. Idempotent; safe while acquires run.
+    async fn close_expired(
+        &self,
+        tenant: &TenantId,
+        pool: &PoolId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u32>;
+    /// Adds to the pool's health counters for the hour that starts at `hour`.
+    async fn add_pool_health(
+        &self,
+        tenant: &TenantId,
+        pool: &PoolId,
+        hour: DateTime<Utc>,
+        delta: &PoolHealth,
+    ) -> StoreResult<()>;
+    async fn pool_health(
+        &self,
+        tenant: &TenantId,
+        pool: &PoolId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(DateTime<Utc>, PoolHealth)>>;
+
+    // Calls, deals, costs, rollups.
+    async fn get_call(&self, tenant: &TenantId, id: &CallId) -> StoreResult<Option<Call>>;
+    /// Calls that started in `[from, to)`, oldest first.
+    async fn calls_between(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Call>>;
+    /// Calls with this caller (inbound: who called; outbound: who was called) since `since`,
+    /// oldest first.
+    async fn calls_with(
+        &self,
+        tenant: &TenantId,
+        caller: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<Call>>;
+    async fn get_deal(&self, tenant: &TenantId, id: &str) -> StoreResult<Option<Deal>>;
+    async fn deals_between(
+        &self,
+        tenant: &TenantId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<Deal>>;
+    /// The unit of work: event claim + calls + deal + rollups, atomically.
+    async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome>;
+    /// Replaces costs by (date, channel, campaign), all rows or none.
+    async fn put_costs(&self, tenant: &TenantId, rows: &[Cost]) -> StoreResult<()>;
+    /// Costs with `from <= date <= to`.
+    async fn costs_between(
+        &self,
+        tenant: &TenantId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<Cost>>;
+    /// Rollup rows with `from <= day <= to`.
+    async fn rollups_between(
+        &self,
+        tenant: &TenantId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<Rollup>>;
+    /// Claims a key once (a sent report, a started job). False if it was claimed before.
+    async fn claim_once(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Requests this adapter has sent to its backend, for budgets and benchmarks.
+    fn request_count(&self) -> u64 {
+        0
+    }
+}
+
+/// Blob failures: `NotFound` is an answer, everything else is retryable.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("no blob at {0}")]
+    NotFound(String),
+    #[error("blob store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Recordings, transcripts and reports (S3 in AWS, a directory on one machine).
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError>;
+    async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError>;
+    /// A time-limited link to read the blob.
+    async fn link(&self, key: &str, valid_for: std::time::Duration) -> Result<String, BlobError>;
+}
+
+/// A request to transcribe one recording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscriptionJob {
+    /// Deterministic from the recording key: a second start of the same key is a no-op.
+    pub name: String,
+    pub media_key: String,
+    pub output_key: String,
+    /// `None` asks for language identification.
+    pub language: Option<String>,
+    /// Two-channel recording: channel identification; otherwise speaker labels.
+    pub stereo: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartOutcome {
+    Started,
+    AlreadyExists,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TranscriberError {
+    #[error("transcription rejected: {0}")]
+    Rejected(String),
+    #[error("transcriber unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait Transcriber: Send + Sync {
+    async fn start(&self, job: &TranscriptionJob) -> Result<StartOutcome, TranscriberError>;
+}
+
+/// An email to send (reports, missed-call alerts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("mailer: {0}")]
+pub struct MailError(pub String);
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, email: &Email) -> Result<(), MailError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("fetch {url}: {reason}")]
+pub struct FetchError {
+    pub url: String,
+    pub reason: String,
+}
+
+/// Outbound HTTP: copying recordings from provider URLs, posting signed alert webhooks.
+#[async_trait]
+pub trait Fetcher: Send + Sync {
+    async fn get(&self, url: &str) -> Result<(Vec<u8>, String), FetchError>;
+    async fn post_json(
+        &self,
+        url: &str,
+        body: &[u8],
+        headers: &[(String, String)],
+    ) -> Result<(), FetchError>;
+}
+
+/// Where the time comes from: the system clock in production, a settable one in tests.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock tests and simulations move by hand (millisecond resolution).
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<AtomicI64>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(Arc::new(AtomicI64::new(at.timestamp_millis())))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        self.0.store(at.timestamp_millis(), Ordering::SeqCst);
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        self.0.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(self.0.load(Ordering::SeqCst))
+            .single()
+            .unwrap_or_default()
+    }
+}

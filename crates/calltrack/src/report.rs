@@ -1,0 +1,460 @@
+//! The ROI report for people: a JSON document (money in major units with a currency), CSV, a
+//! text table for terminals, and an HTML email with a chart.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::model::*;
+use crate::ports::*;
+use crate::roi::{day_bounds, ChannelFigures, Roi};
+
+/// One channel row as people read it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub channel: String,
+    pub visits: i64,
+    pub calls: i64,
+    pub unique_callers: i64,
+    pub answered: i64,
+    pub missed: i64,
+    pub returned: i64,
+    pub lost: i64,
+    pub pending: i64,
+    /// Deals won.
+    pub deals: i64,
+    pub revenue: f64,
+    pub cost: f64,
+    pub cost_per_call: Option<f64>,
+    pub cost_per_deal: Option<f64>,
+    pub roi: Option<f64>,
+    pub lost_revenue: f64,
+}
+
+/// A call worth a manager's listen: low score, complaint, unhandled objection, long silences.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProblemCall {
+    pub call_id: CallId,
+    pub started_at: DateTime<Utc>,
+    pub channel: String,
+    pub score: Option<u8>,
+    pub reasons: Vec<String>,
+}
+
+/// The report document (`GET /v1/reports/roi`, `calltrack report`, `calltrack demo --json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub tenant: TenantId,
+    pub currency: Currency,
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub channels: Vec<Row>,
+    pub totals: Row,
+    pub problem_calls: Vec<ProblemCall>,
+}
+
+fn row(cur: Currency, f: &ChannelFigures) -> Row {
+    let c = &f.counters;
+    let major = |m: i64| round2(cur.to_major(m));
+    Row {
+        channel: f.channel.clone(),
+        visits: c.visits,
+        calls: c.calls,
+        unique_callers: c.first_time_callers,
+        answered: c.answered,
+        missed: c.missed,
+        returned: c.returned,
+        lost: f.lost,
+        pending: f.pending,
+        deals: c.won,
+        revenue: major(c.revenue_minor),
+        cost: major(f.cost_minor),
+        cost_per_call: (c.calls > 0 && f.cost_minor > 0).then(|| major(f.cost_minor / c.calls)),
+        cost_per_deal: (c.won > 0 && f.cost_minor > 0).then(|| major(f.cost_minor / c.won)),
+        roi: f.roi().map(round2),
+        lost_revenue: major(f.lost_revenue_minor),
+    }
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+impl Report {
+    pub fn new(roi: &Roi, problem_calls: Vec<ProblemCall>) -> Self {
+        Self {
+            tenant: roi.tenant.clone(),
+            currency: roi.currency,
+            from: roi.from,
+            to: roi.to,
+            channels: roi.channels.iter().map(|c| row(roi.currency, c)).collect(),
+            totals: row(roi.currency, &roi.totals),
+            problem_calls,
+        }
+    }
+
+    /// One line per channel, with a header and the totals row.
+    pub fn csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(vec![]);
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        let _ = w.write_record([
+            "channel",
+            "visits",
+            "calls",
+            "unique_callers",
+            "answered",
+            "missed",
+            "returned",
+            "lost",
+            "pending",
+            "deals",
+            "revenue",
+            "cost",
+            "cost_per_call",
+            "cost_per_deal",
+            "roi",
+            "lost_revenue",
+            "currency",
+        ]);
+        for r in self.channels.iter().chain(std::iter::once(&self.totals)) {
+            let _ = w.write_record([
+                r.channel.clone(),
+                r.visits.to_string(),
+                r.calls.to_string(),
+                r.unique_callers.to_string(),
+                r.answered.to_string(),
+                r.missed.to_string(),
+                r.returned.to_string(),
+                r.lost.to_string(),
+                r.pending.to_string(),
+                r.deals.to_string(),
+                r.revenue.to_string(),
+                r.cost.to_string(),
+                opt(r.cost_per_call),
+                opt(r.cost_per_deal),
+                opt(r.roi),
+                r.lost_revenue.to_string(),
+                self.currency.as_str().to_string(),
+            ]);
+        }
+        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+
+    /// A fixed-width table for terminals.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "ROI by channel, {} to {} ({})",
+            self.from,
+            self.to,
+            self.currency.as_str()
+        );
+        let _ = writeln!(
+            s,
+            "{:<22} {:>6} {:>6} {:>8} {:>6} {:>8} {:>5} {:>6} {:>11} {:>10} {:>8} {:>11}",
+            "channel",
+            "visits",
+            "calls",
+            "answered",
+            "missed",
+            "returned",
+            "lost",
+            "deals",
+            "revenue",
+            "cost",
+            "roi",
+            "lost rev."
+        );
+        for r in self.channels.iter().chain(std::iter::once(&self.totals)) {
+            let roi = r
+                .roi
+                .map(|v| format!("{:.0}%", v * 100.0))
+                .unwrap_or_else(|| "-".into());
+            let _ = writeln!(
+                s,
+                "{:<22} {:>6} {:>6} {:>8} {:>6} {:>8} {:>5} {:>6} {:>11.2} {:>10.2} {:>8} {:>11.2}",
+                truncate(&r.channel, 22),
+                r.visits,
+                r.calls,
+                r.answered,
+                r.missed,
+                r.returned,
+                r.lost,
+                r.deals,
+                r.revenue,
+                r.cost,
+                roi,
+                r.lost_revenue
+            );
+        }
+        if !self.problem_calls.is_empty() {
+            let _ = writeln!(s, "\nCalls to listen to:");
+            for p in &self.problem_calls {
+                let score = p.score.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+                let _ = writeln!(
+                    s,
+                    "  {} {} score {} [{}] {}",
+                    p.call_id,
+                    p.started_at.format("%Y-%m-%d %H:%M"),
+                    score,
+                    p.channel,
+                    p.reasons.join("; ")
+                );
+            }
+        }
+        s
+    }
+
+    /// The HTML email: a summary, a revenue-vs-cost chart per channel, the table, problem calls.
+    pub fn html(&self, title: &str) -> String {
+        let cur = self.currency.as_str();
+        let t = &self.totals;
+        let mut h = String::new();
+        let _ = write!(
+            h,
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+             <body style=\"font-family:Arial,Helvetica,sans-serif;color:#222\">\
+             <h2>{title}</h2><p>{from} to {to}: <b>{calls}</b> calls, <b>{answered}</b> answered, \
+             <b>{missed}</b> missed ({returned} returned, <b style=\"color:#b00\">{lost} lost</b>), \
+             <b>{deals}</b> deals, revenue <b>{rev:.2} {cur}</b>, cost {cost:.2} {cur}. \
+             Estimated revenue lost to unreturned missed calls: <b style=\"color:#b00\">{lrev:.2} {cur}</b>.</p>",
+            title = esc(title), from = self.from, to = self.to, calls = t.calls, answered = t.answered,
+            missed = t.missed, returned = t.returned, lost = t.lost, deals = t.deals, rev = t.revenue,
+            cost = t.cost, lrev = t.lost_revenue,
+        );
+        h.push_str(&self.chart_svg());
+        h.push_str("<table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\"><tr style=\"background:#eee\">");
+        for col in [
+            "Channel",
+            "Visits",
+            "Calls",
+            "Answered",
+            "Missed",
+            "Returned",
+            "Lost",
+            "Deals",
+            "Revenue",
+            "Cost",
+            "Cost/call",
+            "ROI",
+            "Lost revenue",
+        ] {
+            let _ = write!(h, "<th align=\"left\">{col}</th>");
+        }
+        h.push_str("</tr>");
+        let opt = |v: Option<f64>| {
+            v.map(|x| format!("{x:.2}"))
+                .unwrap_or_else(|| "&ndash;".into())
+        };
+        for r in self.channels.iter().chain(std::iter::once(&self.totals)) {
+            let roi = r
+                .roi
+                .map(|v| format!("{:.0}%", v * 100.0))
+                .unwrap_or_else(|| "&ndash;".into());
+            let _ = write!(
+                h,
+                "<tr style=\"border-top:1px solid #ddd\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                 <td>{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
+                esc(&r.channel), r.visits, r.calls, r.answered, r.missed, r.returned, r.lost, r.deals, r.revenue, r.cost,
+                opt(r.cost_per_call), roi, r.lost_revenue
+            );
+        }
+        h.push_str("</table>");
+        if !self.problem_calls.is_empty() {
+            h.push_str("<h3>Calls to listen to</h3><ul>");
+            for p in &self.problem_calls {
+                let score = p
+                    .score
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "&ndash;".into());
+                let _ = write!(
+                    h,
+                    "<li><code>{}</code> {} ({}), score {}: {}</li>",
+                    p.call_id,
+                    p.started_at.format("%Y-%m-%d %H:%M UTC"),
+                    esc(&p.channel),
+                    score,
+                    esc(&p.reasons.join("; "))
+                );
+            }
+            h.push_str("</ul>");
+        }
+        h.push_str("</body></html>");
+        h
+    }
+
+    /// Horizontal bars: revenue (green) and cost (grey) per channel, scaled to the largest.
+    pub fn chart_svg(&self) -> String {
+        let rows: Vec<&Row> = self.channels.iter().take(12).collect();
+        let max = rows
+            .iter()
+            .map(|r| r.revenue.max(r.cost))
+            .fold(0.0_f64, f64::max)
+            .max(1.0);
+        let (label_w, bar_w, row_h) = (170.0, 380.0, 28.0);
+        let height = 30.0 + row_h * rows.len() as f64;
+        let mut s = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" font-family=\"Arial\" font-size=\"12\">\
+             <text x=\"0\" y=\"14\" font-weight=\"bold\">Revenue vs cost by channel ({cur})</text>",
+            w = label_w + bar_w + 90.0,
+            cur = self.currency.as_str()
+        );
+        for (i, r) in rows.iter().enumerate() {
+            let y = 26.0 + row_h * i as f64;
+            let rev = bar_w * r.revenue / max;
+            let cost = bar_w * r.cost / max;
+            let _ = write!(
+                s,
+                "<text x=\"0\" y=\"{ty}\">{label}</text>\
+                 <rect x=\"{label_w}\" y=\"{y}\" width=\"{rev:.1}\" height=\"11\" fill=\"#2a9d4b\"/>\
+                 <rect x=\"{label_w}\" y=\"{y2}\" width=\"{cost:.1}\" height=\"11\" fill=\"#999\"/>\
+                 <text x=\"{tx:.1}\" y=\"{ty}\" fill=\"#555\">{revv:.0} / {costv:.0}</text>",
+                ty = y + 15.0,
+                label = esc(&truncate(&r.channel, 26)),
+                y2 = y + 12.0,
+                tx = label_w + rev.max(cost) + 6.0,
+                revv = r.revenue,
+                costv = r.cost,
+            );
+        }
+        s.push_str("</svg>");
+        s
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The worst calls of the period by quality score, and calls flagged by the analysis
+/// (complaint, conflict, unhandled objection, long silences, script misses).
+pub async fn problem_calls(
+    store: &dyn Store,
+    tenant: &Tenant,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    limit: usize,
+) -> Result<Vec<ProblemCall>, StoreError> {
+    let (start, end) = day_bounds(tenant, from, to);
+    let mut found: Vec<ProblemCall> = store
+        .calls_between(&tenant.id, start, end)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let a = c.analysis.as_ref()?;
+            let mut reasons: Vec<String> = a
+                .get("reasons")
+                .and_then(|r| r.as_array())
+                .map(|rs| {
+                    rs.iter()
+                        .filter_map(|r| {
+                            r.get("message")
+                                .and_then(|m| m.as_str())
+                                .map(str::to_string)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if a.get("complaint").and_then(|v| v.as_bool()) == Some(true)
+                && !reasons.iter().any(|r| r.contains("omplaint"))
+            {
+                reasons.insert(0, "complaint".into());
+            }
+            let score = c.quality_score;
+            let flagged = score.is_some_and(|s| s < 60) || !reasons.is_empty();
+            flagged.then(|| ProblemCall {
+                call_id: c.id.clone(),
+                started_at: c.started_at,
+                channel: c.attribution.channel.clone(),
+                score,
+                reasons,
+            })
+        })
+        .collect();
+    found.sort_by_key(|p| (p.score.unwrap_or(100), p.started_at));
+    found.truncate(limit);
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roi::ChannelFigures;
+
+    fn roi() -> Roi {
+        let cur = Currency::parse("USD").unwrap();
+        let ch = |name: &str, calls, won, rev, cost| ChannelFigures {
+            channel: name.into(),
+            counters: Counters {
+                calls,
+                won,
+                revenue_minor: rev,
+                answered: calls,
+                ..Default::default()
+            },
+            cost_minor: cost,
+            ..Default::default()
+        };
+        let a = ch("google/cpc", 10, 2, 50_000, 20_000);
+        let b = ch("billboard", 4, 0, 0, 0);
+        let mut totals = ChannelFigures {
+            channel: "total".into(),
+            ..Default::default()
+        };
+        for c in [&a, &b] {
+            totals.counters.add(&c.counters);
+            totals.cost_minor += c.cost_minor;
+        }
+        Roi {
+            tenant: TenantId::parse("acme").unwrap(),
+            currency: cur,
+            from: "2026-01-01".parse().unwrap(),
+            to: "2026-01-31".parse().unwrap(),
+            channels: vec![a, b],
+            totals,
+        }
+    }
+
+    #[test]
+    fn rows_give_major_units_and_null_ratios_without_cost() {
+        let r = Report::new(&roi(), vec![]);
+        assert_eq!(r.channels[0].revenue, 500.0);
+        assert_eq!(r.channels[0].cost, 200.0);
+        assert_eq!(r.channels[0].roi, Some(1.5));
+        assert_eq!(r.channels[0].cost_per_deal, Some(100.0));
+        assert_eq!(r.channels[1].roi, None);
+        assert_eq!(r.totals.calls, 14);
+    }
+
+    #[test]
+    fn csv_has_a_header_a_row_per_channel_and_totals() {
+        let csv = Report::new(&roi(), vec![]).csv();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert!(lines[0].starts_with("channel,visits,calls"));
+        assert!(lines[3].starts_with("total,"));
+    }
+
+    #[test]
+    fn html_escapes_channel_names_and_carries_the_chart() {
+        let mut r = roi();
+        r.channels[1].channel = "<script>".into();
+        let html = Report::new(&r, vec![]).html("Weekly report");
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("<svg"));
+    }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test the way CI does: installs what is missing (moto server, cfn-lint, Chromium via
+# scripts/web-test.sh), starts moto server on a free loopback port, runs fmt, clippy, the Rust
+# tests (the DynamoDB suite against moto), cfn-lint on the SAM template, the browser test of the
+# snippet and the CLI contracts; stops what it started, even on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+need_py() { # module, pip spec
+  python3 -c "import $1" 2>/dev/null || { step "installing $2"; python3 -m pip install --quiet "$2"; }
+}
+need_py moto 'moto[server]'
+need_py flask_cors 'moto[server]'
+command -v cfn-lint >/dev/null 2>&1 || { step "installing cfn-lint"; python3 -m pip install --quiet cfn-lint; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+log=$(mktemp)
+step "starting moto server on 127.0.0.1:$port"
+python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+moto_pid=$!
+cleanup() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -f "$log"; }
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && break
+  kill -0 "$moto_pid" 2>/dev/null || { cat "$log" >&2; echo "moto server did not start" >&2; exit 1; }
+  sleep 0.2
+done
+export CALLTRACK_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+step "cargo test"
+cargo test --workspace --locked
+step "cargo build -p calltrack-cli (the binary the browser test and contracts run)"
+cargo build -p calltrack-cli --locked
+step "cfn-lint infra/template.yaml"
+cfn-lint infra/template.yaml
+step "browser test of web/dni.js against calltrack serve"
+CALLTRACK=target/debug/calltrack bash scripts/web-test.sh
+if [ -x ../shared/contracts/check ]; then
+  step "CLI contracts (../shared/contracts/check)"
+  CALLTRACK=target/debug/calltrack ../shared/contracts/check
+fi

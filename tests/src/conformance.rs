@@ -1,0 +1,1137 @@
+//! The store conformance suite: one set of behaviours every `Store` adapter must show, written
+//! once and run against SQLite and against DynamoDB on moto server. A behaviour not pinned here
+//! is one that drifts between the two.
+//!
+//! Each case makes its own tenant and numbers (unique per run), so cases can share one store.
+
+use std::collections::BTreeMap;
+
+use calltrack::model::*;
+use calltrack::ports::*;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+
+/// Expands to one `#[tokio::test]` per conformance case, each calling `$make().await` for a store.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:path) => {
+        $crate::conformance_tests!(@cases $make;
+            tenant_round_trips_and_is_found_by_site_key,
+            site_key_belongs_to_one_tenant,
+            number_directory_is_global_and_owned_by_one_tenant,
+            pool_number_gets_a_free_slot_once,
+            free_slots_come_least_recently_released_first,
+            take_slot_is_compare_and_swap_on_the_slot_as_read,
+            renew_extends_a_live_lease_and_refuses_an_ended_one,
+            intents_append_to_an_existing_lease_only,
+            leases_for_number_are_those_overlapping_the_window,
+            close_expired_detaches_only_expired_slots_once,
+            pool_health_counters_add_up_per_hour,
+            commit_claims_the_event_once_and_changes_nothing_on_redelivery,
+            commit_with_a_stale_version_writes_nothing,
+            commit_of_several_calls_is_all_or_nothing,
+            calls_are_listed_by_time_and_by_caller,
+            deals_update_by_version_and_list_by_day,
+            costs_replace_by_date_channel_and_campaign,
+            claim_once_claims_a_key_once,
+            lease_for_visitor_is_the_latest);
+    };
+    (@cases $make:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let store = $make().await;
+                $crate::conformance::$case(store.as_ref()).await;
+            }
+        )*
+    };
+}
+
+/// A string unique within this process and unlikely to repeat across runs.
+fn uniq() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{:x}{:04x}",
+        std::process::id() ^ (Utc::now().timestamp_subsec_nanos() & 0xffff),
+        n
+    )
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+async fn tenant(store: &dyn Store) -> Tenant {
+    let id = TenantId::parse(&format!("t-{}", uniq())).unwrap();
+    let mut tn = Tenant::new(id, "Conformance Ltd");
+    tn.site_key = Some(format!("site-{}", uniq()));
+    store.put_tenant(&tn).await.unwrap();
+    tn
+}
+
+/// A valid, unique US number (555-01xx numbers are not valid in libphonenumber's metadata, so a
+/// real area code with a counter-derived line).
+fn number(i: u32) -> PhoneNumber {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let base = N.fetch_add(1, Ordering::Relaxed) * 100 + i;
+    let seed = (std::process::id() % 500) * 10_000;
+    PhoneNumber::parse(
+        &format!("+1415{:07}", 2_000_000 + (seed + base) % 7_000_000),
+        None,
+    )
+    .unwrap()
+}
+
+async fn pool_with(store: &dyn Store, tn: &Tenant, n: u32) -> (Pool, Vec<PhoneNumber>) {
+    let pool = Pool::new(tn.id.clone(), PoolId::parse("web").unwrap());
+    store.put_pool(&pool).await.unwrap();
+    let mut nums = vec![];
+    for i in 0..n {
+        let num = number(i);
+        let tnum = TrackingNumber {
+            number: num.clone(),
+            tenant: tn.id.clone(),
+            kind: NumberKind::Pool {
+                pool: pool.id.clone(),
+            },
+            forward_to: None,
+        };
+        store.put_number(&tnum).await.unwrap();
+        nums.push(num);
+    }
+    (pool, nums)
+}
+
+fn lease_on(
+    tn: &Tenant,
+    pool: &Pool,
+    num: &PhoneNumber,
+    visitor: &str,
+    start: DateTime<Utc>,
+    minutes: i64,
+) -> Lease {
+    Lease {
+        id: LeaseId::random(),
+        tenant: tn.id.clone(),
+        pool: pool.id.clone(),
+        number: num.clone(),
+        visit: Visit {
+            visitor_id: visitor.into(),
+            utm_source: Some("google".into()),
+            utm_medium: Some("cpc".into()),
+            ..Default::default()
+        },
+        started_at: start,
+        last_seen_at: start,
+        expires_at: start + Duration::minutes(minutes),
+        ended_at: None,
+        intents: vec![],
+        reused_early: false,
+    }
+}
+
+async fn take(
+    store: &dyn Store,
+    slot: &PoolSlot,
+    lease: &Lease,
+    rollups: Vec<RollupDelta>,
+) -> bool {
+    store
+        .take_slot(&TakeSlot {
+            slot: slot.clone(),
+            lease: lease.clone(),
+            rollups,
+        })
+        .await
+        .unwrap()
+}
+
+fn call(tn: &Tenant, pcid: &str, caller: &PhoneNumber, at: DateTime<Utc>) -> Call {
+    Call {
+        id: CallId::derive(&tn.id, Provider::Generic, pcid),
+        tenant: tn.id.clone(),
+        provider: Provider::Generic,
+        provider_call_id: pcid.into(),
+        direction: Direction::Inbound,
+        tracking_number: None,
+        caller: Some(caller.clone()),
+        answered_by: None,
+        started_at: at,
+        answered_at: None,
+        ended_at: None,
+        ring_seconds: None,
+        talk_seconds: None,
+        stated_ring_seconds: None,
+        stated_talk_seconds: None,
+        outcome: Outcome::Ringing,
+        missed_reason: None,
+        returned_at: None,
+        returned_by: None,
+        recording_key: None,
+        attribution: Attribution::unattributed(),
+        first_time_caller: true,
+        transcription: Transcription::None,
+        analysis: None,
+        quality_score: None,
+        raw_status: None,
+        last_sequence: None,
+        version: 0,
+    }
+}
+
+fn delta(d: &str, channel: &str, f: impl FnOnce(&mut Counters)) -> RollupDelta {
+    let mut c = Counters::default();
+    f(&mut c);
+    RollupDelta {
+        day: day(d),
+        channel: channel.into(),
+        counters: c,
+    }
+}
+
+fn event(tn: &Tenant, key: &str) -> EventKey {
+    EventKey {
+        tenant: tn.id.clone(),
+        key: key.into(),
+        expires_at: t("2030-01-01T00:00:00Z"),
+    }
+}
+
+async fn rollup_map(store: &dyn Store, tn: &Tenant) -> BTreeMap<(NaiveDate, String), Counters> {
+    store
+        .rollups_between(&tn.id, day("2000-01-01"), day("2100-01-01"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| ((r.day, r.channel), r.counters))
+        .collect()
+}
+
+pub async fn tenant_round_trips_and_is_found_by_site_key(store: &dyn Store) {
+    let mut tn = tenant(store).await;
+    tn.provider_secrets.insert("twilio".into(), "s3cret".into());
+    tn.allowed_origins = vec!["https://shop.example".into()];
+    store.put_tenant(&tn).await.unwrap();
+    assert_eq!(store.get_tenant(&tn.id).await.unwrap().as_ref(), Some(&tn));
+    let by_key = store
+        .tenant_by_site_key(tn.site_key.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(by_key.map(|t| t.id), Some(tn.id.clone()));
+    assert!(store
+        .tenant_by_site_key("no-such-key")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .list_tenants()
+        .await
+        .unwrap()
+        .iter()
+        .any(|t| t.id == tn.id));
+    let unknown = TenantId::parse(&format!("nobody-{}", uniq())).unwrap();
+    assert!(store.get_tenant(&unknown).await.unwrap().is_none());
+}
+
+pub async fn site_key_belongs_to_one_tenant(store: &dyn Store) {
+    let a = tenant(store).await;
+    let mut b = tenant(store).await;
+    b.site_key = a.site_key.clone();
+    let err = store.put_tenant(&b).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let a_again = store
+        .tenant_by_site_key(a.site_key.as_deref().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a_again.id, a.id);
+    // Changing a tenant's own key frees the old one.
+    let mut a2 = a.clone();
+    a2.site_key = Some(format!("site-{}", uniq()));
+    store.put_tenant(&a2).await.unwrap();
+    assert!(store
+        .tenant_by_site_key(a.site_key.as_deref().unwrap())
+        .await
+        .unwrap()
+        .is_none());
+    store.put_tenant(&b).await.unwrap();
+}
+
+pub async fn number_directory_is_global_and_owned_by_one_tenant(store: &dyn Store) {
+    let a = tenant(store).await;
+    let b = tenant(store).await;
+    let num = number(0);
+    let n = TrackingNumber {
+        number: num.clone(),
+        tenant: a.id.clone(),
+        kind: NumberKind::Static {
+            source: "billboard".into(),
+            medium: Some("offline".into()),
+            campaign: None,
+        },
+        forward_to: Some(number(1)),
+    };
+    store.put_number(&n).await.unwrap();
+    assert_eq!(store.get_number(&num).await.unwrap().as_ref(), Some(&n));
+    let stolen = TrackingNumber {
+        tenant: b.id.clone(),
+        ..n.clone()
+    };
+    assert!(matches!(
+        store.put_number(&stolen).await.unwrap_err(),
+        StoreError::Conflict(_)
+    ));
+    assert_eq!(store.get_number(&num).await.unwrap().unwrap().tenant, a.id);
+    assert_eq!(store.list_numbers(&a.id).await.unwrap(), vec![n]);
+    assert!(store.list_numbers(&b.id).await.unwrap().is_empty());
+}
+
+pub async fn pool_number_gets_a_free_slot_once(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (pool, nums) = pool_with(store, &tn, 1).await;
+    let now = t("2026-01-01T10:00:00Z");
+    let slots = store.free_slots(&tn.id, &pool.id, now, 10).await.unwrap();
+    assert_eq!(slots.len(), 1);
+    assert_eq!(slots[0].number, nums[0]);
+    assert_eq!(slots[0].lease_id, None);
+    let lease = lease_on(&tn, &pool, &nums[0], "v1", now, 15);
+    assert!(take(store, &slots[0], &lease, vec![]).await);
+    // Putting the number again (e.g. a new forward-to) keeps the slot as it is.
+    let again = store.get_number(&nums[0]).await.unwrap().unwrap();
+    store.put_number(&again).await.unwrap();
+    let all = store.all_slots(&tn.id, &pool.id).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].lease_id.as_ref(), Some(&lease.id));
+    assert_eq!(
+        store.get_pool(&tn.id, &pool.id).await.unwrap(),
+        Some(pool.clone())
+    );
+    assert_eq!(store.list_pools(&tn.id).await.unwrap(), vec![pool]);
+}
+
+pub async fn free_slots_come_least_recently_released_first(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (pool, nums) = pool_with(store, &tn, 3).await;
+    let t0 = t("2026-01-01T10:00:00Z");
+    // Lease all three with different lengths: they become free in order 2, 0, 1.
+    for (i, minutes) in [(0usize, 20i64), (1, 30), (2, 10)] {
+        let slot = store
+            .all_slots(&tn.id, &pool.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.number == nums[i])
+            .unwrap();
+        assert!(
+            take(
+                store,
+                &slot,
+                &lease_on(&tn, &pool, &nums[i], &format!("v{i}"), t0, minutes),
+                vec![]
+            )
+            .await
+        );
+    }
+    assert!(store
+        .free_slots(&tn.id, &pool.id, t0 + Duration::minutes(5), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let free = store
+        .free_slots(&tn.id, &pool.id, t0 + Duration::minutes(25), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        free.iter().map(|s| s.number.clone()).collect::<Vec<_>>(),
+        vec![nums[2].clone(), nums[0].clone()]
+    );
+    let free = store
+        .free_slots(&tn.id, &pool.id, t0 + Duration::minutes(30), 1)
+        .await
+        .unwrap();
+    assert_eq!(free.len(), 1, "limit is honoured");
+    assert_eq!(free[0].number, nums[2]);
+    // Exactly at expiry the number is free (available_at <= now).
+    let free = store
+        .free_slots(&tn.id, &pool.id, t0 + Duration::minutes(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(free.len(), 3);
+}
+
+pub async fn take_slot_is_compare_and_swap_on_the_slot_as_read(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (pool, nums) = pool_with(store, &tn, 1).await;
+    let now = t("2026-01-02T09:00:00Z");
+    let slot = store
+        .free_slots(&tn.id, &pool.id, now, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let first = lease_on(&tn, &pool, &nums[0], "first", now, 15);
+    let second = lease_on(&tn, &pool, &nums[0], "second", now, 15);
+    let visit = delta("2026-01-02", "google/cpc", |c| c.visits = 1);
+    assert!(take(store, &slot, &first, vec![visit.clone()]).await);
+    assert!(
+        !take(store, &slot, &second, vec![visit.clone()]).await,
+        "the slot changed since it was read"
+    );
+    assert_eq!(
+        store.get_lease(&first.id).await.unwrap().as_ref(),
+        Some(&first)
+    );
+    assert!(
+        store.get_lease(&second.id).await.unwrap().is_none(),
+        "a failed take stores no lease"
+    );
+    let after = store.all_slots(&tn.id, &pool.id).await.unwrap().remove(0);
+    assert_eq!(after.available_at, first.expires_at);
+    assert_eq!(after.lease_id.as_ref(), Some(&first.id));
+    let r = rollup_map(store, &tn).await;
+    assert_eq!(
+        r[&(day("2026-01-02"), "google/cpc".to_string())].visits,
+        1,
+        "only the successful take counted"
+    );
+    // Sharing a held number (share_oldest) is a take on the slot as read while leased.
+    let shared = lease_on(
+        &tn,
+        &pool,
+        &nums[0],
+        "third",
+        now + Duration::minutes(1),
+        15,
+    );
+    assert!(take(store, &after, &shared, vec![]).await);
+}
+
+pub async fn renew_extends_a_live_lease_and_refuses_an_ended_one(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (pool, nums) = pool_with(store, &tn, 1).await;
+    let t0 = t("2026-01-03T12:00:00Z");
+    let slot = store
+        .free_slots(&tn.id, &pool.id, t0, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let lease = lease_on(&tn, &pool, &nums[0], "v", t0, 15);
+    assert!(take(store, &slot, &lease, vec![]).await);
+    let now = t0 + Duration::minutes(10);
+    let renewed = Lease {
+        last_seen_at: now,
+        expires_at: now + Duration::minutes(15),
+        ..lease.clone()
+    };
+    assert!(store.renew_lease(&renewed, now, true).await.unwrap());
+    assert_eq!(
+        store
+            .get_lease(&lease.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .expires_at,
+        renewed.expires_at
+    );
+    assert_eq!(
+        store.all_slots(&tn.id, &pool.id).await.unwrap()[0].available_at,
+        renewed.expires_at
+    );
+    // After expiry a renew is refused and changes nothing.
+    let late = renewed.expires_at + Duration::seconds(1);
+    let too_late = Lease {
+        last_seen_at: late,
+        expires_at: late + Duration::minutes(15),
+        ..lease.clone()
+    };
+    assert!(!store.renew_lease(&too_late, late, true).await.unwrap());
+    assert_eq!(
+        store
+            .get_lease(&lease.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .expires_at,
+        renewed.expires_at
+    );
+    // A lease whose slot went to someone else renews only without touching the slot.
+    let slot = store.all_slots(&tn.id, &pool.id).await.unwrap().remove(0);
+    let other = lease_on(&tn, &pool, &nums[0], "other", now, 15);
+    assert!(take(store, &slot, &other, vec![]).await);
+    let again = Lease {
+        last_seen_at: now,
+        expires_at: now + Duration::minutes(14),
+        ..renewed.clone()
+    };
+    assert!(!store.renew_lease(&again, now, true).await.unwrap());
+    assert!(store.renew_lease(&again, now, false).await.unwrap());
+    assert_eq!(
+        store.all_slots(&tn.id, &pool.id).await.unwrap()[0]
+            .lease_id
+            .as_ref(),
+        Some(&other.id)
+    );
+    let missing = Lease {
+        id: LeaseId::random(),
+        ..again
+    };
+    assert!(!store.renew_lease(&missing, now, false).await.unwrap());
+}
+
+pub async fn intents_append_to_an_existing_lease_only(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (pool, nums) = pool_with(store, &tn, 1).await;
+    let t0 = t("2026-01-04T12:00:00Z");
+    let slot = store
+        .free_slots(&tn.id, &pool.id, t0, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let lease = lease_on(&tn, &pool, &nums[0], "v", t0, 15);
+    assert!(take(store, &slot, &lease, vec![]).await);
+    let i1 = Intent {
+        kind: IntentKind::Tap,
+        at: t0 + Duration::minutes(1),
+    };
+    let i2 = Intent {
+        kind: IntentKind::Copy,
+        at: t0 + Duration::minutes(2),
+    };
+    assert!(store.add_intent(&lease.id, &i1).await.unwrap());
+    assert!(store.add_intent(&lease.id, &i2).await.unwrap());
+    assert_eq!(
+        store.get_lease(&lease.id).await.unwrap().unwrap().intents,
+        vec![i1.clone(), i2]
+    );
+    assert!(!store.add_intent(&LeaseId::random(), &i1).await.unwrap());
+}
+
+pub async fn leases_for_number_are_those_overlapping_the_window(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (pool, nums) = pool_with(store, &tn, 2).await;
+    let t0 = t("2026-01-05T08:00:00Z");
+    let mut ids = vec![];
+    for (k, start) in [0i64, 30, 60].into_iter().enumerate() {
+        let slot = store
+            .all_slots(&tn.id, &pool.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.number == nums[0])
+            .unwrap();
+        let l = lease_on(
+            &tn,
+            &pool,
+            &nums[0],
+            &format!("v{k}"),
+            t0 + Duration::minutes(start),
+            15,
+        );
+        assert!(take(store, &slot, &l, vec![]).await);
+        ids.push(l.id);
+    }
+    let slot = store
+        .all_slots(&tn.id, &pool.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.number == nums[1])
+        .unwrap();
+    assert!(
+        take(
+            store,
+            &slot,
+            &lease_on(&tn, &pool, &nums[1], "x", t0, 120),
+            vec![]
+        )
+        .await
+    );
+    // Window 08:20..08:40 overlaps only the lease 08:30-08:45.
+    let got = store
+        .leases_for_number(
+            &tn.id,
+            &nums[0],
+            t0 + Duration::minutes(20),
+            t0 + Duration::minutes(40),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        got.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
+        vec![ids[1].clone()]
+    );
+    // Window 08:10..09:00 overlaps all three, oldest first; an end exactly at `from` counts.
+    let got = store
+        .leases_for_number(
+            &tn.id,
+            &nums[0],
+            t0 + Duration::minutes(15),
+            t0 + Duration::minutes(60),
+        )
+        .await
+        .unwrap();
+    assert_eq!(got.iter().map(|l| l.id.clone()).collect::<Vec<_>>(), ids);
+}
+
+pub async fn close_expired_detaches_only_expired_slots_once(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (pool, nums) = pool_with(store, &tn, 2).await;
+    let t0 = t("2026-01-06T08:00:00Z");
+    for (i, minutes) in [(0usize, 10i64), (1, 30)] {
+        let slot = store
+            .all_slots(&tn.id, &pool.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.number == nums[i])
+            .unwrap();
+        assert!(
+            take(
+                store,
+                &slot,
+                &lease_on(&tn, &pool, &nums[i], "v", t0, minutes),
+                vec![]
+            )
+            .await
+        );
+    }
+    let now = t0 + Duration::minutes(20);
+    assert_eq!(store.close_expired(&tn.id, &pool.id, now).await.unwrap(), 1);
+    assert_eq!(
+        store.close_expired(&tn.id, &pool.id, now).await.unwrap(),
+        0,
+        "idempotent"
+    );
+    let slots = store.all_slots(&tn.id, &pool.id).await.unwrap();
+    let s0 = slots.iter().find(|s| s.number == nums[0]).unwrap();
+    let s1 = slots.iter().find(|s| s.number == nums[1]).unwrap();
+    assert_eq!(s0.lease_id, None);
+    assert_eq!(
+        s0.available_at,
+        t0 + Duration::minutes(10),
+        "released at the lease's expiry"
+    );
+    assert!(s1.lease_id.is_some());
+}
+
+pub async fn pool_health_counters_add_up_per_hour(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (pool, _) = pool_with(store, &tn, 0).await;
+    let h = t("2026-01-07T10:00:00Z");
+    let d = PoolHealth {
+        acquires: 3,
+        exhaustions: 1,
+        early_reuses: 2,
+        expired: 0,
+    };
+    store
+        .add_pool_health(&tn.id, &pool.id, h, &d)
+        .await
+        .unwrap();
+    store
+        .add_pool_health(&tn.id, &pool.id, h, &d)
+        .await
+        .unwrap();
+    store
+        .add_pool_health(&tn.id, &pool.id, h + Duration::hours(1), &d)
+        .await
+        .unwrap();
+    let got = store
+        .pool_health(&tn.id, &pool.id, h, h + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        vec![(
+            h,
+            PoolHealth {
+                acquires: 6,
+                exhaustions: 2,
+                early_reuses: 4,
+                expired: 0
+            }
+        )]
+    );
+    assert_eq!(
+        store
+            .pool_health(&tn.id, &pool.id, h, h + Duration::hours(2))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+pub async fn commit_claims_the_event_once_and_changes_nothing_on_redelivery(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let caller = number(0);
+    let c = call(&tn, "pc-1", &caller, t("2026-01-08T10:00:00Z"));
+    let commit = Commit {
+        event: Some(event(&tn, "generic:e1")),
+        calls: vec![CallWrite {
+            call: c.clone(),
+            expected_version: None,
+        }],
+        rollups: vec![delta("2026-01-08", "billboard", |k| k.calls = 1)],
+        ..Default::default()
+    };
+    assert_eq!(
+        store.commit(&commit).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    let stored = store.get_call(&tn.id, &c.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 1);
+    assert_eq!(
+        Call {
+            version: 0,
+            ..stored
+        },
+        c
+    );
+    // The same event again: Duplicate, and neither the call nor the counters move.
+    let mut changed = c.clone();
+    changed.outcome = Outcome::Answered;
+    let redelivery = Commit {
+        calls: vec![CallWrite {
+            call: changed,
+            expected_version: Some(1),
+        }],
+        ..commit.clone()
+    };
+    assert_eq!(
+        store.commit(&redelivery).await.unwrap(),
+        CommitOutcome::Duplicate
+    );
+    assert_eq!(
+        store
+            .get_call(&tn.id, &c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .outcome,
+        Outcome::Ringing
+    );
+    assert_eq!(
+        rollup_map(store, &tn).await[&(day("2026-01-08"), "billboard".to_string())].calls,
+        1
+    );
+}
+
+pub async fn commit_with_a_stale_version_writes_nothing(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let c = call(&tn, "pc-2", &number(0), t("2026-01-09T10:00:00Z"));
+    let first = Commit {
+        calls: vec![CallWrite {
+            call: c.clone(),
+            expected_version: None,
+        }],
+        ..Default::default()
+    };
+    assert_eq!(
+        store.commit(&first).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    assert_eq!(
+        store.commit(&first).await.unwrap(),
+        CommitOutcome::Conflict,
+        "must not exist yet"
+    );
+    let stale = Commit {
+        tenant: Some(tn.id.clone()),
+        event: Some(event(&tn, "generic:e2")),
+        calls: vec![CallWrite {
+            call: Call {
+                outcome: Outcome::Missed,
+                ..c.clone()
+            },
+            expected_version: Some(7),
+        }],
+        rollups: vec![delta("2026-01-09", "radio", |k| k.missed = 1)],
+        ..Default::default()
+    };
+    assert_eq!(store.commit(&stale).await.unwrap(), CommitOutcome::Conflict);
+    assert_eq!(
+        store
+            .get_call(&tn.id, &c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .outcome,
+        Outcome::Ringing
+    );
+    assert!(
+        rollup_map(store, &tn).await.is_empty(),
+        "no counters from a failed commit"
+    );
+    // The event was not claimed either: the retry with the right version goes through.
+    let fresh = Commit {
+        calls: vec![CallWrite {
+            call: Call {
+                outcome: Outcome::Missed,
+                ..c.clone()
+            },
+            expected_version: Some(1),
+        }],
+        ..stale
+    };
+    assert_eq!(
+        store.commit(&fresh).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    assert_eq!(
+        store
+            .get_call(&tn.id, &c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
+    assert_eq!(
+        rollup_map(store, &tn).await[&(day("2026-01-09"), "radio".to_string())].missed,
+        1
+    );
+}
+
+pub async fn commit_of_several_calls_is_all_or_nothing(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let caller = number(0);
+    let missed = call(&tn, "pc-missed", &caller, t("2026-01-10T10:00:00Z"));
+    assert_eq!(
+        store
+            .commit(&Commit {
+                calls: vec![CallWrite {
+                    call: missed.clone(),
+                    expected_version: None
+                }],
+                ..Default::default()
+            })
+            .await
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+    let back = call(&tn, "pc-back", &caller, t("2026-01-10T10:05:00Z"));
+    let returned = Call {
+        returned_at: Some(back.started_at),
+        returned_by: Some(back.id.clone()),
+        ..missed.clone()
+    };
+    // One stale write spoils the whole unit.
+    let bad = Commit {
+        calls: vec![
+            CallWrite {
+                call: back.clone(),
+                expected_version: None,
+            },
+            CallWrite {
+                call: returned.clone(),
+                expected_version: Some(5),
+            },
+        ],
+        rollups: vec![
+            delta("2026-01-10", "radio", |k| k.returned = 1),
+            delta("2026-01-10", "radio", |k| k.calls = 1),
+        ],
+        ..Default::default()
+    };
+    assert_eq!(store.commit(&bad).await.unwrap(), CommitOutcome::Conflict);
+    assert!(store.get_call(&tn.id, &back.id).await.unwrap().is_none());
+    assert!(rollup_map(store, &tn).await.is_empty());
+    let good = Commit {
+        calls: vec![
+            CallWrite {
+                call: back.clone(),
+                expected_version: None,
+            },
+            CallWrite {
+                call: returned.clone(),
+                expected_version: Some(1),
+            },
+        ],
+        ..bad
+    };
+    assert_eq!(store.commit(&good).await.unwrap(), CommitOutcome::Committed);
+    assert_eq!(
+        store
+            .get_call(&tn.id, &missed.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .returned_by,
+        Some(back.id.clone())
+    );
+    // Two deltas on one row in one commit add up.
+    let r = rollup_map(store, &tn).await[&(day("2026-01-10"), "radio".to_string())];
+    assert_eq!((r.calls, r.returned), (1, 1));
+}
+
+pub async fn calls_are_listed_by_time_and_by_caller(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (a, b) = (number(0), number(1));
+    let t0 = t("2026-01-11T00:00:00Z");
+    for (i, (who, h)) in [(&a, 1i64), (&b, 2), (&a, 3), (&b, 27)]
+        .into_iter()
+        .enumerate()
+    {
+        let c = call(&tn, &format!("pc-{i}"), who, t0 + Duration::hours(h));
+        store
+            .commit(&Commit {
+                calls: vec![CallWrite {
+                    call: c,
+                    expected_version: None,
+                }],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let day1 = store
+        .calls_between(&tn.id, t0, t0 + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        day1.iter()
+            .map(|c| c.provider_call_id.as_str())
+            .collect::<Vec<_>>(),
+        ["pc-0", "pc-1", "pc-2"]
+    );
+    let half_open = store
+        .calls_between(&tn.id, t0 + Duration::hours(1), t0 + Duration::hours(3))
+        .await
+        .unwrap();
+    assert_eq!(half_open.len(), 2, "from is inclusive, to exclusive");
+    let from_a = store.calls_with(&tn.id, &a, t0).await.unwrap();
+    assert_eq!(
+        from_a
+            .iter()
+            .map(|c| c.provider_call_id.as_str())
+            .collect::<Vec<_>>(),
+        ["pc-0", "pc-2"]
+    );
+    let b_late = store
+        .calls_with(&tn.id, &b, t0 + Duration::hours(3))
+        .await
+        .unwrap();
+    assert_eq!(b_late.len(), 1);
+    let other = tenant(store).await;
+    assert!(
+        store
+            .calls_with(&other.id, &a, t0)
+            .await
+            .unwrap()
+            .is_empty(),
+        "tenants are isolated"
+    );
+    assert!(store
+        .calls_between(&other.id, t0, t0 + Duration::days(9))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+pub async fn deals_update_by_version_and_list_by_day(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let deal = Deal {
+        tenant: tn.id.clone(),
+        id: "D-1".into(),
+        status: DealStatus::Open,
+        amount_minor: 50_000,
+        currency: tn.currency,
+        at: t("2026-01-12T10:00:00Z"),
+        call_id: None,
+        caller: Some(number(0)),
+        channel: "(unlinked)".into(),
+        day: day("2026-01-12"),
+        version: 0,
+    };
+    let create = Commit {
+        event: Some(event(&tn, "crm:1")),
+        deal: Some(DealWrite {
+            deal: deal.clone(),
+            expected: None,
+        }),
+        rollups: vec![delta("2026-01-12", "(unlinked)", |k| k.deals = 1)],
+        ..Default::default()
+    };
+    assert_eq!(
+        store.commit(&create).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    let stored = store.get_deal(&tn.id, "D-1").await.unwrap().unwrap();
+    assert_eq!(stored.version, 1);
+    let won = Deal {
+        status: DealStatus::Won,
+        ..stored.clone()
+    };
+    let win = Commit {
+        event: Some(event(&tn, "crm:2")),
+        deal: Some(DealWrite {
+            deal: won.clone(),
+            expected: Some(stored.clone()),
+        }),
+        rollups: vec![delta("2026-01-12", "(unlinked)", |k| {
+            k.won = 1;
+            k.revenue_minor = 50_000
+        })],
+        ..Default::default()
+    };
+    assert_eq!(store.commit(&win).await.unwrap(), CommitOutcome::Committed);
+    let stale = Commit {
+        event: Some(event(&tn, "crm:3")),
+        ..win.clone()
+    };
+    assert_eq!(store.commit(&stale).await.unwrap(), CommitOutcome::Conflict);
+    let got = store
+        .deals_between(&tn.id, day("2026-01-12"), day("2026-01-12"))
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!((got[0].status, got[0].version), (DealStatus::Won, 2));
+    assert!(store
+        .deals_between(&tn.id, day("2026-01-13"), day("2026-01-20"))
+        .await
+        .unwrap()
+        .is_empty());
+    let r = rollup_map(store, &tn).await[&(day("2026-01-12"), "(unlinked)".to_string())];
+    assert_eq!((r.deals, r.won, r.revenue_minor), (1, 1, 50_000));
+}
+
+pub async fn costs_replace_by_date_channel_and_campaign(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let row = |d: &str, ch: &str, camp: &str, minor: i64| Cost {
+        date: day(d),
+        channel: ch.into(),
+        campaign: camp.into(),
+        cost_minor: minor,
+        currency: tn.currency,
+    };
+    store
+        .put_costs(
+            &tn.id,
+            &[
+                row("2026-01-01", "google/cpc", "brand", 1000),
+                row("2026-01-01", "google/cpc", "generic", 2000),
+            ],
+        )
+        .await
+        .unwrap();
+    store
+        .put_costs(
+            &tn.id,
+            &[
+                row("2026-01-01", "google/cpc", "brand", 1500),
+                row("2026-01-02", "yandex/cpc", "", 700),
+            ],
+        )
+        .await
+        .unwrap();
+    let got = store
+        .costs_between(&tn.id, day("2026-01-01"), day("2026-01-02"))
+        .await
+        .unwrap();
+    let mut flat: Vec<_> = got
+        .iter()
+        .map(|c| {
+            (
+                c.date.to_string(),
+                c.channel.clone(),
+                c.campaign.clone(),
+                c.cost_minor,
+            )
+        })
+        .collect();
+    flat.sort();
+    assert_eq!(
+        flat,
+        vec![
+            (
+                "2026-01-01".into(),
+                "google/cpc".into(),
+                "brand".into(),
+                1500
+            ),
+            (
+                "2026-01-01".into(),
+                "google/cpc".into(),
+                "generic".into(),
+                2000
+            ),
+            ("2026-01-02".into(), "yandex/cpc".into(), "".into(), 700),
+        ]
+    );
+    assert_eq!(
+        store
+            .costs_between(&tn.id, day("2026-01-02"), day("2026-01-02"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+pub async fn claim_once_claims_a_key_once(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let exp = t("2030-01-01T00:00:00Z");
+    assert!(store
+        .claim_once(&tn.id, "report:2026-01-01", exp)
+        .await
+        .unwrap());
+    assert!(!store
+        .claim_once(&tn.id, "report:2026-01-01", exp)
+        .await
+        .unwrap());
+    let other = tenant(store).await;
+    assert!(
+        store
+            .claim_once(&other.id, "report:2026-01-01", exp)
+            .await
+            .unwrap(),
+        "claims are per tenant"
+    );
+    // A claim outlives its TTL date: correctness never waits on TTL deletion.
+    let past = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+    assert!(store.claim_once(&tn.id, "old", past).await.unwrap());
+    assert!(!store.claim_once(&tn.id, "old", past).await.unwrap());
+}
+
+pub async fn lease_for_visitor_is_the_latest(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (pool, nums) = pool_with(store, &tn, 2).await;
+    let t0 = t("2026-01-13T08:00:00Z");
+    let s0 = store
+        .all_slots(&tn.id, &pool.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.number == nums[0])
+        .unwrap();
+    let old = lease_on(&tn, &pool, &nums[0], "vis", t0, 15);
+    assert!(take(store, &s0, &old, vec![]).await);
+    let s1 = store
+        .all_slots(&tn.id, &pool.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.number == nums[1])
+        .unwrap();
+    let new = lease_on(&tn, &pool, &nums[1], "vis", t0 + Duration::hours(2), 15);
+    assert!(take(store, &s1, &new, vec![]).await);
+    assert_eq!(
+        store
+            .lease_for_visitor(&tn.id, &pool.id, "vis")
+            .await
+            .unwrap()
+            .map(|l| l.id),
+        Some(new.id)
+    );
+    assert!(store
+        .lease_for_visitor(&tn.id, &pool.id, "stranger")
+        .await
+        .unwrap()
+        .is_none());
+}

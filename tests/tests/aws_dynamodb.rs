@@ -1,0 +1,320 @@
+//! What only the DynamoDB adapter must show, beyond the conformance suite: the request budget,
+//! write units, merged rollups in one transaction, and compare-and-swap under real concurrency.
+
+use std::sync::Arc;
+
+use calltrack::model::*;
+use calltrack::ports::*;
+use calltrack_aws::DynamoStore;
+use calltrack_integration::moto;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+async fn tenant(store: &DynamoStore) -> Tenant {
+    let mut tn = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
+    tn.site_key = Some("site-acme".into());
+    store.put_tenant(&tn).await.unwrap();
+    tn
+}
+
+fn phone(i: u32) -> PhoneNumber {
+    PhoneNumber::parse(&format!("+1415{:07}", 2_000_000 + i), None).unwrap()
+}
+
+async fn pool(store: &DynamoStore, tn: &Tenant, numbers: u32) -> Pool {
+    let pool = Pool::new(tn.id.clone(), PoolId::parse("web").unwrap());
+    store.put_pool(&pool).await.unwrap();
+    for i in 0..numbers {
+        let n = TrackingNumber {
+            number: phone(i),
+            tenant: tn.id.clone(),
+            kind: NumberKind::Pool {
+                pool: pool.id.clone(),
+            },
+            forward_to: None,
+        };
+        store.put_number(&n).await.unwrap();
+    }
+    pool
+}
+
+fn lease(tn: &Tenant, pool: &Pool, slot: &PoolSlot, visitor: &str, at: DateTime<Utc>) -> Lease {
+    Lease {
+        id: LeaseId::random(),
+        tenant: tn.id.clone(),
+        pool: pool.id.clone(),
+        number: slot.number.clone(),
+        visit: Visit {
+            visitor_id: visitor.into(),
+            ..Default::default()
+        },
+        started_at: at,
+        last_seen_at: at,
+        expires_at: at + Duration::minutes(15),
+        ended_at: None,
+        intents: vec![],
+        reused_early: false,
+    }
+}
+
+/// A call built from JSON, so new optional fields on `Call` do not break this test.
+fn call(tn: &Tenant, pcid: &str, at: DateTime<Utc>) -> Call {
+    serde_json::from_value(serde_json::json!({
+        "id": CallId::derive(&tn.id, Provider::Generic, pcid),
+        "tenant": tn.id,
+        "provider": "generic",
+        "provider_call_id": pcid,
+        "direction": "inbound",
+        "caller": "+14155550199",
+        "started_at": at,
+        "outcome": "ringing",
+        "attribution": Attribution::unattributed(),
+        "first_time_caller": true,
+        "transcription": {"state": "none"},
+        "version": 0
+    }))
+    .expect("a call from JSON")
+}
+
+fn calls(d: &str, channel: &str, n: i64) -> RollupDelta {
+    RollupDelta {
+        day: day(d),
+        channel: channel.into(),
+        counters: Counters {
+            calls: n,
+            ..Default::default()
+        },
+    }
+}
+
+#[tokio::test]
+async fn webhook_event_costs_one_transaction_and_its_write_units_are_counted() {
+    let store = moto::dynamo_store().await;
+    let tn = tenant(&store).await;
+    let at = t("2025-03-01T10:00:00Z");
+    let c = call(&tn, "CA1", at);
+    let commit = Commit {
+        tenant: Some(tn.id.clone()),
+        event: Some(EventKey {
+            tenant: tn.id.clone(),
+            key: "generic:ev1".into(),
+            expires_at: at + Duration::days(7),
+        }),
+        calls: vec![CallWrite {
+            call: c.clone(),
+            expected_version: None,
+        }],
+        deal: None,
+        rollups: vec![calls("2025-03-01", "billboard", 1)],
+    };
+    // The common case: read the call (1), commit (1).
+    let before = store.request_count();
+    let units_before = store.write_units();
+    assert!(store.get_call(&tn.id, &c.id).await.unwrap().is_none());
+    assert_eq!(
+        store.commit(&commit).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    assert_eq!(
+        store.request_count() - before,
+        2,
+        "a webhook event is at most 2 requests"
+    );
+    assert!(
+        store.write_units() > units_before,
+        "consumed write units are reported"
+    );
+
+    let before = store.request_count();
+    assert_eq!(
+        store.commit(&commit).await.unwrap(),
+        CommitOutcome::Duplicate
+    );
+    assert_eq!(
+        store.request_count() - before,
+        1,
+        "a redelivery is one request"
+    );
+    let stored = store.get_call(&tn.id, &c.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 1);
+}
+
+#[tokio::test]
+async fn deltas_for_one_rollup_row_merge_into_one_transaction_item() {
+    let store = moto::dynamo_store().await;
+    let tn = tenant(&store).await;
+    let commit = Commit {
+        tenant: Some(tn.id.clone()),
+        rollups: vec![
+            calls("2025-03-01", "google/cpc", 1),
+            calls("2025-03-01", "billboard", 2),
+            calls("2025-03-01", "google/cpc", 4),
+            RollupDelta {
+                day: day("2025-03-01"),
+                channel: "google/cpc".into(),
+                counters: Counters {
+                    answered: 1,
+                    talk_seconds: 42,
+                    ..Default::default()
+                },
+            },
+        ],
+        ..Default::default()
+    };
+    assert_eq!(
+        store.commit(&commit).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    let rows = store
+        .rollups_between(&tn.id, day("2025-03-01"), day("2025-03-01"))
+        .await
+        .unwrap();
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.channel.as_str(),
+                r.counters.calls,
+                r.counters.answered,
+                r.counters.talk_seconds,
+            )
+        })
+        .collect();
+    assert_eq!(got, vec![("billboard", 2, 0, 0), ("google/cpc", 5, 1, 42)]);
+}
+
+#[tokio::test]
+async fn lease_operations_are_one_request_each() {
+    let store = moto::dynamo_store().await;
+    let tn = tenant(&store).await;
+    let pool = pool(&store, &tn, 2).await;
+    let now = t("2025-03-01T10:00:00Z");
+    let count = |label: &str, want: u64, last: &mut u64| {
+        let n = store.request_count();
+        assert_eq!(n - *last, want, "{label}");
+        *last = n;
+    };
+    let mut last = store.request_count();
+    let site = store
+        .tenant_by_site_key("site-acme")
+        .await
+        .unwrap()
+        .unwrap();
+    count("tenant by site key", 1, &mut last);
+    assert_eq!(site.id, tn.id);
+    let slot = store
+        .free_slots(&tn.id, &pool.id, now, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    count("free slots", 1, &mut last);
+    let l = lease(&tn, &pool, &slot, "v1", now);
+    assert!(store
+        .take_slot(&TakeSlot {
+            slot,
+            lease: l.clone(),
+            rollups: vec![]
+        })
+        .await
+        .unwrap());
+    count("take slot", 1, &mut last);
+    let mut renewed = l.clone();
+    renewed.expires_at = now + Duration::minutes(30);
+    assert!(store
+        .renew_lease(&renewed, now + Duration::minutes(1), true)
+        .await
+        .unwrap());
+    count("renew", 1, &mut last);
+    assert!(store
+        .add_intent(
+            &l.id,
+            &Intent {
+                kind: IntentKind::Tap,
+                at: now
+            }
+        )
+        .await
+        .unwrap());
+    count("intent", 1, &mut last);
+    let got = store.get_lease(&l.id).await.unwrap().unwrap();
+    count("get lease", 1, &mut last);
+    assert_eq!(
+        got.intents,
+        vec![Intent {
+            kind: IntentKind::Tap,
+            at: now
+        }]
+    );
+    assert_eq!(got.expires_at, renewed.expires_at);
+}
+
+/// Many visitors race for the one free number: exactly one lease wins each round. This is the
+/// case AWS-LOCAL.md warns threaded moto can get wrong; the harness serves moto single-threaded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_takes_of_one_slot_let_exactly_one_win() {
+    let store = Arc::new(moto::dynamo_store().await);
+    let tn = tenant(&store).await;
+    let pool = pool(&store, &tn, 1).await;
+    let mut now = t("2025-03-01T10:00:00Z");
+    for round in 0..5 {
+        let slot = store
+            .free_slots(&tn.id, &pool.id, now, 1)
+            .await
+            .unwrap()
+            .remove(0);
+        let mut tasks = Vec::new();
+        for v in 0..8 {
+            let store = store.clone();
+            let take = TakeSlot {
+                slot: slot.clone(),
+                lease: lease(&tn, &pool, &slot, &format!("v{round}-{v}"), now),
+                rollups: vec![],
+            };
+            tasks.push(tokio::spawn(async move {
+                (store.take_slot(&take).await.unwrap(), take.lease.id)
+            }));
+        }
+        let mut winners = Vec::new();
+        for task in tasks {
+            let (won, id) = task.await.unwrap();
+            if won {
+                winners.push(id);
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round}: exactly one take wins");
+        let slots = store.all_slots(&tn.id, &pool.id).await.unwrap();
+        assert_eq!(slots[0].lease_id.as_ref(), Some(&winners[0]));
+        now += Duration::minutes(20);
+    }
+}
+
+#[tokio::test]
+async fn creating_the_table_again_is_harmless() {
+    let store = moto::dynamo_store().await;
+    store.create_table().await.unwrap();
+    assert!(store.is_empty().await.unwrap());
+    tenant(&store).await;
+    assert!(!store.is_empty().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_missing_table_is_unavailable_not_a_domain_answer() {
+    let store = DynamoStore::from_env(&moto::sdk_config().await, moto::unique("missing"));
+    let err = store
+        .get_tenant(&TenantId::parse("acme").unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    let err = store
+        .claim_once(&TenantId::parse("acme").unwrap(), "k", Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+}
