@@ -58,7 +58,7 @@ ct tenant add acme --name "Acme" --site-key site-acme --origin "http://127.0.0.1
 ct pool add acme web --lease-minutes 15 --default-number +14155550100 >&2
 for n in "${NUMBERS[@]}"; do ct number add acme "$n" --pool web >&2; done
 
-ct serve --addr "127.0.0.1:$API_PORT" >"$D/serve.log" 2>&1 &
+"$CALLTRACK" --data "$D" serve --addr "127.0.0.1:$API_PORT" >"$D/serve.log" 2>&1 &
 SERVER_PID=$!
 ready=
 for _ in $(seq 1 100); do

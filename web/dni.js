@@ -120,6 +120,10 @@
   function renew() {
     var lease = state.lease;
     if (!lease || !lease.lease_id) return acquire();
+    if (!(Date.parse(lease.expires_at) > Date.now())) { // ended while the tab slept: lease anew
+      setLease(null);
+      return acquire();
+    }
     return post('/v1/leases/' + encodeURIComponent(lease.lease_id) + '/renew', { site_key: siteKey })
       .then(function (r) {
         if (r.status >= 400 && r.status < 500 && r.status !== 429) { // ended (410) or unknown: lease anew

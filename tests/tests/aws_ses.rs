@@ -75,3 +75,10 @@ async fn email_without_recipients_is_refused_before_sending() {
     e.to.clear();
     assert!(m.send(&e).await.is_err());
 }
+
+#[tokio::test]
+async fn mailer_without_a_sender_says_which_variable_to_set() {
+    let m = SesMailer::from_env(&moto::sdk_config().await, String::new());
+    let err = m.send(&email("no sender")).await.unwrap_err();
+    assert!(err.0.contains("REPORT_SENDER"), "{err}");
+}

@@ -53,6 +53,30 @@ async fn stereo_job_uses_channel_identification_and_writes_to_the_output_key() {
     let settings = j.settings().expect("settings");
     assert_eq!(settings.channel_identification(), Some(true));
     assert_ne!(settings.show_speaker_labels(), Some(true));
+    // moto moves the job along on each read; once done, the transcript is where we asked.
+    let mut uri = None;
+    for _ in 0..10 {
+        let got = tr
+            .client()
+            .get_transcription_job()
+            .transcription_job_name(&name)
+            .send()
+            .await
+            .unwrap();
+        let j = got.transcription_job().expect("the job");
+        if j.transcription_job_status().map(|s| s.as_str()) == Some("COMPLETED") {
+            uri = j
+                .transcript()
+                .and_then(|t| t.transcript_file_uri())
+                .map(str::to_string);
+            break;
+        }
+    }
+    let uri = uri.expect("the job completes on moto");
+    assert!(
+        uri.ends_with(&format!("/{bucket}/transcripts/acme/{name}.json")),
+        "{uri}"
+    );
 }
 
 #[tokio::test]

@@ -108,7 +108,9 @@ async function openPage(options = {}) {
   });
   page.on('requestfailed', (req) => {
     const u = new URL(req.url());
-    if (u.pathname.includes('/v1/')) api.push({ method: req.method(), path: u.pathname, status: 0 });
+    if (u.pathname.includes('/v1/')) {
+      api.push({ method: req.method(), path: u.pathname, status: 0, error: req.failure()?.errorText });
+    }
   });
   return { context, page, errors, api };
 }
@@ -124,6 +126,17 @@ async function waitForApi(api, pred, what, timeout = 10_000) {
   }
 }
 
+/** Wait until the snippet holds a lease from the server; on timeout say what the API answered. */
+async function waitForLease(page, api, pred = (l) => l?.lease_id, arg = undefined) {
+  try {
+    await page.waitForFunction(
+      ([src, a]) => new Function('l', 'a', `return (${src})(l, a)`)(window.calltrack?.lease, a),
+      [pred.toString(), arg], { timeout: 10_000 });
+  } catch (e) {
+    throw new Error(`no lease in the page: ${e.message}; API traffic: ${JSON.stringify(api)}`);
+  }
+}
+
 const leaseOf = (page) => page.evaluate(() => window.calltrack && window.calltrack.lease);
 const ok = (r) => r.status >= 200 && r.status < 300;
 
@@ -131,7 +144,7 @@ test('a visit from an ad sees a pooled number in text and tel: links, and report
   const { context, page, errors, api } = await openPage();
   try {
     await page.goto(`${PAGE}/page.html?utm_source=google&utm_medium=cpc&gclid=abc`);
-    await page.waitForFunction(() => window.calltrack?.lease?.lease_id, null, { timeout: 10_000 });
+    await waitForLease(page, api);
     const lease = await leaseOf(page);
     assert.ok(POOL_NUMBERS.includes(lease.number), `leased ${lease.number}, pool is ${POOL_NUMBERS}`);
     assert.match(lease.number, /^\+\d{8,15}$/);
@@ -182,7 +195,7 @@ test('a visit from an ad sees a pooled number in text and tel: links, and report
     // Next page in the same session: same number straight from sessionStorage, no new lease.
     const leasesBefore = api.filter((r) => r.path === '/v1/leases').length;
     await page.click('#next-page');
-    await page.waitForFunction((n) => window.calltrack?.lease?.number === n, lease.number);
+    await waitForLease(page, api, (l, n) => l?.number === n, lease.number);
     assert.equal(await page.getAttribute('#call-link', 'href'), tel);
     await page.waitForTimeout(500);
     assert.equal(api.filter((r) => r.path === '/v1/leases').length, leasesBefore, 'no second lease');
@@ -198,7 +211,7 @@ test('copying the number is a copy intent', async () => {
   const { context, page, errors, api } = await openPage();
   try {
     await page.goto(`${PAGE}/page.html?hb=60`);
-    await page.waitForFunction(() => window.calltrack?.lease?.lease_id, null, { timeout: 10_000 });
+    await waitForLease(page, api);
     await page.evaluate(() => {
       const range = document.createRange();
       range.selectNodeContents(document.getElementById('header-number'));
@@ -219,7 +232,7 @@ test('a tap on the number on a touch screen is a tap intent', async () => {
   const { context, page, errors, api } = await openPage({ hasTouch: true });
   try {
     await page.goto(`${PAGE}/page.html?hb=60`);
-    await page.waitForFunction(() => window.calltrack?.lease?.lease_id, null, { timeout: 10_000 });
+    await waitForLease(page, api);
     await page.tap('#marked');
     const intent = await waitForApi(api, (r) => r.path.endsWith('/intent'), 'a tap intent');
     assert.ok(ok(intent), `intent answered ${intent.status}`);
@@ -230,24 +243,23 @@ test('a tap on the number on a touch screen is a tap intent', async () => {
   }
 });
 
-test('a cached lease the server no longer knows is replaced by a new one', async () => {
+test('a cached lease that has ended is not used: the page leases a new number', async () => {
   const { context, page, errors, api } = await openPage();
   try {
-    // What an earlier page of this session would have left behind, for a lease since ended.
+    // What an earlier page of this session left behind, for a lease that has since expired.
     await context.addInitScript(() => {
       const lease = { lease_id: 'l_00000000000000000000', number: '+14155550123',
-        display_number: '(415) 555-0123', expires_at: new Date(Date.now() + 600_000).toISOString() };
+        display_number: '(415) 555-0123', expires_at: new Date(Date.now() - 60_000).toISOString() };
       sessionStorage.setItem('calltrack_lease', JSON.stringify({ site_key: 'site-acme', lease }));
     });
     await page.goto(`${PAGE}/page.html?hb=60`);
-    await page.waitForFunction((nums) => nums.includes(window.calltrack?.lease?.number), POOL_NUMBERS,
-      { timeout: 10_000 });
-    const renew = await waitForApi(api, (r) => r.path.endsWith('/renew'), 'the renew of the stale lease');
-    assert.ok(renew.status >= 400 && renew.status < 500, `stale renew answered ${renew.status}`);
+    await waitForLease(page, api, (l, nums) => nums.includes(l?.number), POOL_NUMBERS);
     const lease = await leaseOf(page);
     assert.notEqual(lease.lease_id, 'l_00000000000000000000');
     assert.equal(await page.getAttribute('#call-link', 'href'), `tel:${lease.number}`);
     assert.equal(await page.textContent('#header-number'), lease.display_number);
+    assert.ok(!(await page.textContent('body')).includes('555-0123'), 'the ended number is gone');
+    assert.ok(!api.some((r) => r.path.includes('l_00000000000000000000')), 'no renew of the ended lease');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -7,7 +7,8 @@
 
 use std::sync::Arc;
 
-use calltrack::ports::{BlobStore, Fetcher, Mailer, Store, Transcriber};
+use calltrack::http::{App, HttpConfig};
+use calltrack::ports::{BlobStore, Fetcher, Mailer, Store, SystemClock, Transcriber};
 
 use crate::{DynamoStore, HttpFetcher, S3BlobStore, SesMailer, TranscribeTranscriber};
 
@@ -25,7 +26,8 @@ pub struct AwsPorts {
 #[error("{0} is not set: the AWS backend needs it (see README, Configuration)")]
 pub struct MissingVar(pub &'static str);
 
-fn var(name: &'static str) -> Result<String, MissingVar> {
+/// A required variable.
+pub fn var(name: &'static str) -> Result<String, MissingVar> {
     std::env::var(name)
         .ok()
         .filter(|v| !v.is_empty())
@@ -33,6 +35,18 @@ fn var(name: &'static str) -> Result<String, MissingVar> {
 }
 
 impl AwsPorts {
+    /// The HTTP application (the same router as `calltrack serve`) over these adapters.
+    pub fn app(&self, public_base_url: String) -> Arc<App> {
+        Arc::new(App {
+            store: self.store.clone(),
+            blobs: self.blobs.clone(),
+            mailer: self.mailer.clone(),
+            fetcher: self.fetcher.clone(),
+            clock: Arc::new(SystemClock),
+            config: HttpConfig { public_base_url },
+        })
+    }
+
     pub async fn from_env() -> Result<Self, MissingVar> {
         let table = var("TABLE_NAME")?;
         let bucket = var("RECORDINGS_BUCKET")?;

@@ -6,7 +6,7 @@ use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sesv2::Client;
 use calltrack::ports::{Email, MailError, Mailer};
 
-/// Sends mail from one verified address (Lambdas read it from `MAIL_FROM`).
+/// Sends mail from one SES-verified address (Lambdas read it from `REPORT_SENDER`).
 pub struct SesMailer {
     client: Client,
     from: String,
@@ -41,6 +41,11 @@ fn content(data: &str) -> Result<Content, MailError> {
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
+        if self.from.is_empty() {
+            return Err(MailError(
+                "no sender address: set REPORT_SENDER to an SES-verified address".into(),
+            ));
+        }
         if email.to.is_empty() {
             return Err(MailError("no recipients".into()));
         }

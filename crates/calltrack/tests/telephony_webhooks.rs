@@ -517,6 +517,34 @@ fn telnyx_real_hangup_sample_signed_with_a_test_key_is_accepted() {
 }
 
 #[test]
+fn telnyx_signature_made_by_an_independent_ed25519_implementation_is_accepted() {
+    // Made with Python's `cryptography` (seed 32 x 0x07) over `1709288400|{hangup sample}`,
+    // so our verifier is checked against another implementation, not only against itself.
+    let pk = "6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=";
+    let sig =
+        "3tYw4MEX4JXge5vuQ1JKlkrmdwMCRkGfIl63hIkQTLZfORYfrlluRGY6MSYd9wZrbIwk6Ayay/rOedWmSNY8Cw==";
+    assert_eq!(telnyx_key().1, pk);
+    let body = data("telnyx-call-control-call.hangup.json");
+    let h = headers(&[
+        ("telnyx-signature-ed25519", sig),
+        ("telnyx-timestamp", "1709288400"),
+    ]);
+    let req = WebhookRequest {
+        public_url: TELNYX_URL,
+        headers: &h,
+        body: &body,
+        mango_kind: None,
+    };
+    let at = Utc.timestamp_opt(1709288400 + 60, 0).unwrap();
+    assert_eq!(
+        telephony::parse(Provider::Telnyx, &req, Some(pk), "US", at)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn telnyx_replayed_timestamp_is_refused() {
     let (sk, pk) = telnyx_key();
     let body = data("telnyx-call-control-call.hangup.json");

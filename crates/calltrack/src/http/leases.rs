@@ -1,9 +1,377 @@
 //! Routes for the site snippet: lease a number, renew it, report a call intent.
+//!
+//! The snippet runs on the tenant's site, so every answer carries CORS headers for the
+//! tenant's allowed origins. The tenant is only known after reading the body (site key) or the
+//! lease, so CORS is decided here per request rather than by a static layer: a request from an
+//! origin the tenant did not allow gets 403 and consumes nothing. A tenant with no allowed
+//! origins accepts any. The preflight of `POST /v1/leases` cannot know the tenant (it has no
+//! body) and echoes any origin; the POST itself is then checked. Bodies may arrive as
+//! `text/plain` JSON (what `navigator.sendBeacon` sends without a preflight).
 
-use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
 
-use super::AppState;
+use super::{ApiError, ApiResult, App, AppState};
+use crate::model::{IntentKind, Lease, LeaseId, PhoneNumber, Pool, PoolId, Tenant, Visit};
+use crate::numbers::{self, AcquireError, LeaseError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/v1/leases", post(create).options(preflight_create))
+        .route(
+            "/v1/leases/{lease_id}/renew",
+            post(renew).options(preflight_lease),
+        )
+        .route(
+            "/v1/leases/{lease_id}/intent",
+            post(intent).options(preflight_lease),
+        )
+}
+
+/// Substrings of user agents that are crawlers, link previewers or headless checkers: they are
+/// shown the pool's default number and never consume a lease.
+const BOT_MARKERS: &[&str] = &[
+    "bot",
+    "crawl",
+    "spider",
+    "slurp",
+    "facebookexternalhit",
+    "mediapartners-google",
+    "adsbot",
+    "headlesschrome",
+    "lighthouse",
+    "pingdom",
+    "preview",
+    "bingpreview",
+    "yandexmetrika",
+    "python-requests",
+    "wget",
+];
+
+/// True for a user agent of a known bot.
+pub fn is_bot(user_agent: &str) -> bool {
+    let ua = user_agent.to_ascii_lowercase();
+    BOT_MARKERS.iter().any(|m| ua.contains(m))
+}
+
+/// The number as the tenant's visitors write it: national format when it is in the tenant's
+/// region, international otherwise.
+pub fn display_number(number: &PhoneNumber, region: &str) -> String {
+    match phonenumber::parse(None, number.as_str()) {
+        Ok(p) => {
+            let home = region.parse::<phonenumber::country::Id>().ok();
+            let mode = if home.is_some() && p.country().id() == home {
+                phonenumber::Mode::National
+            } else {
+                phonenumber::Mode::International
+            };
+            p.format().mode(mode).to_string()
+        }
+        Err(_) => number.to_string(),
+    }
+}
+
+fn origin(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn origin_allowed(tenant: &Tenant, origin: &str) -> bool {
+    tenant.allowed_origins.is_empty()
+        || tenant
+            .allowed_origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin))
+}
+
+/// Refuses a browser request from an origin the tenant did not allow.
+fn check_origin(tenant: &Tenant, origin: Option<&str>) -> ApiResult<()> {
+    match origin {
+        Some(o) if !origin_allowed(tenant, o) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            format!("origin '{o}' is not among the tenant's allowed origins; add it to the tenant"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Adds the CORS headers for `origin` to a response.
+fn allow(mut resp: Response, origin: &str, preflight: bool) -> Response {
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(origin) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+    }
+    h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    if preflight {
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("POST, OPTIONS"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+    }
+    resp
+}
+
+/// The answer, with CORS headers when the tenant allows the request's origin.
+fn respond(result: ApiResult<Value>, origin: Option<&str>, tenant: Option<&Tenant>) -> Response {
+    let resp = match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => e.into_response(),
+    };
+    match (origin, tenant) {
+        (Some(o), Some(t)) if origin_allowed(t, o) => allow(resp, o, false),
+        _ => resp,
+    }
+}
+
+async fn preflight_create(headers: HeaderMap) -> Response {
+    let resp = StatusCode::NO_CONTENT.into_response();
+    match origin(&headers) {
+        Some(o) => allow(resp, &o, true),
+        None => resp,
+    }
+}
+
+async fn preflight_lease(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let resp = StatusCode::NO_CONTENT.into_response();
+    let Some(o) = origin(&headers) else {
+        return resp;
+    };
+    match lease_and_tenant(&app, &id).await {
+        Ok((_, t)) if origin_allowed(&t, &o) => allow(resp, &o, true),
+        _ => resp,
+    }
+}
+
+/// A string field of the body: absent, `null` and `""` are none; another type is a 400 naming it.
+fn text(body: &Map<String, Value>, field: &str, max: usize) -> ApiResult<Option<String>> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            if s.chars().count() > max {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("{field} is longer than {max} characters"),
+                ));
+            }
+            Ok((!s.is_empty()).then(|| s.to_string()))
+        }
+        Some(_) => Err(ApiError::invalid(
+            field,
+            format!("{field} must be a string"),
+        )),
+    }
+}
+
+fn required(body: &Map<String, Value>, field: &str, max: usize) -> ApiResult<String> {
+    text(body, field, max)?.ok_or_else(|| ApiError::invalid(field, format!("{field} is required")))
+}
+
+fn object(body: &Bytes) -> ApiResult<Map<String, Value>> {
+    match super::json_body::<Value>(body)? {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError::invalid("body", "the body must be a JSON object")),
+    }
+}
+
+fn lease_json(
+    lease_id: Option<&LeaseId>,
+    number: Option<&PhoneNumber>,
+    expires_at: Option<DateTime<Utc>>,
+    t: &Tenant,
+) -> Value {
+    json!({
+        "lease_id": lease_id,
+        "number": number,
+        "display_number": number.map(|n| display_number(n, &t.region)),
+        "expires_at": expires_at.map(|e| e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    })
+}
+
+/// `POST /v1/leases`: a number for a visit. The pool is the body's `pool` if given, else the
+/// tenant's first pool by id.
+async fn create(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let origin = origin(&headers);
+    let mut tenant = None;
+    let result = create_inner(&app, &headers, &body, origin.as_deref(), &mut tenant).await;
+    respond(result, origin.as_deref(), tenant.as_ref())
+}
+
+async fn create_inner(
+    app: &App,
+    headers: &HeaderMap,
+    body: &Bytes,
+    origin: Option<&str>,
+    seen: &mut Option<Tenant>,
+) -> ApiResult<Value> {
+    let b = object(body)?;
+    let site_key = required(&b, "site_key", 128)?;
+    let t = app
+        .store
+        .tenant_by_site_key(&site_key)
+        .await?
+        .ok_or_else(|| ApiError::not_found("unknown site key"))?;
+    let tenant = seen.insert(t);
+    check_origin(tenant, origin)?;
+    let pool = pool_for(app, tenant, text(&b, "pool", 40)?).await?;
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if is_bot(ua) {
+        return Ok(lease_json(None, pool.default_number.as_ref(), None, tenant));
+    }
+    let visit = Visit {
+        visitor_id: required(&b, "visitor_id", 128)?,
+        utm_source: text(&b, "utm_source", 256)?,
+        utm_medium: text(&b, "utm_medium", 256)?,
+        utm_campaign: text(&b, "utm_campaign", 256)?,
+        utm_term: text(&b, "utm_term", 256)?,
+        utm_content: text(&b, "utm_content", 256)?,
+        gclid: text(&b, "gclid", 256)?,
+        yclid: text(&b, "yclid", 256)?,
+        referrer: text(&b, "referrer", 2048)?,
+        landing_page: text(&b, "page_url", 2048)?,
+    };
+    match numbers::acquire(app.store.as_ref(), app.clock.as_ref(), tenant, &pool, visit).await {
+        Ok(got) => Ok(lease_json(
+            got.lease.as_ref().map(|l| &l.id),
+            Some(&got.number),
+            got.expires_at(),
+            tenant,
+        )),
+        Err(AcquireError::Invalid(i)) => Err(i.into()),
+        Err(AcquireError::NoNumbers(_)) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "pool_empty",
+            "the pool has no numbers and no default number",
+        )),
+        Err(AcquireError::Busy) => Err(ApiError::unavailable("the pool is busy; retry")),
+        Err(AcquireError::Store(e)) => Err(e.into()),
+    }
+}
+
+async fn pool_for(app: &App, tenant: &Tenant, named: Option<String>) -> ApiResult<Pool> {
+    match named {
+        Some(name) => {
+            let id = PoolId::parse(&name)?;
+            app.store
+                .get_pool(&tenant.id, &id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("unknown pool"))
+        }
+        None => app
+            .store
+            .list_pools(&tenant.id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::not_found("the tenant has no number pool")),
+    }
+}
+
+async fn lease_and_tenant(app: &App, id: &str) -> ApiResult<(Lease, Tenant)> {
+    let id = LeaseId::parse(id).map_err(|_| ApiError::not_found("no such lease"))?;
+    let lease = app
+        .store
+        .get_lease(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such lease"))?;
+    let tenant = app
+        .store
+        .get_tenant(&lease.tenant)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such lease"))?;
+    Ok((lease, tenant))
+}
+
+fn lease_error(e: LeaseError) -> ApiError {
+    match e {
+        LeaseError::NotFound => ApiError::not_found("no such lease"),
+        LeaseError::Ended => {
+            ApiError::gone("the lease has ended; request a new one with POST /v1/leases")
+        }
+        LeaseError::Store(e) => e.into(),
+    }
+}
+
+/// `POST /v1/leases/{lease_id}/renew`: the page's heartbeat. 410 once the lease has ended.
+async fn renew(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let origin = origin(&headers);
+    let mut tenant = None;
+    let result = async {
+        let (lease, t) = lease_and_tenant(&app, &id).await?;
+        let t = tenant.insert(t);
+        check_origin(t, origin.as_deref())?;
+        let pool = app
+            .store
+            .get_pool(&lease.tenant, &lease.pool)
+            .await?
+            .ok_or_else(|| lease_error(LeaseError::Ended))?;
+        let renewed = numbers::Pool::new(app.store.as_ref(), app.clock.as_ref())
+            .extend(&pool, lease)
+            .await
+            .map_err(lease_error)?;
+        Ok(lease_json(
+            Some(&renewed.id),
+            Some(&renewed.number),
+            Some(renewed.expires_at),
+            t,
+        ))
+    }
+    .await;
+    respond(result, origin.as_deref(), tenant.as_ref())
+}
+
+/// `POST /v1/leases/{lease_id}/intent` `{"kind": "tap" | "click" | "copy"}`.
+async fn intent(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let origin = origin(&headers);
+    let mut tenant = None;
+    let result = async {
+        let b = object(&body)?;
+        let kind = match required(&b, "kind", 16)?.as_str() {
+            "tap" => IntentKind::Tap,
+            "click" => IntentKind::Click,
+            "copy" => IntentKind::Copy,
+            other => return Err(ApiError::invalid("kind", format!("kind must be tap, click or copy, not '{other}'"))),
+        };
+        let (lease, t) = lease_and_tenant(&app, &id).await?;
+        check_origin(tenant.insert(t), origin.as_deref())?;
+        let recorded = numbers::intent(app.store.as_ref(), app.clock.as_ref(), &lease.id, kind)
+            .await
+            .map_err(lease_error)?;
+        Ok(json!({"lease_id": lease.id, "kind": recorded.kind, "at": recorded.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)}))
+    }
+    .await;
+    respond(result, origin.as_deref(), tenant.as_ref())
 }

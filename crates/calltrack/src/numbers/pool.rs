@@ -348,7 +348,7 @@ impl<'a> Pool<'a> {
             .get_pool(&lease.tenant, &lease.pool)
             .await?
             .ok_or(LeaseError::Ended)?;
-        self.renew_in(&pool, lease).await
+        self.extend(&pool, lease).await
     }
 
     /// `renew` when the caller already has the pool (saves a read).
@@ -358,10 +358,11 @@ impl<'a> Pool<'a> {
             .get_lease(id)
             .await?
             .ok_or(LeaseError::NotFound)?;
-        self.renew_in(pool, lease).await
+        self.extend(pool, lease).await
     }
 
-    async fn renew_in(&self, pool: &model::Pool, lease: Lease) -> Result<Lease, LeaseError> {
+    /// `renew` of a lease the caller has just read, in its pool (the HTTP route reads both anyway).
+    pub async fn extend(&self, pool: &model::Pool, lease: Lease) -> Result<Lease, LeaseError> {
         let now = self.clock.now();
         if lease.ended_at.is_some() || lease.expires_at <= now {
             return Err(LeaseError::Ended);

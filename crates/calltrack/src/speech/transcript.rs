@@ -271,7 +271,7 @@ struct CaItem<'a> {
 }
 
 /// A number Transcribe writes as a string (`"4.87"`), or as a number; anything else, or a value
-/// that is not finite and non-negative, reads as missing.
+/// outside 0..1e9 (seconds or milliseconds), reads as missing.
 fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     struct V;
     impl<'de> Visitor<'de> for V {
@@ -286,13 +286,13 @@ fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
                 .filter(|v| v.is_finite() && *v >= 0.0))
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(v).filter(|v| v.is_finite() && *v >= 0.0))
+            Ok(Some(v).filter(|v| plausible(*v)))
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v as f64))
+            Ok(Some(v as f64).filter(|v| plausible(*v)))
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok((v >= 0).then_some(v as f64))
+            Ok(Some(v as f64).filter(|v| plausible(*v)))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
@@ -310,6 +310,10 @@ fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         }
     }
     d.deserialize_any(V)
+}
+
+fn plausible(v: f64) -> bool {
+    (0.0..1e9).contains(&v)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,191 @@
+//! Scheduled reports: every day yesterday's figures (and on Mondays last week's) per tenant,
+//! stored as JSON, CSV and HTML in the blob store and emailed to the tenant's recipients once.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use tracing::{error, info};
+
+use crate::model::*;
+use crate::ports::*;
+use crate::report::{problem_calls, Report};
+use crate::roi;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportingError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+}
+
+/// One report that was produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivered {
+    pub tenant: TenantId,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Blob keys of the JSON, CSV and HTML files.
+    pub keys: Vec<String>,
+    /// False when there were no recipients or it was mailed before.
+    pub emailed: bool,
+}
+
+/// Which reports a scheduled run produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// Yesterday.
+    Daily,
+    /// The 7 days up to yesterday.
+    Weekly,
+    /// Yesterday, and on Mondays the week before too.
+    Due,
+}
+
+impl Schedule {
+    /// Reads the schedule's `detail.period` (`daily`, `weekly`); anything else means `Due`.
+    pub fn from_period(p: Option<&str>) -> Self {
+        match p {
+            Some("daily") => Self::Daily,
+            Some("weekly") => Self::Weekly,
+            _ => Self::Due,
+        }
+    }
+}
+
+/// The periods a schedule covers at `now` for a tenant (days in the tenant's zone).
+pub fn due_periods(
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+    which: Schedule,
+) -> Vec<(NaiveDate, NaiveDate, &'static str)> {
+    let today = tenant.day_of(now);
+    let yesterday = today - Duration::days(1);
+    let daily = (yesterday, yesterday, "daily");
+    let weekly = (today - Duration::days(7), yesterday, "weekly");
+    match which {
+        Schedule::Daily => vec![daily],
+        Schedule::Weekly => vec![weekly],
+        Schedule::Due if today.weekday() == Weekday::Mon => vec![daily, weekly],
+        Schedule::Due => vec![daily],
+    }
+}
+
+/// The ports a report run writes to.
+#[derive(Clone, Copy)]
+pub struct Outputs<'a> {
+    pub store: &'a dyn Store,
+    pub blobs: &'a dyn BlobStore,
+    pub mailer: &'a dyn Mailer,
+}
+
+/// Produces, stores and mails one tenant's report for `[from, to]`.
+pub async fn deliver(
+    out: Outputs<'_>,
+    tenant: &Tenant,
+    (from, to, label): (NaiveDate, NaiveDate, &str),
+    now: DateTime<Utc>,
+) -> Result<Delivered, ReportingError> {
+    let Outputs {
+        store,
+        blobs,
+        mailer,
+    } = out;
+    let figures = roi::aggregate(store, tenant, from, to, now).await?;
+    let report = Report::new(&figures, problem_calls(store, tenant, from, to, 10).await?);
+    let title = format!(
+        "{}: {label} calls and ROI report, {from} to {to}",
+        tenant.name
+    );
+    let html = report.html(&title);
+    let base = format!("reports/{}/{from}_{to}", tenant.id);
+    let json =
+        serde_json::to_vec_pretty(&report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let files = [
+        (format!("{base}.json"), json, "application/json"),
+        (format!("{base}.csv"), report.csv().into_bytes(), "text/csv"),
+        (
+            format!("{base}.html"),
+            html.clone().into_bytes(),
+            "text/html",
+        ),
+    ];
+    let mut keys = vec![];
+    for (key, bytes, ct) in files {
+        blobs.put(&key, bytes, ct).await?;
+        keys.push(key);
+    }
+    let mut emailed = false;
+    if !tenant.report_recipients.is_empty() {
+        // Claimed before sending: a redelivered schedule never mails twice. A failed send is an
+        // error the function reports (and its alarm shows); it is not re-sent by itself.
+        let claim = format!("report-email:{from}:{to}");
+        if store
+            .claim_once(&tenant.id, &claim, now + Duration::days(60))
+            .await?
+        {
+            let text = report.text();
+            mailer
+                .send(&Email {
+                    to: tenant.report_recipients.clone(),
+                    subject: title,
+                    html,
+                    text,
+                })
+                .await?;
+            emailed = true;
+        }
+    }
+    info!(tenant = %tenant.id, %from, %to, emailed, "report delivered");
+    Ok(Delivered {
+        tenant: tenant.id.clone(),
+        from,
+        to,
+        keys,
+        emailed,
+    })
+}
+
+/// Runs every due report of every tenant; one tenant's failure does not stop the others.
+pub async fn run_scheduled(
+    outputs: Outputs<'_>,
+    which: Schedule,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<Delivered, ReportingError>>, StoreError> {
+    let mut out = vec![];
+    for tenant in outputs.store.list_tenants().await? {
+        for (from, to, label) in due_periods(&tenant, now, which) {
+            let r = deliver(outputs, &tenant, (from, to, label), now).await;
+            if let Err(e) = &r {
+                error!(tenant = %tenant.id, %from, %to, error = %e, "report failed");
+            }
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mondays_add_last_week_to_yesterday() {
+        let t = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
+        let monday = DateTime::parse_from_rfc3339("2026-11-23T06:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let p = due_periods(&t, monday, Schedule::Due);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[1].0.to_string(), "2026-11-16");
+        assert_eq!(p[1].1.to_string(), "2026-11-22");
+        assert_eq!(
+            due_periods(&t, monday + Duration::days(1), Schedule::Due).len(),
+            1
+        );
+        assert_eq!(
+            due_periods(&t, monday + Duration::days(1), Schedule::Weekly)[0].2,
+            "weekly"
+        );
+    }
+}

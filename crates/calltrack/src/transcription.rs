@@ -1,0 +1,337 @@
+//! From recording to analysis: start a transcription job when a recording lands, analyse the
+//! transcript when it lands, record failures. Driven by blob events (S3 ObjectCreated on AWS).
+//!
+//! Keys: `recordings/{tenant}/{call_id}.{ext}` and `transcripts/{tenant}/{call_id}.json`. The job
+//! name is derived from the recording key, so a second delivery of the same event starts nothing
+//! new (the transcriber answers `AlreadyExists`, which is success).
+
+use tracing::{info, warn};
+
+use crate::model::*;
+use crate::ports::*;
+use crate::speech::{self, AnalysisConfig};
+
+/// What a blob key is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobKind {
+    Recording {
+        tenant: TenantId,
+        call: CallId,
+        ext: String,
+    },
+    Transcript {
+        tenant: TenantId,
+        call: CallId,
+    },
+}
+
+/// Reads a (URL-decoded) blob key; anything else is not ours to handle.
+pub fn classify(key: &str) -> Result<BlobKind, Invalid> {
+    let bad = || {
+        Invalid::new("key", format!("'{key}' is not recordings/{{tenant}}/{{call_id}}.{{ext}} or transcripts/{{tenant}}/{{call_id}}.json"))
+    };
+    let mut parts = key.splitn(3, '/');
+    let (Some(prefix), Some(tenant), Some(file)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let tenant = TenantId::parse(tenant).map_err(|_| bad())?;
+    let (stem, ext) = file.rsplit_once('.').ok_or_else(bad)?;
+    let call = CallId::parse(stem).map_err(|_| bad())?;
+    match prefix {
+        "recordings" if matches!(ext, "wav" | "mp3" | "ogg" | "flac" | "m4a" | "webm") => {
+            Ok(BlobKind::Recording {
+                tenant,
+                call,
+                ext: ext.to_string(),
+            })
+        }
+        "transcripts" if ext == "json" => Ok(BlobKind::Transcript { tenant, call }),
+        _ => Err(bad()),
+    }
+}
+
+/// The transcription job's name for a recording key (Transcribe allows `[0-9a-zA-Z._-]`).
+pub fn job_name(recording_key: &str) -> String {
+    let s: String = recording_key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("ct-{s}")
+}
+
+/// The call a job name was made for (the inverse of [`job_name`]).
+pub fn call_of_job(name: &str) -> Option<(TenantId, CallId)> {
+    let rest = name.strip_prefix("ct-recordings-")?;
+    let at = rest.rfind("-c_")?;
+    let tenant = TenantId::parse(&rest[..at]).ok()?;
+    let call = rest[at + 1..].split('.').next()?;
+    Some((tenant, CallId::parse(call).ok()?))
+}
+
+/// What came of a blob event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Handled {
+    Started,
+    AlreadyStarted,
+    Skipped(String),
+    Analysed {
+        score: u8,
+    },
+    Failed(String),
+    /// No such call (or tenant): the blob is kept and the event reported, not dropped.
+    UnknownCall,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TranscriptionError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error(transparent)]
+    Transcriber(#[from] TranscriberError),
+    #[error("the call kept changing; retry")]
+    Contended,
+}
+
+/// Why a call is not worth transcribing, by the tenant's rules.
+pub fn skip_reason(tenant: &Tenant, call: &Call) -> Option<String> {
+    if !tenant.transcription.enabled {
+        return Some("transcription is off for this tenant".into());
+    }
+    if matches!(call.outcome, Outcome::Missed | Outcome::Failed) {
+        return Some(format!("the call was {}", call.outcome.as_str()));
+    }
+    let talk = call.talk_seconds.unwrap_or(0);
+    if talk < tenant.transcription.min_talk_seconds {
+        return Some(format!(
+            "talk time {talk} s is under the tenant's {} s",
+            tenant.transcription.min_talk_seconds
+        ));
+    }
+    None
+}
+
+/// A recording landed: start its transcription, or record why not.
+pub async fn on_recording(
+    store: &dyn Store,
+    transcriber: &dyn Transcriber,
+    key: &str,
+) -> Result<Handled, TranscriptionError> {
+    let BlobKind::Recording { tenant, call, .. } = classify(key).map_err(StoreError::from)? else {
+        return Err(StoreError::from(Invalid::new("key", "not a recording")).into());
+    };
+    let Some(t) = store.get_tenant(&tenant).await? else {
+        return Ok(Handled::UnknownCall);
+    };
+    let Some(c) = store.get_call(&tenant, &call).await? else {
+        warn!(tenant = %tenant, call_id = %call, key, "recording for an unknown call kept, not transcribed");
+        return Ok(Handled::UnknownCall);
+    };
+    if let Some(reason) = skip_reason(&t, &c) {
+        set_state(
+            store,
+            &tenant,
+            &call,
+            Transcription::Skipped(reason.clone()),
+            None,
+        )
+        .await?;
+        return Ok(Handled::Skipped(reason));
+    }
+    let job = TranscriptionJob {
+        name: job_name(key),
+        media_key: key.to_string(),
+        output_key: transcript_key(&tenant, &call),
+        language: Some(t.language.clone()).filter(|l| l != "auto"),
+        // We ask Twilio and Telnyx for dual-channel recordings; other PBXs send mono.
+        stereo: matches!(c.provider, Provider::Twilio | Provider::Telnyx),
+    };
+    let started = transcriber.start(&job).await?;
+    set_state(store, &tenant, &call, Transcription::Pending, None).await?;
+    info!(tenant = %tenant, call_id = %call, job = %job.name, "transcription started");
+    Ok(match started {
+        StartOutcome::Started => Handled::Started,
+        StartOutcome::AlreadyExists => Handled::AlreadyStarted,
+    })
+}
+
+/// Where a call's transcript goes.
+pub fn transcript_key(tenant: &TenantId, call: &CallId) -> String {
+    format!("transcripts/{tenant}/{call}.json")
+}
+
+/// The analysis settings for a tenant: the language's defaults, the tenant's agent channel, and
+/// its override file `config/{tenant}/speech.toml` in the blob store when there is one.
+pub async fn config_for(
+    blobs: &dyn BlobStore,
+    tenant: &Tenant,
+) -> Result<AnalysisConfig, BlobError> {
+    let mut cfg = AnalysisConfig::for_language(&tenant.language);
+    cfg.agent_channel = u32::from(tenant.agent_channel);
+    match blobs
+        .get(&format!("config/{}/speech.toml", tenant.id))
+        .await
+    {
+        Ok(bytes) => match cfg.overridden_by(&String::from_utf8_lossy(&bytes)) {
+            Ok(c) => cfg = c,
+            Err(e) => warn!(tenant = %tenant.id, error = %e, "speech config override ignored"),
+        },
+        Err(BlobError::NotFound(_)) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(cfg)
+}
+
+/// A transcript landed: analyse it and store the analysis on the call.
+pub async fn on_transcript(
+    store: &dyn Store,
+    blobs: &dyn BlobStore,
+    key: &str,
+) -> Result<Handled, TranscriptionError> {
+    let BlobKind::Transcript { tenant, call } = classify(key).map_err(StoreError::from)? else {
+        return Err(StoreError::from(Invalid::new("key", "not a transcript")).into());
+    };
+    let Some(t) = store.get_tenant(&tenant).await? else {
+        return Ok(Handled::UnknownCall);
+    };
+    if store.get_call(&tenant, &call).await?.is_none() {
+        warn!(tenant = %tenant, call_id = %call, key, "transcript for an unknown call kept, not analysed");
+        return Ok(Handled::UnknownCall);
+    }
+    let bytes = blobs.get(key).await?;
+    let cfg = config_for(blobs, &t).await?;
+    match speech::analyse_json(&bytes, &cfg) {
+        Ok(a) => {
+            let score = a.score;
+            let json = serde_json::to_value(&a).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            set_state(
+                store,
+                &tenant,
+                &call,
+                Transcription::Done,
+                Some((json, score)),
+            )
+            .await?;
+            info!(tenant = %tenant, call_id = %call, score, "call analysed");
+            Ok(Handled::Analysed { score })
+        }
+        Err(e) => {
+            let reason = format!("unreadable transcript: {e}");
+            set_state(
+                store,
+                &tenant,
+                &call,
+                Transcription::Failed(reason.clone()),
+                None,
+            )
+            .await?;
+            Ok(Handled::Failed(reason))
+        }
+    }
+}
+
+/// A transcription job failed: record it on the call.
+pub async fn on_job_failed(
+    store: &dyn Store,
+    job: &str,
+    reason: &str,
+) -> Result<Handled, TranscriptionError> {
+    let Some((tenant, call)) = call_of_job(job) else {
+        warn!(job, "failed transcription job that is not ours");
+        return Ok(Handled::UnknownCall);
+    };
+    if store.get_call(&tenant, &call).await?.is_none() {
+        return Ok(Handled::UnknownCall);
+    }
+    let reason = format!("transcription failed: {reason}");
+    set_state(
+        store,
+        &tenant,
+        &call,
+        Transcription::Failed(reason.clone()),
+        None,
+    )
+    .await?;
+    Ok(Handled::Failed(reason))
+}
+
+/// Writes a call's transcription state (and analysis), re-reading on a concurrent change. A
+/// finished state is never replaced by `pending` (a late duplicate start).
+async fn set_state(
+    store: &dyn Store,
+    tenant: &TenantId,
+    call: &CallId,
+    state: Transcription,
+    analysis: Option<(serde_json::Value, u8)>,
+) -> Result<(), TranscriptionError> {
+    for _ in 0..8 {
+        let Some(mut c) = store.get_call(tenant, call).await? else {
+            return Ok(());
+        };
+        if state == Transcription::Pending
+            && matches!(
+                c.transcription,
+                Transcription::Done | Transcription::Failed(_)
+            )
+        {
+            return Ok(());
+        }
+        let version = c.version;
+        c.transcription = state.clone();
+        if let Some((a, score)) = &analysis {
+            c.analysis = Some(a.clone());
+            c.quality_score = Some(*score);
+        }
+        let commit = Commit {
+            calls: vec![CallWrite {
+                call: c,
+                expected_version: Some(version),
+            }],
+            ..Default::default()
+        };
+        if store.commit(&commit).await? == CommitOutcome::Committed {
+            return Ok(());
+        }
+    }
+    Err(TranscriptionError::Contended)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_classified_and_job_names_lead_back_to_the_call() {
+        let key = "recordings/acme-co/c_0123456789abcdef0123.wav";
+        let BlobKind::Recording { tenant, call, ext } = classify(key).unwrap() else {
+            panic!("a recording")
+        };
+        assert_eq!(
+            (tenant.as_str(), call.as_str(), ext.as_str()),
+            ("acme-co", "c_0123456789abcdef0123", "wav")
+        );
+        let job = job_name(key);
+        assert_eq!(job, "ct-recordings-acme-co-c_0123456789abcdef0123.wav");
+        assert_eq!(call_of_job(&job), Some((tenant, call)));
+        assert!(matches!(
+            classify("transcripts/acme/c_0123456789abcdef0123.json"),
+            Ok(BlobKind::Transcript { .. })
+        ));
+        for bad in [
+            "recordings/acme/x.wav",
+            "other/acme/c_0123456789abcdef0123.wav",
+            "recordings/acme",
+            "transcripts/acme/c_0123456789abcdef0123.wav",
+        ] {
+            assert!(classify(bad).is_err(), "{bad}");
+        }
+    }
+}
