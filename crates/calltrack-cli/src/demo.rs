@@ -373,8 +373,8 @@ impl Sim {
                         },
                     );
                 }
-                for i in 0..self.statics.len() {
-                    let rate = STATIC[i].1 * hour_weight(h);
+                for (i, (_, per_day, _)) in STATIC.iter().enumerate() {
+                    let rate = per_day * hour_weight(h);
                     let n = Poisson::new(rate)
                         .map(|p| p.sample(&mut self.rng) as u32)
                         .unwrap_or(0);

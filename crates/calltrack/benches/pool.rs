@@ -10,7 +10,7 @@ use std::time::Instant;
 use calltrack::model::*;
 use calltrack::numbers::sim::{simulate, SimOutcome, SimParams};
 use calltrack::numbers::{self, attribute_from, Pool as Pools};
-use calltrack::ports::{ManualClock, Store};
+use calltrack::ports::{Clock, ManualClock, Store};
 use calltrack_embedded::SqliteStore;
 use chrono::{Duration, TimeZone, Utc};
 use criterion::Criterion;

@@ -187,8 +187,8 @@ struct Plan {
 fn workload(p: &SimParams) -> Result<Vec<Plan>, SimError> {
     let b = &p.behaviour;
     let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
-    let horizon = i64::from(p.hours) * 3600_000;
-    let peak = p.visitors_per_hour * (1.0 + b.daily_amplitude.abs()) / 3600_000.0;
+    let horizon = i64::from(p.hours) * 3_600_000;
+    let peak = p.visitors_per_hour * (1.0 + b.daily_amplitude.abs()) / 3_600_000.0;
     let stay_mu = p.session_minutes.max(0.05).ln() - b.stay_sigma * b.stay_sigma / 2.0;
     let stay =
         LogNormal::new(stay_mu, b.stay_sigma).map_err(|e| SimError::Invalid(e.to_string()))?;
@@ -202,7 +202,7 @@ fn workload(p: &SimParams) -> Result<Vec<Plan>, SimError> {
         if t >= horizon as f64 {
             break;
         }
-        let hour = t / 3600_000.0;
+        let hour = t / 3_600_000.0;
         let rate = 1.0 + b.daily_amplitude * (std::f64::consts::TAU * (hour - 9.0) / 24.0).sin();
         let keep = rng.gen::<f64>() < rate / (1.0 + b.daily_amplitude.abs());
         // Draw every visitor's behaviour whether kept or not, so the streams stay aligned.
@@ -289,7 +289,7 @@ pub async fn simulate(store: &dyn Store, p: &SimParams) -> Result<SimOutcome, Si
     let with = AttributionRules::default();
     let without = AttributionRules::lease_only();
 
-    let horizon = i64::from(p.hours) * 3600_000;
+    let horizon = i64::from(p.hours) * 3_600_000;
     let mut queue: BinaryHeap<Reverse<(i64, Ev)>> = BinaryHeap::new();
     for (i, plan) in plans.iter().enumerate() {
         queue.push(Reverse((plan.arrive, Ev::Arrive(i))));
@@ -412,7 +412,7 @@ pub async fn simulate(store: &dyn Store, p: &SimParams) -> Result<SimOutcome, Si
         }
     }
     let health = store
-        .pool_health(&tenant.id, &pool_cfg.id, start, at(horizon + 3600_000))
+        .pool_health(&tenant.id, &pool_cfg.id, start, at(horizon + 3_600_000))
         .await?;
     let (exhaustions, early_reuses) = health.iter().fold((0, 0), |(e, r), (_, h)| {
         (e + h.exhaustions, r + h.early_reuses)
@@ -486,8 +486,7 @@ pub struct SizeAdvice {
 }
 
 /// The smallest pool whose simulated accuracy reaches `target` (the default policy, the
-/// params' hours and seed), searching upward from Little's law in growing steps, then halving
-/// back. Each size runs on a fresh store from `make_store`. When no pool up to 20 x Little's
+/// params' hours and seed), to within 5%: doubling upward from Little's law, then bisecting. Each size runs on a fresh store from `make_store`. When no pool up to 20 x Little's
 /// law reaches it, `reachable` is false and the best size found is given.
 pub async fn size<S: Store, F: FnMut() -> Result<S, StoreError>>(
     base: &SimParams,
@@ -508,7 +507,8 @@ pub async fn size<S: Store, F: FnMut() -> Result<S, StoreError>>(
             Ok::<_, SimError>((n, out.with_evidence.accuracy, out.with_evidence.precision))
         }
     };
-    // Grow by a quarter (at least 1) until the target is met or the limit passed.
+    // Double until the target is met or the limit passed (coarse), then bisect between the
+    // last miss and the first hit down to 5% of the size (fine): about ten runs in all.
     let mut lo = 0u32; // largest size known to miss
     let mut hi = None; // smallest size known to meet
     let mut n = (little.ceil() as u32).max(1);
@@ -523,12 +523,11 @@ pub async fn size<S: Store, F: FnMut() -> Result<S, StoreError>>(
         if n >= limit {
             break;
         }
-        n = (n + (n / 4).max(1)).min(limit);
+        n = (n * 2).min(limit);
     }
     if let Some(mut best) = hi {
-        // Bisect between the last miss and the first hit.
         let mut top = best.0;
-        while top - lo > 1 {
+        while top - lo > (top / 20).max(1) {
             let mid = lo + (top - lo) / 2;
             let r = run(mid).await?;
             tried.push(r);

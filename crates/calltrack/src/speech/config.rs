@@ -18,6 +18,9 @@ pub enum ConfigError {
     Json(#[from] serde_json::Error),
     #[error("config must be a table (TOML) or an object (JSON) at the top level")]
     NotATable,
+    /// Well-formed, but a key is unknown or a value has the wrong type.
+    #[error("config does not fit: {0}")]
+    Invalid(serde_json::Error),
 }
 
 /// The analyser's configuration. Every key is documented in docs/speech.md.
@@ -153,9 +156,9 @@ impl AnalysisConfig {
         if !over.is_object() {
             return Err(ConfigError::NotATable);
         }
-        let mut base = serde_json::to_value(self)?;
+        let mut base = serde_json::to_value(self).map_err(ConfigError::Invalid)?;
         merge(&mut base, over);
-        Ok(serde_json::from_value(base)?)
+        serde_json::from_value(base).map_err(ConfigError::Invalid)
     }
 }
 
@@ -226,6 +229,7 @@ mod tests {
     #[test]
     fn a_misspelt_key_is_refused() {
         let err = AnalysisConfig::for_language("en-US").overridden_by("silense_seconds = 5");
-        assert!(err.is_err());
+        let msg = err.unwrap_err().to_string();
+        assert!(msg.contains("unknown field `silense_seconds`"), "{msg}");
     }
 }

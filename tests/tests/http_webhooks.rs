@@ -1,0 +1,597 @@
+//! The HTTP router end to end on the embedded store: provider webhooks (signed as the providers
+//! sign them), exactly-once ingest, lifecycle, returned calls, the tenant API and bad input.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use calltrack::http::{new_api_key, router, App, HttpConfig};
+use calltrack::model::*;
+use calltrack::ports::*;
+use calltrack::telephony::{signature::generic_header_value, twilio};
+use calltrack_embedded::{FileMailer, FsBlobStore, OfflineFetcher, SqliteStore};
+use chrono::{DateTime, Duration, Utc};
+use http::{Request, StatusCode};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const BASE: &str = "https://hooks.example";
+const TOKEN: &str = "twilio-token";
+const GENERIC: &str = "generic-secret";
+const CRM: &str = "crm-secret";
+const TRACKING: &str = "+14155552671";
+const CALLER: &str = "+12125550199";
+
+struct Harness {
+    store: Arc<dyn Store>,
+    app: Arc<App>,
+    clock: ManualClock,
+    tenant: Tenant,
+    key: String,
+    outbox: std::path::PathBuf,
+}
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+async fn harness_with(store: Arc<dyn Store>) -> Harness {
+    let dir = std::env::temp_dir().join(format!("ct-http-{}-{}", std::process::id(), uuid_ish()));
+    let mut t = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
+    for (k, v) in [("twilio", TOKEN), ("generic", GENERIC), ("crm", CRM)] {
+        t.provider_secrets.insert(k.into(), v.into());
+    }
+    t.report_recipients = vec!["owner@acme.example".into()];
+    let (key, hash) = new_api_key(&t.id);
+    t.api_key_hash = Some(hash);
+    store.put_tenant(&t).await.unwrap();
+    let n = TrackingNumber {
+        number: PhoneNumber::parse(TRACKING, None).unwrap(),
+        tenant: t.id.clone(),
+        kind: NumberKind::Static {
+            source: "billboard".into(),
+            medium: None,
+            campaign: None,
+        },
+        forward_to: Some(PhoneNumber::parse("+14155550123", None).unwrap()),
+    };
+    store.put_number(&n).await.unwrap();
+    let clock = ManualClock::new(t0());
+    let app = Arc::new(App {
+        store: store.clone(),
+        blobs: Arc::new(FsBlobStore::new(dir.join("blobs"))),
+        mailer: Arc::new(FileMailer::new(dir.join("outbox"))),
+        fetcher: Arc::new(OfflineFetcher),
+        clock: Arc::new(clock.clone()),
+        config: HttpConfig {
+            public_base_url: BASE.into(),
+        },
+    });
+    Harness {
+        store,
+        app,
+        clock,
+        tenant: t,
+        key,
+        outbox: dir.join("outbox"),
+    }
+}
+
+async fn harness() -> Harness {
+    harness_with(Arc::new(SqliteStore::in_memory().unwrap())).await
+}
+
+fn uuid_ish() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Harness {
+    async fn send(&self, req: Request<Body>) -> (StatusCode, Value, String) {
+        let resp = router(self.app.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            text,
+        )
+    }
+
+    fn twilio_req(&self, params: &[(&str, &str)]) -> Request<Body> {
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let path = "/v1/hooks/acme/twilio";
+        let sig = twilio::sign(&format!("{BASE}{path}"), &params, TOKEN);
+        Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", sig)
+            .body(Body::from(serde_urlencoded::to_string(&params).unwrap()))
+            .unwrap()
+    }
+
+    async fn twilio(
+        &self,
+        sid: &str,
+        status: &str,
+        seq: &str,
+        extra: &[(&str, &str)],
+    ) -> (StatusCode, Value, String) {
+        let mut p = vec![
+            ("CallSid", sid),
+            ("From", CALLER),
+            ("To", TRACKING),
+            ("Direction", "inbound"),
+            ("CallStatus", status),
+            ("SequenceNumber", seq),
+        ];
+        p.extend_from_slice(extra);
+        self.send(self.twilio_req(&p)).await
+    }
+
+    fn generic_req(&self, body: &Value) -> Request<Body> {
+        let bytes = body.to_string().into_bytes();
+        Request::post("/v1/hooks/acme/generic")
+            .header("content-type", "application/json")
+            .header("x-signature", generic_header_value(GENERIC, &bytes))
+            .body(Body::from(bytes))
+            .unwrap()
+    }
+
+    async fn calls(&self) -> Vec<Call> {
+        self.store
+            .calls_between(
+                &self.tenant.id,
+                t0() - Duration::days(2),
+                t0() + Duration::days(2),
+            )
+            .await
+            .unwrap()
+    }
+
+    async fn rollup(&self) -> Counters {
+        let day = t0().date_naive();
+        let mut c = Counters::default();
+        for r in self
+            .store
+            .rollups_between(
+                &self.tenant.id,
+                day - Duration::days(1),
+                day + Duration::days(1),
+            )
+            .await
+            .unwrap()
+        {
+            c.add(&r.counters);
+        }
+        c
+    }
+
+    async fn api(&self, path: &str, accept: &str) -> (StatusCode, Value, String) {
+        let req = Request::get(path)
+            .header("authorization", format!("Bearer {}", self.key))
+            .header("accept", accept)
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+}
+
+fn generic_event(id: &str, call: &str, event: &str, at: DateTime<Utc>, extra: Value) -> Value {
+    let mut v = json!({"event_id": id, "call_id": call, "event": event, "direction": "inbound", "from": CALLER, "to": TRACKING, "at": at});
+    if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+        for (k, x) in e {
+            m.insert(k.clone(), x.clone());
+        }
+    }
+    v
+}
+
+#[tokio::test]
+async fn twilio_status_callbacks_build_one_attributed_answered_call() {
+    let h = harness().await;
+    assert_eq!(h.twilio("CA1", "ringing", "0", &[]).await.0, StatusCode::OK);
+    h.clock.advance(Duration::seconds(8));
+    assert_eq!(
+        h.twilio("CA1", "in-progress", "1", &[]).await.0,
+        StatusCode::OK
+    );
+    h.clock.advance(Duration::seconds(95));
+    let (st, body, _) = h
+        .twilio("CA1", "completed", "2", &[("CallDuration", "95")])
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let calls = h.calls().await;
+    assert_eq!(calls.len(), 1);
+    let c = &calls[0];
+    assert_eq!(c.outcome, Outcome::Answered);
+    assert_eq!(c.attribution.channel, "billboard");
+    assert_eq!(c.talk_seconds, Some(95));
+    assert_eq!(c.ring_seconds, Some(8));
+    let r = h.rollup().await;
+    assert_eq!(
+        (r.calls, r.answered, r.missed, r.talk_seconds),
+        (1, 1, 0, 95)
+    );
+    let (st, list, _) = h
+        .api(
+            "/v1/calls?from=2026-03-01&to=2026-03-03",
+            "application/json",
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(list["count"], 1);
+    let (st, one, _) = h
+        .api(&format!("/v1/calls/{}", c.id), "application/json")
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(one["outcome"], "answered");
+}
+
+#[tokio::test]
+async fn redelivered_twilio_event_changes_nothing() {
+    let h = harness().await;
+    h.twilio("CA2", "ringing", "0", &[]).await;
+    h.clock.advance(Duration::seconds(20));
+    let (_, first, _) = h.twilio("CA2", "no-answer", "1", &[]).await;
+    assert_eq!(first["accepted"], 1);
+    let before = (h.calls().await, h.rollup().await);
+    let (st, again, _) = h.twilio("CA2", "no-answer", "1", &[]).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(again["duplicates"], 1);
+    assert_eq!((h.calls().await, h.rollup().await), before);
+    assert_eq!(before.1.missed, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_event_ten_times_at_once_makes_one_call_and_one_set_of_counters() {
+    let h = Arc::new(harness().await);
+    let ev = generic_event(
+        "e-1",
+        "pbx-1",
+        "ended",
+        t0(),
+        json!({"outcome": "answered", "talk_seconds": 40, "ring_seconds": 5}),
+    );
+    let mut tasks = vec![];
+    for _ in 0..10 {
+        let h = h.clone();
+        let req = h.generic_req(&ev);
+        tasks.push(tokio::spawn(async move { h.send(req).await.0 }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::OK);
+    }
+    assert_eq!(h.calls().await.len(), 1);
+    let r = h.rollup().await;
+    assert_eq!((r.calls, r.answered, r.talk_seconds), (1, 1, 40));
+}
+
+#[tokio::test]
+async fn events_in_reversed_order_give_the_same_call() {
+    let forward = harness().await;
+    let backward = harness().await;
+    let evs = [
+        generic_event("a", "pbx-9", "ringing", t0(), json!({})),
+        generic_event(
+            "b",
+            "pbx-9",
+            "answered",
+            t0() + Duration::seconds(6),
+            json!({}),
+        ),
+        generic_event(
+            "c",
+            "pbx-9",
+            "ended",
+            t0() + Duration::seconds(66),
+            json!({"outcome": "answered"}),
+        ),
+    ];
+    for e in &evs {
+        assert_eq!(forward.send(forward.generic_req(e)).await.0, StatusCode::OK);
+    }
+    for e in evs.iter().rev() {
+        assert_eq!(
+            backward.send(backward.generic_req(e)).await.0,
+            StatusCode::OK
+        );
+    }
+    let (f, b) = (
+        forward.calls().await.remove(0),
+        backward.calls().await.remove(0),
+    );
+    assert_eq!(
+        (f.outcome, f.ring_seconds, f.talk_seconds),
+        (Outcome::Answered, Some(6), Some(60))
+    );
+    assert_eq!(
+        (b.outcome, b.ring_seconds, b.talk_seconds, b.started_at),
+        (f.outcome, f.ring_seconds, f.talk_seconds, f.started_at)
+    );
+    assert_eq!(forward.rollup().await, backward.rollup().await);
+}
+
+#[tokio::test]
+async fn bad_or_missing_signatures_are_401_and_write_nothing() {
+    let h = harness().await;
+    let mut req = h.twilio_req(&[
+        ("CallSid", "CA3"),
+        ("From", CALLER),
+        ("To", TRACKING),
+        ("CallStatus", "ringing"),
+    ]);
+    req.headers_mut().insert(
+        "x-twilio-signature",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".parse().unwrap(),
+    );
+    let (st, body, _) = h.send(req).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let mut req = h.generic_req(&generic_event("x", "y", "ringing", t0(), json!({})));
+    req.headers_mut().remove("x-signature");
+    assert_eq!(h.send(req).await.0, StatusCode::UNAUTHORIZED);
+    assert!(h.calls().await.is_empty());
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_400_naming_the_field_and_write_nothing() {
+    let h = harness().await;
+    let sign = |b: &[u8]| generic_header_value(GENERIC, b);
+    for (ct, body) in [
+        ("application/json", br#"{"event_id": "1", "call_id": "#.to_vec()),
+        ("application/json", vec![0xff, 0xfe, 0x00]),
+        ("application/json", br#"{"event_id":"1","call_id":"c","event":"exploded","from":"+12125550199","to":"+14155552671","at":"2026-03-02T10:00:00Z"}"#.to_vec()),
+        ("application/json", br#"{"event_id":"1","call_id":"c","event":"ringing","from":"not a phone","to":"+14155552671","at":"2026-03-02T10:00:00Z"}"#.to_vec()),
+    ] {
+        let req = Request::post("/v1/hooks/acme/generic").header("content-type", ct).header("x-signature", sign(&body)).body(Body::from(body.clone())).unwrap();
+        let (st, resp, _) = h.send(req).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{resp}");
+        assert!(resp["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    assert!(h.calls().await.is_empty());
+    assert!(h.rollup().await.is_zero());
+}
+
+#[tokio::test]
+async fn unknown_tenants_providers_and_routes_are_404_and_giant_bodies_413() {
+    let h = harness().await;
+    let req = |path: &str| {
+        Request::post(path)
+            .header("content-type", "application/json")
+            .body(Body::from("{}"))
+            .unwrap()
+    };
+    for path in [
+        "/v1/hooks/nobody/twilio",
+        "/v1/hooks/acme/skype",
+        "/v1/nothing",
+        "/v1/hooks/NOT_VALID/twilio",
+    ] {
+        let (st, body, _) = h.send(req(path)).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+    let giant = vec![b'a'; 300 * 1024];
+    let big = Request::post("/v1/hooks/acme/generic")
+        .header("content-type", "application/json")
+        .body(Body::from(giant))
+        .unwrap();
+    assert_eq!(h.send(big).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_store_failure_answers_503_so_the_provider_retries() {
+    // A real SQLite store whose write path breaks underneath it, as a throttled or unreachable
+    // DynamoDB would: the claims table vanishes, so every commit fails while reads still work.
+    let dir = std::env::temp_dir().join(format!("ct-http-fail-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let h = harness_with(Arc::new(SqliteStore::open(&dir).unwrap())).await;
+    rusqlite::Connection::open(dir.join("store.db"))
+        .unwrap()
+        .execute_batch("DROP TABLE claims")
+        .unwrap();
+    let (st, body, _) = h.twilio("CA5", "ringing", "0", &[]).await;
+    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable");
+}
+
+#[tokio::test]
+async fn a_missed_call_alerts_and_is_returned_by_a_call_back_inside_the_sla() {
+    let h = harness().await;
+    h.twilio("CA6", "ringing", "0", &[]).await;
+    h.clock.advance(Duration::seconds(25));
+    h.twilio("CA6", "no-answer", "1", &[]).await;
+    let mails: Vec<_> = std::fs::read_dir(&h.outbox).unwrap().collect();
+    assert_eq!(mails.len(), 1, "one missed-call alert");
+    // The business calls back 12 minutes later and the customer answers.
+    h.clock.advance(Duration::minutes(12));
+    let back = |status: &'static str, seq: &'static str| {
+        vec![
+            ("CallSid", "CA7"),
+            ("From", TRACKING),
+            ("To", CALLER),
+            ("Direction", "outbound-api"),
+            ("CallStatus", status),
+            ("SequenceNumber", seq),
+        ]
+    };
+    h.send(h.twilio_req(&back("ringing", "0"))).await;
+    h.clock.advance(Duration::seconds(5));
+    let (st, _, _) = h.send(h.twilio_req(&back("in-progress", "1"))).await;
+    assert_eq!(st, StatusCode::OK);
+    let missed = h
+        .calls()
+        .await
+        .into_iter()
+        .find(|c| c.provider_call_id == "CA6")
+        .unwrap();
+    assert!(missed.returned_at.is_some());
+    assert_eq!(h.rollup().await.returned, 1);
+    let (_, list, _) = h
+        .api(
+            "/v1/calls?from=2026-03-02&to=2026-03-02&outcome=returned",
+            "application/json",
+        )
+        .await;
+    assert_eq!(list["count"], 1);
+    let (st, bad, _) = h
+        .api("/v1/calls?outcome=exploded", "application/json")
+        .await;
+    assert_eq!(
+        (st, bad["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("outcome"))
+    );
+}
+
+#[tokio::test]
+async fn deals_link_by_phone_and_costs_reject_a_bad_row_whole() {
+    let h = harness().await;
+    h.send(h.generic_req(&generic_event(
+        "e1",
+        "p1",
+        "ended",
+        t0(),
+        json!({"outcome": "answered", "talk_seconds": 90}),
+    )))
+    .await;
+    h.clock.advance(Duration::hours(3));
+    let deal = json!({"event_id": "d1-won", "deal_id": "d1", "status": "won", "amount": "1250.00", "currency": "USD", "at": t0() + Duration::hours(3), "phone": CALLER});
+    let bytes = deal.to_string().into_bytes();
+    let req = Request::post("/v1/hooks/acme/crm")
+        .header("content-type", "application/json")
+        .header("x-signature", generic_header_value(CRM, &bytes))
+        .body(Body::from(bytes))
+        .unwrap();
+    let (st, body, _) = h.send(req).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(body["channel"], "billboard");
+    let r = h.rollup().await;
+    assert_eq!((r.deals, r.won, r.revenue_minor), (1, 1, 125_000));
+
+    let put = |csv: &str| {
+        Request::put("/v1/costs")
+            .header("authorization", format!("Bearer {}", h.key))
+            .header("content-type", "text/csv")
+            .body(Body::from(csv.to_string()))
+            .unwrap()
+    };
+    let (st, body, _) = h.send(put("date,channel,campaign,cost,currency\n2026-03-02,billboard,,100,USD\n2026-03-02,radio,,oops,USD\n")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["field"], "row 2");
+    assert!(h
+        .store
+        .costs_between(&h.tenant.id, t0().date_naive(), t0().date_naive())
+        .await
+        .unwrap()
+        .is_empty());
+    let (st, _, _) = h
+        .send(put(
+            "date,channel,campaign,cost,currency\n2026-03-02,billboard,,100,USD\n",
+        ))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+
+    let (st, json, _) = h
+        .api(
+            "/v1/reports/roi?from=2026-03-02&to=2026-03-02",
+            "application/json",
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let row = json["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["channel"] == "billboard")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            row["revenue"].as_f64(),
+            row["cost"].as_f64(),
+            row["roi"].as_f64()
+        ),
+        (Some(1250.0), Some(100.0), Some(11.5))
+    );
+    let (_, _, csv) = h
+        .api("/v1/reports/roi?from=2026-03-02&to=2026-03-02", "text/csv")
+        .await;
+    assert!(csv.starts_with("channel,visits,calls"));
+    let (_, _, html) = h
+        .api("/v1/reports/roi?from=2026-03-02&to=2026-03-02", "text/html")
+        .await;
+    assert!(html.contains("<svg"));
+    let (st, _, _) = h
+        .api(
+            "/v1/reports/roi?from=2026-03-05&to=2026-03-01",
+            "application/json",
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_tenant_api_refuses_wrong_keys() {
+    let h = harness().await;
+    for auth in [
+        None,
+        Some("Bearer nope"),
+        Some("Bearer ctk_acme.wrong"),
+        Some("Bearer ctk_other.x"),
+    ] {
+        let mut b = Request::get("/v1/calls");
+        if let Some(a) = auth {
+            b = b.header("authorization", a);
+        }
+        let (st, body, _) = h.send(b.body(Body::empty()).unwrap()).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{auth:?}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+}
+
+#[tokio::test]
+async fn voice_answers_twiml_forwarding_to_the_business_line_and_zadarma_echo_works() {
+    let h = harness().await;
+    let params: Vec<(String, String)> = [
+        ("CallSid", "CA8"),
+        ("From", CALLER),
+        ("To", TRACKING),
+        ("CallStatus", "ringing"),
+        ("Direction", "inbound"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let path = "/v1/voice/acme/twilio";
+    let req = Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(
+            "x-twilio-signature",
+            twilio::sign(&format!("{BASE}{path}"), &params, TOKEN),
+        )
+        .body(Body::from(serde_urlencoded::to_string(&params).unwrap()))
+        .unwrap();
+    let (st, _, xml) = h.send(req).await;
+    assert_eq!(st, StatusCode::OK, "{xml}");
+    assert!(xml.contains("+14155550123"), "{xml}");
+    assert!(xml.contains("<Dial"), "{xml}");
+    assert_eq!(
+        h.calls().await.len(),
+        1,
+        "the routing request is the call's first event"
+    );
+    let echo = Request::get("/v1/hooks/acme/zadarma?zd_echo=abc123")
+        .body(Body::empty())
+        .unwrap();
+    let (st, _, text) = h.send(echo).await;
+    assert_eq!((st, text.as_str()), (StatusCode::OK, "abc123"));
+}
