@@ -595,3 +595,71 @@ async fn voice_answers_twiml_forwarding_to_the_business_line_and_zadarma_echo_wo
     let (st, _, text) = h.send(echo).await;
     assert_eq!((st, text.as_str()), (StatusCode::OK, "abc123"));
 }
+
+/// A provider's recording URL (served here by a local HTTP server) is copied into the blob store
+/// at once, the call points at it and waits for transcription.
+#[tokio::test]
+async fn a_recording_url_is_copied_into_the_blob_store_at_once() {
+    let audio = b"RIFF\x24\x00\x00\x00WAVEfmt fake audio".to_vec();
+    let served = audio.clone();
+    let provider = axum::Router::new().route(
+        "/rec/RE1.wav",
+        axum::routing::get(move || {
+            let a = served.clone();
+            async move { ([("content-type", "audio/x-wav")], a) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, provider).await.unwrap() });
+
+    let mut h = harness().await;
+    let dir = std::env::temp_dir().join(format!("ct-rec-{}", std::process::id()));
+    let blobs = Arc::new(FsBlobStore::new(dir.join("blobs")));
+    h.app = Arc::new(App {
+        store: h.store.clone(),
+        blobs: blobs.clone(),
+        mailer: Arc::new(FileMailer::new(dir.join("outbox"))),
+        fetcher: Arc::new(calltrack_aws::HttpFetcher::new()),
+        clock: Arc::new(h.clock.clone()),
+        config: HttpConfig {
+            public_base_url: BASE.into(),
+        },
+    });
+    h.send(h.generic_req(&generic_event(
+        "r0",
+        "pbx-r",
+        "ended",
+        t0(),
+        json!({"outcome": "answered", "talk_seconds": 80}),
+    )))
+    .await;
+    let url = format!("http://{addr}/rec/RE1.wav");
+    let (st, body, _) = h
+        .send(h.generic_req(&generic_event(
+            "r1",
+            "pbx-r",
+            "recording",
+            t0() + Duration::seconds(1),
+            json!({"recording_url": url}),
+        )))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let call = h.calls().await.remove(0);
+    let key = call.recording_key.clone().expect("recording stored");
+    assert_eq!(key, format!("recordings/acme/{}.wav", call.id));
+    assert_eq!(call.transcription, Transcription::Pending);
+    assert_eq!(blobs.get(&key).await.unwrap(), audio);
+    // A URL that no longer answers (they expire in minutes) is a 503: the provider retries.
+    let gone = format!("http://{addr}/rec/expired.wav");
+    let (st, _, _) = h
+        .send(h.generic_req(&generic_event(
+            "r2",
+            "pbx-s",
+            "recording",
+            t0(),
+            json!({"recording_url": gone}),
+        )))
+        .await;
+    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE);
+}

@@ -1,13 +1,13 @@
-//! Missed-call alerts: an email to the tenant's recipients and, when configured, a signed JSON
-//! POST to the tenant's alert webhook, sent as soon as a missed call is committed.
+//! Missed-call alerts: an email to the tenant's recipients and, when configured, a JSON POST to
+//! the tenant's alert webhook, signed like our generic webhooks (`X-Signature: sha256=<hex>` with
+//! the tenant's `alert` secret), sent as soon as a missed call is committed.
 
-use hmac::{Hmac, Mac};
 use serde_json::json;
-use sha2::Sha256;
 use tracing::warn;
 
 use crate::model::*;
 use crate::ports::*;
+use crate::telephony::signature::generic_header_value;
 
 /// The alert's JSON body (also what the alert webhook receives).
 pub fn payload(tenant: &Tenant, call: &Call) -> serde_json::Value {
@@ -59,21 +59,10 @@ pub async fn missed_call(mailer: &dyn Mailer, fetcher: &dyn Fetcher, tenant: &Te
         let body = payload(tenant, call).to_string().into_bytes();
         let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
         if let Some(secret) = tenant.secret("alert") {
-            headers.push((
-                "X-Signature".into(),
-                format!("sha256={}", sign(secret, &body)),
-            ));
+            headers.push(("X-Signature".into(), generic_header_value(secret, &body)));
         }
         if let Err(e) = fetcher.post_json(url, &body, &headers).await {
             warn!(tenant = %tenant.id, call_id = %call.id, error = %e, "missed-call webhook failed");
         }
     }
-}
-
-/// Hex HMAC-SHA256 of the body with the tenant's `alert` secret, so receivers can verify it.
-pub fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
 }

@@ -1,0 +1,238 @@
+//! Setting a tenant up by hand: the admin commands, their JSON, and their answers to bad input
+//! (exit 4 with a reason, nothing written; exit 2 for a wrong command line).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn ct(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_calltrack"))
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run calltrack")
+}
+
+fn fresh(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ct-admin-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn json(o: &Output) -> Value {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("one JSON document")
+}
+
+#[test]
+fn a_tenant_set_up_by_hand_gets_an_api_key_once_and_numbers_and_a_pool() {
+    let d = fresh("setup");
+    let t = json(&ct(
+        &d,
+        &[
+            "--json",
+            "tenant",
+            "add",
+            "acme",
+            "--name",
+            "Acme",
+            "--timezone",
+            "Europe/Moscow",
+            "--currency",
+            "RUB",
+            "--region",
+            "RU",
+            "--site-key",
+            "acme-site",
+            "--origin",
+            "https://acme.example",
+            "--secret",
+            "twilio=tok123456",
+        ],
+    ));
+    assert!(t["api_key"].as_str().unwrap().starts_with("ctk_acme."));
+    assert_eq!(
+        t["provider_secrets"]["twilio"], "tok1…",
+        "secrets are shown masked"
+    );
+    let shown = json(&ct(&d, &["--json", "tenant", "show", "acme"]));
+    assert!(shown.get("api_key").is_none(), "the key is printed once");
+    assert_eq!(shown["api_key_hash"], "set");
+    json(&ct(
+        &d,
+        &[
+            "--json",
+            "number",
+            "add",
+            "acme",
+            "8 (495) 123-45-67",
+            "--static",
+            "--source",
+            "Billboard",
+            "--forward-to",
+            "+74951234568",
+        ],
+    ));
+    json(&ct(
+        &d,
+        &[
+            "--json",
+            "pool",
+            "add",
+            "acme",
+            "web",
+            "--default-number",
+            "+74951234500",
+            "--exhaustion",
+            "default-number",
+        ],
+    ));
+    let n = json(&ct(
+        &d,
+        &[
+            "--json",
+            "number",
+            "add",
+            "acme",
+            "+74951234501",
+            "--pool",
+            "web",
+        ],
+    ));
+    assert_eq!(n["kind"]["pool"], "web");
+    let list = json(&ct(&d, &["--json", "number", "list", "acme"]));
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let billboard = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"]["kind"] == "static")
+        .unwrap();
+    assert_eq!(
+        billboard["number"], "+74951234567",
+        "national notation normalised with the tenant's region"
+    );
+    assert_eq!(billboard["kind"]["source"], "billboard");
+    let pool = json(&ct(&d, &["--json", "pool", "show", "acme", "web"]));
+    assert_eq!(pool["numbers"].as_array().unwrap().len(), 1);
+    let rotated = json(&ct(
+        &d,
+        &[
+            "--json",
+            "tenant",
+            "set",
+            "acme",
+            "--rotate-api-key",
+            "--callback-sla-minutes",
+            "15",
+        ],
+    ));
+    assert_ne!(rotated["api_key"], t["api_key"]);
+    assert_eq!(rotated["callback_sla_minutes"], 15);
+}
+
+#[test]
+fn bad_admin_input_exits_4_with_a_reason_and_writes_nothing() {
+    let d = fresh("bad");
+    let bad = [
+        vec!["tenant", "add", "Acme Corp", "--name", "x"],
+        vec![
+            "tenant",
+            "add",
+            "acme",
+            "--name",
+            "x",
+            "--timezone",
+            "Mars/Olympus",
+        ],
+        vec![
+            "tenant",
+            "add",
+            "acme",
+            "--name",
+            "x",
+            "--currency",
+            "dollars",
+        ],
+        vec![
+            "tenant",
+            "add",
+            "acme",
+            "--name",
+            "x",
+            "--origin",
+            "acme.example",
+        ],
+        vec![
+            "number",
+            "add",
+            "nobody",
+            "+14155552671",
+            "--static",
+            "--source",
+            "radio",
+        ],
+    ];
+    for args in &bad {
+        let o = ct(&d, args);
+        assert_eq!(
+            o.status.code(),
+            Some(4),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("invalid input"),
+            "{args:?}"
+        );
+    }
+    let listed = ct(&d, &["--json", "tenant", "show", "acme"]);
+    assert_eq!(listed.status.code(), Some(4), "no tenant was written");
+    json(&ct(
+        &d,
+        &["tenant", "add", "acme", "--name", "Acme", "--json"],
+    ));
+    for args in [
+        vec!["tenant", "add", "acme", "--name", "again"],
+        vec![
+            "number",
+            "add",
+            "acme",
+            "not-a-number",
+            "--static",
+            "--source",
+            "radio",
+        ],
+        vec!["number", "add", "acme", "+14155552671", "--pool", "nope"],
+        vec![
+            "pool",
+            "add",
+            "acme",
+            "web",
+            "--exhaustion",
+            "default-number",
+        ],
+    ] {
+        let o = ct(&d, &args);
+        assert_eq!(
+            o.status.code(),
+            Some(4),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert_eq!(
+        json(&ct(&d, &["--json", "number", "list", "acme"])),
+        Value::Array(vec![])
+    );
+    assert_eq!(
+        ct(&d, &["number", "add", "acme", "+14155552671"])
+            .status
+            .code(),
+        Some(2),
+        "neither --static nor --pool"
+    );
+    assert_eq!(ct(&d, &["tenant", "frobnicate"]).status.code(), Some(2));
+}
