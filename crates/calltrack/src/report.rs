@@ -193,6 +193,10 @@ impl Report {
             let _ = writeln!(s, "\nCalls to listen to:");
             for p in &self.problem_calls {
                 let score = p.score.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+                let mut why: Vec<&str> = p.reasons.iter().take(3).map(String::as_str).collect();
+                if p.reasons.len() > 3 {
+                    why.push("…");
+                }
                 let _ = writeln!(
                     s,
                     "  {} {} score {} [{}] {}",
@@ -200,7 +204,7 @@ impl Report {
                     p.started_at.format("%Y-%m-%d %H:%M"),
                     score,
                     p.channel,
-                    p.reasons.join("; ")
+                    why.join("; ")
                 );
             }
         }
@@ -355,19 +359,21 @@ pub async fn problem_calls(
         .into_iter()
         .filter_map(|c| {
             let a = c.analysis.as_ref()?;
-            let mut reasons: Vec<String> = a
+            let mut weighed: Vec<(f64, String)> = a
                 .get("reasons")
                 .and_then(|r| r.as_array())
                 .map(|rs| {
                     rs.iter()
                         .filter_map(|r| {
-                            r.get("message")
-                                .and_then(|m| m.as_str())
-                                .map(str::to_string)
+                            let points = r.get("points").and_then(|p| p.as_f64()).unwrap_or(0.0);
+                            Some((points, r.get("message")?.as_str()?.to_string()))
                         })
                         .collect()
                 })
                 .unwrap_or_default();
+            // The costliest reasons first: they are what a manager should hear about.
+            weighed.sort_by(|x, y| y.0.total_cmp(&x.0));
+            let mut reasons: Vec<String> = weighed.into_iter().map(|(_, m)| m).collect();
             if a.get("complaint").and_then(|v| v.as_bool()) == Some(true)
                 && !reasons.iter().any(|r| r.contains("omplaint"))
             {
