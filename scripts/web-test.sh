@@ -7,6 +7,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CALLTRACK=${CALLTRACK:-$ROOT/target/debug/calltrack}
+[[ $CALLTRACK == /* ]] || CALLTRACK=$PWD/$CALLTRACK # the script changes directory below
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 export CHROMIUM
 
