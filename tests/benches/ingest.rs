@@ -193,14 +193,21 @@ async fn main() {
 
 /// A fresh call for an event, as ingest creates it (static number, first-time caller).
 fn store_call_template(t: &Tenant, ev: &CallEvent) -> Call {
-    serde_json::from_value(json!({
-        "id": CallId::derive(&t.id, ev.provider, &ev.provider_call_id), "tenant": t.id, "provider": ev.provider,
-        "provider_call_id": ev.provider_call_id, "direction": ev.direction, "tracking_number": ev.to, "caller": ev.from,
-        "answered_by": null, "started_at": ev.at, "answered_at": null, "ended_at": null, "ring_seconds": null,
-        "talk_seconds": null, "outcome": "ringing", "missed_reason": null, "returned_at": null, "returned_by": null,
-        "recording_key": null, "attribution": Attribution::static_source(&NumberKind::Static { source: "billboard".into(), medium: None, campaign: None }),
-        "first_time_caller": true, "transcription": {"state": "none"}, "analysis": null, "quality_score": null,
-        "raw_status": null, "last_sequence": null, "version": 0
-    }))
-    .unwrap()
+    let billboard = NumberKind::Static {
+        source: "billboard".into(),
+        medium: None,
+        campaign: None,
+    };
+    Call {
+        tracking_number: ev.to.clone(),
+        caller: ev.from.clone(),
+        attribution: Attribution::static_source(&billboard),
+        ..Call::new(
+            &t.id,
+            ev.provider,
+            &ev.provider_call_id,
+            ev.direction,
+            ev.at,
+        )
+    }
 }

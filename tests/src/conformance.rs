@@ -154,34 +154,8 @@ async fn take(
 
 fn call(tn: &Tenant, pcid: &str, caller: &PhoneNumber, at: DateTime<Utc>) -> Call {
     Call {
-        id: CallId::derive(&tn.id, Provider::Generic, pcid),
-        tenant: tn.id.clone(),
-        provider: Provider::Generic,
-        provider_call_id: pcid.into(),
-        direction: Direction::Inbound,
-        tracking_number: None,
         caller: Some(caller.clone()),
-        answered_by: None,
-        started_at: at,
-        answered_at: None,
-        ended_at: None,
-        ring_seconds: None,
-        talk_seconds: None,
-        stated_ring_seconds: None,
-        stated_talk_seconds: None,
-        outcome: Outcome::Ringing,
-        missed_reason: None,
-        returned_at: None,
-        returned_by: None,
-        recording_key: None,
-        attribution: Attribution::unattributed(),
-        first_time_caller: true,
-        transcription: Transcription::None,
-        analysis: None,
-        quality_score: None,
-        raw_status: None,
-        last_sequence: None,
-        version: 0,
+        ..Call::new(&tn.id, Provider::Generic, pcid, Direction::Inbound, at)
     }
 }
 

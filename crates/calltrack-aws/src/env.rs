@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use calltrack::http::{App, HttpConfig};
-use calltrack::ports::{BlobStore, Fetcher, Mailer, Store, SystemClock, Transcriber};
+use calltrack::http::App;
+use calltrack::ports::{BlobStore, Fetcher, Mailer, Store, Transcriber};
 
 use crate::{DynamoStore, HttpFetcher, S3BlobStore, SesMailer, TranscribeTranscriber};
 
@@ -37,14 +37,13 @@ pub fn var(name: &'static str) -> Result<String, MissingVar> {
 impl AwsPorts {
     /// The HTTP application (the same router as `calltrack serve`) over these adapters.
     pub fn app(&self, public_base_url: String) -> Arc<App> {
-        Arc::new(App {
-            store: self.store.clone(),
-            blobs: self.blobs.clone(),
-            mailer: self.mailer.clone(),
-            fetcher: self.fetcher.clone(),
-            clock: Arc::new(SystemClock),
-            config: HttpConfig { public_base_url },
-        })
+        App::new(
+            self.store.clone(),
+            self.blobs.clone(),
+            self.mailer.clone(),
+            self.fetcher.clone(),
+            public_base_url,
+        )
     }
 
     pub async fn from_env() -> Result<Self, MissingVar> {

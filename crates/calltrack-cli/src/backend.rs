@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use calltrack::http::{App, HttpConfig};
-use calltrack::ports::{BlobStore, Fetcher, Mailer, Store, SystemClock};
+use calltrack::http::App;
+use calltrack::ports::{BlobStore, Fetcher, Mailer, Store};
 use calltrack_embedded::{FileMailer, FsBlobStore, OfflineFetcher, SqliteStore};
 
 use crate::exit::Failure;
@@ -20,14 +20,13 @@ pub struct Ports {
 impl Ports {
     /// The HTTP application over these ports, with the real clock.
     pub fn app(&self, public_base_url: String) -> Arc<App> {
-        Arc::new(App {
-            store: self.store.clone(),
-            blobs: self.blobs.clone(),
-            mailer: self.mailer.clone(),
-            fetcher: self.fetcher.clone(),
-            clock: Arc::new(SystemClock),
-            config: HttpConfig { public_base_url },
-        })
+        App::new(
+            self.store.clone(),
+            self.blobs.clone(),
+            self.mailer.clone(),
+            self.fetcher.clone(),
+            public_base_url,
+        )
     }
 }
 

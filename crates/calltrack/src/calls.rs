@@ -219,34 +219,17 @@ async fn new_call(
         }
     }
     Ok(Call {
-        id: id.clone(),
-        tenant: tenant.id.clone(),
-        provider: event.provider,
-        provider_call_id: event.provider_call_id.clone(),
-        direction: event.direction,
         tracking_number,
         caller,
-        answered_by: None,
-        started_at,
-        answered_at: None,
-        ended_at: None,
-        ring_seconds: None,
-        talk_seconds: None,
-        stated_ring_seconds: None,
-        stated_talk_seconds: None,
-        outcome: Outcome::Ringing,
-        missed_reason: None,
-        returned_at: None,
-        returned_by: None,
-        recording_key: None,
         attribution,
         first_time_caller,
-        transcription: Transcription::None,
-        analysis: None,
-        quality_score: None,
-        raw_status: None,
-        last_sequence: None,
-        version: 0,
+        ..Call::new(
+            &tenant.id,
+            event.provider,
+            &event.provider_call_id,
+            event.direction,
+            started_at,
+        )
     })
 }
 
@@ -486,36 +469,13 @@ mod tests {
     }
 
     fn blank(t: &Tenant, first: &CallEvent) -> Call {
-        Call {
-            id: CallId::derive(&t.id, first.provider, &first.provider_call_id),
-            tenant: t.id.clone(),
-            provider: first.provider,
-            provider_call_id: first.provider_call_id.clone(),
-            direction: first.direction,
-            tracking_number: None,
-            caller: None,
-            answered_by: None,
-            started_at: event_start(first),
-            answered_at: None,
-            ended_at: None,
-            ring_seconds: None,
-            talk_seconds: None,
-            stated_ring_seconds: None,
-            stated_talk_seconds: None,
-            outcome: Outcome::Ringing,
-            missed_reason: None,
-            returned_at: None,
-            returned_by: None,
-            recording_key: None,
-            attribution: Attribution::unattributed(),
-            first_time_caller: true,
-            transcription: Transcription::None,
-            analysis: None,
-            quality_score: None,
-            raw_status: None,
-            last_sequence: None,
-            version: 0,
-        }
+        Call::new(
+            &t.id,
+            first.provider,
+            &first.provider_call_id,
+            first.direction,
+            event_start(first),
+        )
     }
 
     fn apply(events: &[CallEvent]) -> Call {

@@ -949,6 +949,48 @@ pub struct Call {
     pub version: u64,
 }
 
+impl Call {
+    /// A call as first seen: ringing, unattributed, a first-time caller, nothing measured yet.
+    pub fn new(
+        tenant: &TenantId,
+        provider: Provider,
+        provider_call_id: &str,
+        direction: Direction,
+        started_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: CallId::derive(tenant, provider, provider_call_id),
+            tenant: tenant.clone(),
+            provider,
+            provider_call_id: provider_call_id.to_string(),
+            direction,
+            tracking_number: None,
+            caller: None,
+            answered_by: None,
+            started_at,
+            answered_at: None,
+            ended_at: None,
+            ring_seconds: None,
+            talk_seconds: None,
+            stated_ring_seconds: None,
+            stated_talk_seconds: None,
+            outcome: Outcome::Ringing,
+            missed_reason: None,
+            returned_at: None,
+            returned_by: None,
+            recording_key: None,
+            attribution: Attribution::unattributed(),
+            first_time_caller: true,
+            transcription: Transcription::None,
+            analysis: None,
+            quality_score: None,
+            raw_status: None,
+            last_sequence: None,
+            version: 0,
+        }
+    }
+}
+
 /// A deal's state in the CRM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -102,16 +102,15 @@ mod tests {
         let at = chrono::DateTime::parse_from_rfc3339("2026-03-12T19:00:00Z")
             .unwrap()
             .to_utc();
-        let call: Call = serde_json::from_value(json!({
-            "id": "c_0123456789abcdef0123", "tenant": "acme", "provider": "twilio", "provider_call_id": "CA1",
-            "direction": "inbound", "tracking_number": null, "caller": null, "answered_by": null, "started_at": at,
-            "answered_at": null, "ended_at": null, "ring_seconds": 5, "talk_seconds": 120, "outcome": "answered",
-            "missed_reason": null, "returned_at": null, "returned_by": null, "recording_key": null,
-            "attribution": serde_json::to_value(Attribution::unattributed()).unwrap(), "first_time_caller": true,
-            "transcription": {"state": "pending"}, "analysis": null, "quality_score": null, "raw_status": null,
-            "last_sequence": null, "version": 0
-        }))
-        .unwrap();
+        // The id the sample events name (events/s3-objectcreated-recording.json and the FAILED job).
+        let call = Call {
+            id: CallId::parse("c_0123456789abcdef0123").unwrap(),
+            ring_seconds: Some(5),
+            talk_seconds: Some(120),
+            outcome: Outcome::Answered,
+            transcription: Transcription::Pending,
+            ..Call::new(&t.id, Provider::Twilio, "CA1", Direction::Inbound, at)
+        };
         store
             .commit(&Commit {
                 calls: vec![CallWrite {

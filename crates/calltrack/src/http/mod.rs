@@ -42,6 +42,26 @@ pub struct App {
     pub config: HttpConfig,
 }
 
+impl App {
+    /// The application over a set of adapters, on the system clock.
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        mailer: Arc<dyn Mailer>,
+        fetcher: Arc<dyn Fetcher>,
+        public_base_url: String,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            blobs,
+            mailer,
+            fetcher,
+            clock: Arc::new(crate::ports::SystemClock),
+            config: HttpConfig { public_base_url },
+        })
+    }
+}
+
 pub type AppState = Arc<App>;
 
 /// The router for every route in DESIGN.md's Interfaces.
