@@ -47,9 +47,14 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 /// What every subcommand returns.
 pub type CmdResult = Result<(), Failure>;
 
-/// Prints exactly one JSON document on stdout (the `--json` contract).
+/// Prints exactly one JSON document on stdout (the `--json` contract). A reader that closed
+/// the pipe early (`| head`) ends the command quietly instead of a panic.
 pub fn print_json(v: &impl serde::Serialize) -> CmdResult {
+    use std::io::Write;
     let s = serde_json::to_string_pretty(v).map_err(anyhow::Error::from)?;
-    println!("{s}");
-    Ok(())
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{s}").and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other.map_err(anyhow::Error::from)?),
+    }
 }
