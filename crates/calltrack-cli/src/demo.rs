@@ -16,7 +16,6 @@ use axum::Router;
 use calltrack::http::{new_api_key, App, HttpConfig};
 use calltrack::model::*;
 use calltrack::ports::{Clock, ManualClock};
-use calltrack::report::Report;
 use calltrack::roi;
 use calltrack::telephony;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -229,11 +228,7 @@ pub async fn run(g: &Globals, a: Args) -> CmdResult {
     let analysed = transcribe_some(&ports, &tenant, from, until, a.seed).await?;
 
     let now = clock.now();
-    let figures = roi::aggregate(&*ports.store, &tenant, from, until, now).await?;
-    let report = Report::new(
-        &figures,
-        calltrack::report::problem_calls(&*ports.store, &tenant, from, until, 10).await?,
-    );
+    let report = calltrack::report::build(&*ports.store, &tenant, from, until, now).await?;
     if let Some(path) = &a.tallies {
         let doc = serde_json::to_vec_pretty(&sim.tallies).map_err(anyhow::Error::from)?;
         std::fs::write(path, doc).map_err(anyhow::Error::from)?;

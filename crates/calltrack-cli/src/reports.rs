@@ -3,7 +3,7 @@
 
 use calltrack::calls::{missed_state, MissedState};
 use calltrack::model::*;
-use calltrack::report::{problem_calls, Report};
+use calltrack::report::build;
 use calltrack::roi::{self, day_bounds};
 use chrono::{Duration, NaiveDate, Utc};
 use clap::{Args, Subcommand, ValueEnum};
@@ -161,11 +161,7 @@ pub async fn calls(g: &Globals, cmd: CallsCmd) -> CmdResult {
 pub async fn report(g: &Globals, a: ReportArgs) -> CmdResult {
     let (ports, t) = load(g, &a.tenant).await?;
     let (from, to) = days(&t, &a.period)?;
-    let figures = roi::aggregate(&*ports.store, &t, from, to, Utc::now()).await?;
-    let r = Report::new(
-        &figures,
-        problem_calls(&*ports.store, &t, from, to, 10).await?,
-    );
+    let r = build(&*ports.store, &t, from, to, Utc::now()).await?;
     let format = if g.json { Format::Json } else { a.format };
     match format {
         Format::Json => print_json(&r)?,

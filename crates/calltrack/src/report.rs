@@ -42,6 +42,47 @@ pub struct ProblemCall {
     pub reasons: Vec<String>,
 }
 
+/// A DNI pool's health over the period: how often it ran out or reused a resting number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoolNote {
+    pub pool: PoolId,
+    pub numbers: usize,
+    /// Acquires that found every number leased (shared or default number shown).
+    pub exhaustions: i64,
+    /// Numbers leased again inside their cool-down.
+    pub early_reuses: i64,
+}
+
+impl PoolNote {
+    /// True when the pool ran out or had to reuse resting numbers: attribution suffered.
+    pub fn too_small(&self) -> bool {
+        self.exhaustions > 0 || self.early_reuses > 0
+    }
+
+    fn sentence(&self) -> String {
+        let mut parts = vec![];
+        if self.exhaustions > 0 {
+            parts.push(format!(
+                "ran out of numbers {} times (visitors then shared a number, so their calls are harder to attribute)",
+                self.exhaustions
+            ));
+        }
+        if self.early_reuses > 0 {
+            parts.push(format!(
+                "handed out a number still resting after its last visitor {} times (a late call from that visitor \
+                 may be credited to the next one)",
+                self.early_reuses
+            ));
+        }
+        format!(
+            "Pool {} ({} numbers) {}. `calltrack pool size` tells how many numbers the traffic needs.",
+            self.pool,
+            self.numbers,
+            parts.join(" and ")
+        )
+    }
+}
+
 /// The report document (`GET /v1/reports/roi`, `calltrack report`, `calltrack demo --json`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -52,6 +93,8 @@ pub struct Report {
     pub channels: Vec<Row>,
     pub totals: Row,
     pub problem_calls: Vec<ProblemCall>,
+    /// Every DNI pool's health; a pool that ran out is said so in the text and the email.
+    pub pools: Vec<PoolNote>,
 }
 
 fn row(cur: Currency, f: &ChannelFigures) -> Row {
@@ -82,8 +125,9 @@ fn round2(v: f64) -> f64 {
 }
 
 impl Report {
-    pub fn new(roi: &Roi, problem_calls: Vec<ProblemCall>) -> Self {
+    pub fn new(roi: &Roi, problem_calls: Vec<ProblemCall>, pools: Vec<PoolNote>) -> Self {
         Self {
+            pools,
             tenant: roi.tenant.clone(),
             currency: roi.currency,
             from: roi.from,
@@ -189,6 +233,9 @@ impl Report {
                 r.lost_revenue
             );
         }
+        for p in self.pools.iter().filter(|p| p.too_small()) {
+            let _ = writeln!(s, "\n{}", p.sentence());
+        }
         if !self.problem_calls.is_empty() {
             let _ = writeln!(s, "\nCalls to listen to:");
             for p in &self.problem_calls {
@@ -266,6 +313,9 @@ impl Report {
             );
         }
         h.push_str("</table>");
+        for p in self.pools.iter().filter(|p| p.too_small()) {
+            let _ = write!(h, "<p style=\"color:#b00\">{}</p>", esc(&p.sentence()));
+        }
         if !self.problem_calls.is_empty() {
             h.push_str("<h3>Calls to listen to</h3><ul>");
             for p in &self.problem_calls {
@@ -341,6 +391,35 @@ fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// The whole report for a tenant's period: ROI per channel, the calls to listen to, pool health.
+pub async fn build(
+    store: &dyn Store,
+    tenant: &Tenant,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Report, StoreError> {
+    let figures = crate::roi::aggregate(store, tenant, from, to, now).await?;
+    let problems = problem_calls(store, tenant, from, to, 10).await?;
+    let (start, end) = day_bounds(tenant, from, to);
+    let mut pools = vec![];
+    for pool in store.list_pools(&tenant.id).await? {
+        let numbers = store.all_slots(&tenant.id, &pool.id).await?.len();
+        let (mut exhaustions, mut early_reuses) = (0, 0);
+        for (_, h) in store.pool_health(&tenant.id, &pool.id, start, end).await? {
+            exhaustions += h.exhaustions;
+            early_reuses += h.early_reuses;
+        }
+        pools.push(PoolNote {
+            pool: pool.id,
+            numbers,
+            exhaustions,
+            early_reuses,
+        });
+    }
+    Ok(Report::new(&figures, problems, pools))
 }
 
 /// The worst calls of the period by quality score, and calls flagged by the analysis
@@ -436,7 +515,7 @@ mod tests {
 
     #[test]
     fn rows_give_major_units_and_null_ratios_without_cost() {
-        let r = Report::new(&roi(), vec![]);
+        let r = Report::new(&roi(), vec![], vec![]);
         assert_eq!(r.channels[0].revenue, 500.0);
         assert_eq!(r.channels[0].cost, 200.0);
         assert_eq!(r.channels[0].roi, Some(1.5));
@@ -447,7 +526,7 @@ mod tests {
 
     #[test]
     fn csv_has_a_header_a_row_per_channel_and_totals() {
-        let csv = Report::new(&roi(), vec![]).csv();
+        let csv = Report::new(&roi(), vec![], vec![]).csv();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 4);
         assert!(lines[0].starts_with("channel,visits,calls"));
@@ -455,10 +534,30 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_that_ran_out_is_reported_in_text_and_email() {
+        let note = |exhaustions, early_reuses| PoolNote {
+            pool: PoolId::parse("web").unwrap(),
+            numbers: 12,
+            exhaustions,
+            early_reuses,
+        };
+        let r = Report::new(&roi(), vec![], vec![note(37, 0)]);
+        assert!(r
+            .text()
+            .contains("Pool web (12 numbers) ran out of numbers 37 times"));
+        assert!(r.html("x").contains("ran out of numbers 37 times"));
+        let quiet = Report::new(&roi(), vec![], vec![note(0, 0)]);
+        assert!(
+            !quiet.text().contains("Pool web"),
+            "a healthy pool is not mentioned"
+        );
+    }
+
+    #[test]
     fn html_escapes_channel_names_and_carries_the_chart() {
         let mut r = roi();
         r.channels[1].channel = "<script>".into();
-        let html = Report::new(&r, vec![]).html("Weekly report");
+        let html = Report::new(&r, vec![], vec![]).html("Weekly report");
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>"));
         assert!(html.contains("<svg"));

@@ -6,8 +6,7 @@ use tracing::{error, info};
 
 use crate::model::*;
 use crate::ports::*;
-use crate::report::{problem_calls, Report};
-use crate::roi;
+use crate::report::build;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportingError {
@@ -91,8 +90,7 @@ pub async fn deliver(
         blobs,
         mailer,
     } = out;
-    let figures = roi::aggregate(store, tenant, from, to, now).await?;
-    let report = Report::new(&figures, problem_calls(store, tenant, from, to, 10).await?);
+    let report = build(store, tenant, from, to, now).await?;
     let title = format!(
         "{}: {label} calls and ROI report, {from} to {to}",
         tenant.name

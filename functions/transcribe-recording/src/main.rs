@@ -156,16 +156,12 @@ mod tests {
         let (store, call) = store_with_call().await;
         let root = std::env::temp_dir().join(format!("ct-tr-{}", std::process::id()));
         let blobs = FsBlobStore::new(&root);
-        let transcript = std::fs::read(
-            "../../../shared/fixtures/transcribe/aws-docs-channel-id-output-batch.json",
-        )
-        .or_else(|_| {
-            std::fs::read(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/fixtures/transcribe/aws-docs-channel-id-output-batch.json"
-            ))
-        })
-        .unwrap();
+        // The shared fixtures sit beside the repository.
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/fixtures/transcribe/aws-docs-channel-id-output-batch.json"
+        );
+        let transcript = std::fs::read(fixture).unwrap();
         let key = format!("transcripts/acme/{}.json", call.id);
         blobs
             .put(&key, transcript, "application/json")

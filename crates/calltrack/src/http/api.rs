@@ -14,8 +14,7 @@ use serde_json::{json, Value};
 use super::{authenticate, ApiError, ApiResult, AppState};
 use crate::calls::missed_state;
 use crate::model::*;
-use crate::report::{problem_calls, Report};
-use crate::{deals, roi};
+use crate::{deals, report, roi};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -181,11 +180,7 @@ async fn roi_report(
     if (to - from).num_days() > 366 {
         return Err(ApiError::invalid("to", "a period is at most 366 days"));
     }
-    let figures = roi::aggregate(&*app.store, &tenant, from, to, now).await?;
-    let report = Report::new(
-        &figures,
-        problem_calls(&*app.store, &tenant, from, to, 10).await?,
-    );
+    let report = report::build(&*app.store, &tenant, from, to, now).await?;
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
