@@ -229,15 +229,27 @@ pub async fn run(g: &Globals, a: Args) -> CmdResult {
 
     let now = clock.now();
     let report = calltrack::report::build(&*ports.store, &tenant, from, until, now).await?;
+    // The manager's email and the stored JSON/CSV/HTML, as the scheduled function makes them.
+    let outputs = calltrack::reporting::Outputs {
+        store: &*ports.store,
+        blobs: &*ports.blobs,
+        mailer: &*ports.mailer,
+    };
+    let delivered = calltrack::reporting::deliver(outputs, &tenant, (from, until, "demo"), now)
+        .await
+        .map_err(|e| Failure::Other(e.into()))?;
     if let Some(path) = &a.tallies {
         let doc = serde_json::to_vec_pretty(&sim.tallies).map_err(anyhow::Error::from)?;
         std::fs::write(path, doc).map_err(anyhow::Error::from)?;
     }
     eprintln!(
         "calltrack demo: {} requests through the router, {analysed} calls transcribed and analysed; data in {} \
-         (tenant '{TENANT}', API key {api_key})",
+         (tenant '{TENANT}', API key {api_key}); the report email is in {}/outbox, its files under {}/blobs/{}",
         sim.requests,
-        g.data.display()
+        g.data.display(),
+        g.data.display(),
+        g.data.display(),
+        delivered.keys.first().and_then(|k| k.rsplit_once('/')).map(|(d, _)| d).unwrap_or("reports")
     );
     if g.json {
         return print_json(&report);
