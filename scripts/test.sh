@@ -45,8 +45,9 @@ cargo build -p calltrack-cli --locked
 step "cfn-lint infra/template.yaml"
 cfn-lint infra/template.yaml
 step "browser test of web/dni.js against calltrack serve"
-CALLTRACK=target/debug/calltrack bash scripts/web-test.sh
+bin="${CARGO_TARGET_DIR:-target}/debug/calltrack"
+CALLTRACK="$bin" bash scripts/web-test.sh
 if [ -x ../shared/contracts/check ]; then
   step "CLI contracts (../shared/contracts/check)"
-  CALLTRACK=target/debug/calltrack ../shared/contracts/check
+  CALLTRACK="$bin" ../shared/contracts/check
 fi
