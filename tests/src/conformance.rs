@@ -147,6 +147,7 @@ async fn take(
             slot: slot.clone(),
             lease: lease.clone(),
             rollups,
+            displaced_until: None,
         })
         .await
         .unwrap()
@@ -367,6 +368,12 @@ pub async fn take_slot_is_compare_and_swap_on_the_slot_as_read(store: &dyn Store
     let after = store.all_slots(&tn.id, &pool.id).await.unwrap().remove(0);
     assert_eq!(after.available_at, first.expires_at);
     assert_eq!(after.lease_id.as_ref(), Some(&first.id));
+    assert_eq!(
+        after.visitor_id.as_deref(),
+        Some("first"),
+        "the slot names its lease's visitor"
+    );
+    assert_eq!(after.displaced_until, None);
     let r = rollup_map(store, &tn).await;
     assert_eq!(
         r[&(day("2026-01-02"), "google/cpc".to_string())].visits,
@@ -382,7 +389,21 @@ pub async fn take_slot_is_compare_and_swap_on_the_slot_as_read(store: &dyn Store
         now + Duration::minutes(1),
         15,
     );
-    assert!(take(store, &after, &shared, vec![]).await);
+    let displaced = now + Duration::hours(4);
+    let share = TakeSlot {
+        slot: after.clone(),
+        lease: shared,
+        rollups: vec![],
+        displaced_until: Some(displaced),
+    };
+    assert!(store.take_slot(&share).await.unwrap());
+    let after_share = store.all_slots(&tn.id, &pool.id).await.unwrap().remove(0);
+    assert_eq!(after_share.visitor_id.as_deref(), Some("third"));
+    assert_eq!(
+        after_share.displaced_until,
+        Some(displaced),
+        "sharing records how long the displaced lease may live"
+    );
 }
 
 pub async fn renew_extends_a_live_lease_and_refuses_an_ended_one(store: &dyn Store) {
@@ -585,6 +606,7 @@ pub async fn close_expired_detaches_only_expired_slots_once(store: &dyn Store) {
     let s0 = slots.iter().find(|s| s.number == nums[0]).unwrap();
     let s1 = slots.iter().find(|s| s.number == nums[1]).unwrap();
     assert_eq!(s0.lease_id, None);
+    assert_eq!(s0.visitor_id, None, "an expired slot names no visitor");
     assert_eq!(
         s0.available_at,
         t0 + Duration::minutes(10),

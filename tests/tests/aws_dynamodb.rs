@@ -227,7 +227,8 @@ async fn lease_operations_are_one_request_each() {
         .take_slot(&TakeSlot {
             slot,
             lease: l.clone(),
-            rollups: vec![]
+            rollups: vec![],
+            displaced_until: None,
         })
         .await
         .unwrap());
@@ -283,6 +284,7 @@ async fn concurrent_takes_of_one_slot_let_exactly_one_win() {
                 slot: slot.clone(),
                 lease: lease(&tn, &pool, &slot, &format!("v{round}-{v}"), now),
                 rollups: vec![],
+                displaced_until: None,
             };
             tasks.push(tokio::spawn(async move {
                 (store.take_slot(&take).await.unwrap(), take.lease.id)

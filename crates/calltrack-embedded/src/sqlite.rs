@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, tenant TEXT NOT NUL
 CREATE INDEX IF NOT EXISTS numbers_by_tenant ON numbers (tenant, number);
 CREATE TABLE IF NOT EXISTS pools (tenant TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (tenant, id));
 CREATE TABLE IF NOT EXISTS slots (tenant TEXT NOT NULL, pool TEXT NOT NULL, number TEXT NOT NULL,
-  available_at INTEGER NOT NULL, lease_id TEXT, PRIMARY KEY (tenant, pool, number));
+  available_at INTEGER NOT NULL, lease_id TEXT, visitor_id TEXT, displaced_until INTEGER,
+  PRIMARY KEY (tenant, pool, number));
 CREATE INDEX IF NOT EXISTS slots_by_available ON slots (tenant, pool, available_at, number);
 CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, pool TEXT NOT NULL,
   number TEXT NOT NULL, visitor_id TEXT NOT NULL, started_at INTEGER NOT NULL, data TEXT NOT NULL);
@@ -176,17 +177,22 @@ fn slots(
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
                 r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
             ))
         })
         .map_err(unavailable)?;
     rows.map(|r| {
-        let (number, available_at, lease_id) = r.map_err(unavailable)?;
+        let (number, available_at, lease_id, visitor_id, displaced_until) =
+            r.map_err(unavailable)?;
         Ok(PoolSlot {
             tenant: tenant.clone(),
             pool: pool.clone(),
             number: PhoneNumber::try_from(number)?,
             available_at: from_ms(available_at),
             lease_id: lease_id.map(|l| LeaseId::parse(&l)).transpose()?,
+            visitor_id,
+            displaced_until: displaced_until.map(from_ms),
         })
     })
     .collect()
@@ -361,7 +367,7 @@ impl Store for SqliteStore {
                 c,
                 tenant,
                 pool,
-                "SELECT number, available_at, lease_id FROM slots WHERE tenant = ?1 AND pool = ?2 AND available_at <= ?3
+                "SELECT number, available_at, lease_id, visitor_id, displaced_until FROM slots WHERE tenant = ?1 AND pool = ?2 AND available_at <= ?3
                  ORDER BY available_at, number LIMIT ?4",
                 params![tenant.as_str(), pool.as_str(), ms(now), limit as i64],
             )
@@ -374,7 +380,7 @@ impl Store for SqliteStore {
                 c,
                 tenant,
                 pool,
-                "SELECT number, available_at, lease_id FROM slots WHERE tenant = ?1 AND pool = ?2 ORDER BY available_at, number",
+                "SELECT number, available_at, lease_id, visitor_id, displaced_until FROM slots WHERE tenant = ?1 AND pool = ?2 ORDER BY available_at, number",
                 params![tenant.as_str(), pool.as_str()],
             )
         })
@@ -387,7 +393,8 @@ impl Store for SqliteStore {
         self.in_tx(|tx| {
             let changed = tx
                 .execute(
-                    "UPDATE slots SET available_at = ?1, lease_id = ?2
+                    "UPDATE slots SET available_at = ?1, lease_id = ?2, visitor_id = ?8,
+                       displaced_until = COALESCE(?9, displaced_until)
                      WHERE tenant = ?3 AND pool = ?4 AND number = ?5 AND available_at = ?6 AND lease_id IS ?7",
                     params![
                         ms(lease.expires_at),
@@ -397,6 +404,8 @@ impl Store for SqliteStore {
                         s.number.as_str(),
                         ms(s.available_at),
                         s.lease_id.as_ref().map(|l| l.as_str()),
+                        lease.visit.visitor_id,
+                        take.displaced_until.map(ms),
                     ],
                 )
                 .map_err(unavailable)?;
@@ -522,7 +531,7 @@ impl Store for SqliteStore {
         self.with_conn(|c| {
             let n = c
                 .execute(
-                    "UPDATE slots SET lease_id = NULL WHERE tenant = ?1 AND pool = ?2 AND lease_id IS NOT NULL AND available_at <= ?3",
+                    "UPDATE slots SET lease_id = NULL, visitor_id = NULL WHERE tenant = ?1 AND pool = ?2 AND lease_id IS NOT NULL AND available_at <= ?3",
                     params![tenant.as_str(), pool.as_str(), ms(now)],
                 )
                 .map_err(unavailable)?;

@@ -615,6 +615,14 @@ pub struct PoolSlot {
     /// The live lease's expiry, or when the number was released: free when `<= now`.
     pub available_at: DateTime<Utc>,
     pub lease_id: Option<LeaseId>,
+    /// The visitor of the lease the slot points at: one read of the pool's slots finds both the
+    /// free numbers and a visitor's live lease, so an acquire is one query and one transaction.
+    #[serde(default)]
+    pub visitor_id: Option<String>,
+    /// Until when a lease displaced from this slot by sharing may still be live (an upper
+    /// bound): while any slot has one, a visitor not found on the slots is looked up by index.
+    #[serde(default)]
+    pub displaced_until: Option<DateTime<Utc>>,
 }
 
 /// Where a web visit came from, as the snippet saw it.

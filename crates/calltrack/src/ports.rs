@@ -100,6 +100,9 @@ pub struct TakeSlot {
     pub lease: Lease,
     /// Counters moved by this lease (a visit), in the same transaction.
     pub rollups: Vec<RollupDelta>,
+    /// Set when the take shares a number whose lease is still live: the slot's new
+    /// `displaced_until` (see [`PoolSlot`]). `None` leaves it as it is.
+    pub displaced_until: Option<DateTime<Utc>>,
 }
 
 /// Everything durable calltrack keeps. One adapter per backend; one conformance suite for all.
@@ -130,8 +133,9 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<PoolSlot>>;
     /// Every slot of a pool, ordered by `available_at` ascending.
     async fn all_slots(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Vec<PoolSlot>>;
-    /// Points the slot at the new lease (`available_at` = its expiry) and stores the lease, if the
-    /// slot is unchanged since read. False when someone else took it first.
+    /// Points the slot at the new lease (`available_at` = its expiry, `visitor_id` = its visitor)
+    /// and stores the lease, if the slot is unchanged since read. False when someone else took it
+    /// first.
     async fn take_slot(&self, take: &TakeSlot) -> StoreResult<bool>;
     async fn get_lease(&self, id: &LeaseId) -> StoreResult<Option<Lease>>;
     /// The visitor's most recent lease in a pool.
@@ -160,7 +164,8 @@ pub trait Store: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<Lease>>;
-    /// Detaches slots whose lease expired by `now` (the lease keeps its expiry as its end).
+    /// Detaches slots whose lease expired by `now` (lease and visitor cleared; the lease keeps
+    /// its expiry as its end).
     /// Returns how many it closed. Idempotent; safe while acquires run.
     async fn close_expired(
         &self,

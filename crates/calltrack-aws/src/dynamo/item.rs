@@ -290,6 +290,11 @@ pub(crate) fn slot_from(tenant: &TenantId, pool: &PoolId, item: &Item) -> StoreR
         number: PhoneNumber::try_from(get_s(item, "number")?.to_string())?,
         available_at: from_ms(get_i64(item, "available_at")?),
         lease_id: opt_s(item, "lease_id")?.map(LeaseId::parse).transpose()?,
+        visitor_id: opt_s(item, "visitor_id")?.map(str::to_string),
+        displaced_until: match item.get("displaced_until") {
+            Some(_) => Some(from_ms(get_i64(item, "displaced_until")?)),
+            None => None,
+        },
     })
 }
 

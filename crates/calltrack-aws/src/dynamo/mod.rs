@@ -777,15 +777,24 @@ impl Store for DynamoStore {
         let slot = &take.slot;
         let lease = &take.lease;
         let mut e = Expr::default();
-        let update = format!(
-            "SET {} = {}, {} = {}, {} = {}",
+        let mut update = format!(
+            "SET {} = {}, {} = {}, {} = {}, {} = {}",
             e.name("available_at"),
             e.value(n(ms(lease.expires_at))),
             e.name("lease_id"),
             e.value(s(lease.id.as_str())),
+            e.name("visitor_id"),
+            e.value(s(lease.visit.visitor_id.as_str())),
             e.name(GSI1SK),
             e.value(s(key::slot_gsi1sk(lease.expires_at, &slot.number)))
         );
+        if let Some(d) = take.displaced_until {
+            update.push_str(&format!(
+                ", {} = {}",
+                e.name("displaced_until"),
+                e.value(n(ms(d)))
+            ));
+        }
         let same_lease = match &slot.lease_id {
             Some(l) => format!("{} = {}", e.name("lease_id"), e.value(s(l.as_str()))),
             None => format!("attribute_not_exists({})", e.name("lease_id")),
@@ -927,7 +936,7 @@ impl Store for DynamoStore {
         let mut closed = 0;
         for slot in expired.iter().filter(|s| s.lease_id.is_some()) {
             let mut e = Expr::default();
-            let update = format!("REMOVE {}", e.name("lease_id"));
+            let update = format!("REMOVE {}, {}", e.name("lease_id"), e.name("visitor_id"));
             // As read or not: the condition is the rule itself, so a concurrent take survives.
             let cond = format!(
                 "attribute_exists({}) AND {} <= {}",

@@ -22,8 +22,6 @@ use crate::ports::{Clock, Commit, Store, StoreError, StoreResult, TakeSlot};
 
 /// How many free slots an `lru` acquire reads at once (the next ones are its retries on conflict).
 const LRU_BATCH: usize = 16;
-/// Enough to read every free slot of any real pool (`random` and `mru` need them all).
-const ALL_SLOTS: usize = 10_000;
 /// Re-reads of the free slots before a contended acquire gives up with `Busy` (each failed
 /// compare-and-swap means another request took a number, so this is only reached under a storm).
 const MAX_ROUNDS: usize = 64;
@@ -126,19 +124,18 @@ impl<'a> Pool<'a> {
             return Err(Invalid::new("visitor_id", "must not be empty").into());
         }
         let now = self.clock.now();
+        // One read of the pool's slots finds both the visitor's live lease and the free numbers.
+        let mut slots = self.store.all_slots(&pool.tenant, &pool.id).await?;
         if let Some(lease) = self
-            .store
-            .lease_for_visitor(&pool.tenant, &pool.id, &visit.visitor_id)
+            .live_lease_of(pool, &slots, &visit.visitor_id, now)
             .await?
         {
-            if lease.ended_at.is_none() && lease.is_live(now) {
-                let number = lease.number.clone();
-                return Ok(Acquired {
-                    outcome: AcquireOutcome::Existing,
-                    lease: Some(lease),
-                    number,
-                });
-            }
+            let number = lease.number.clone();
+            return Ok(Acquired {
+                outcome: AcquireOutcome::Existing,
+                lease: Some(lease),
+                number,
+            });
         }
         let rested = now - minutes(pool.cooldown_minutes);
         let visit_counter = RollupDelta {
@@ -149,10 +146,14 @@ impl<'a> Pool<'a> {
                 ..Counters::default()
             },
         };
-        for _ in 0..MAX_ROUNDS {
-            let candidates = self.candidates(pool, now, rested).await?;
+        for round in 0..MAX_ROUNDS {
+            if round > 0 {
+                // Every candidate was taken under us: read the pool again.
+                slots = self.store.all_slots(&pool.tenant, &pool.id).await?;
+            }
+            let candidates = self.candidates(pool, &slots, now, rested);
             if candidates.is_empty() {
-                return self.exhausted(pool, visit, visit_counter, now).await;
+                return self.exhausted(pool, visit, visit_counter, now, slots).await;
             }
             for slot in candidates {
                 let early = slot.available_at > rested;
@@ -184,33 +185,65 @@ impl<'a> Pool<'a> {
         Err(AcquireError::Busy)
     }
 
-    /// Free slots in the order the pool's selection tries them.
-    async fn candidates(
+    /// The visitor's live lease: found through the slot that points at it, or, while sharing
+    /// has displaced leases from their slots, through the visitor index (one more request,
+    /// only in a pool that recently ran out).
+    async fn live_lease_of(
         &self,
         pool: &model::Pool,
+        slots: &[PoolSlot],
+        visitor_id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Lease>> {
+        let live =
+            |l: &Lease| l.ended_at.is_none() && l.is_live(now) && l.visit.visitor_id == visitor_id;
+        let held = slots
+            .iter()
+            .filter(|s| s.available_at > now && s.visitor_id.as_deref() == Some(visitor_id))
+            .find_map(|s| s.lease_id.as_ref());
+        if let Some(id) = held {
+            if let Some(lease) = self.store.get_lease(id).await?.filter(live) {
+                return Ok(Some(lease));
+            }
+        }
+        if slots
+            .iter()
+            .any(|s| s.displaced_until.is_some_and(|d| d > now))
+        {
+            let found = self
+                .store
+                .lease_for_visitor(&pool.tenant, &pool.id, visitor_id)
+                .await?;
+            return Ok(found.filter(live));
+        }
+        Ok(None)
+    }
+
+    /// Free slots in the order the pool's selection tries them, from the pool's slots as read
+    /// (ordered by `available_at`: least recently released first).
+    fn candidates(
+        &self,
+        pool: &model::Pool,
+        slots: &[PoolSlot],
         now: DateTime<Utc>,
         rested: DateTime<Utc>,
-    ) -> StoreResult<Vec<PoolSlot>> {
-        let (t, p) = (&pool.tenant, &pool.id);
-        Ok(match pool.selection {
-            Selection::Lru => self.store.free_slots(t, p, now, LRU_BATCH).await?,
-            Selection::LruHardCooldown => {
-                self.store
-                    .free_slots(t, p, rested.min(now), LRU_BATCH)
-                    .await?
-            }
+    ) -> Vec<PoolSlot> {
+        let free_by = |t: DateTime<Utc>| slots.iter().filter(move |s| s.available_at <= t).cloned();
+        match pool.selection {
+            Selection::Lru => free_by(now).take(LRU_BATCH).collect(),
+            Selection::LruHardCooldown => free_by(rested.min(now)).take(LRU_BATCH).collect(),
             Selection::Mru => {
-                let mut v = self.store.free_slots(t, p, now, ALL_SLOTS).await?;
+                let mut v: Vec<PoolSlot> = free_by(now).collect();
                 v.reverse();
                 v
             }
             Selection::Random => {
-                let mut v = self.store.free_slots(t, p, now, ALL_SLOTS).await?;
+                let mut v: Vec<PoolSlot> = free_by(now).collect();
                 let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
                 v.shuffle(&mut *rng);
                 v
             }
-        })
+        }
     }
 
     /// One compare-and-swap on a slot as read: the new lease if it won.
@@ -236,10 +269,17 @@ impl<'a> Pool<'a> {
             intents: vec![],
             reused_early,
         };
+        // Sharing a number whose lease is still live displaces that lease from the slot; it can
+        // live at most a maximum session past its current expiry (renewals are capped).
+        let displaced_until = (slot.lease_id.is_some() && slot.available_at > now).then(|| {
+            let bound = slot.available_at + minutes(pool.max_session_minutes);
+            slot.displaced_until.map_or(bound, |d| d.max(bound))
+        });
         let take = TakeSlot {
             slot,
             lease,
             rollups: vec![visit_counter.clone()],
+            displaced_until,
         };
         Ok(if self.store.take_slot(&take).await? {
             Some(take.lease)
@@ -256,6 +296,7 @@ impl<'a> Pool<'a> {
         visit: Visit,
         visit_counter: RollupDelta,
         now: DateTime<Utc>,
+        slots: Vec<PoolSlot>,
     ) -> Result<Acquired, AcquireError> {
         let overflow = |number: PhoneNumber| Acquired {
             outcome: AcquireOutcome::Overflow,
@@ -284,14 +325,13 @@ impl<'a> Pool<'a> {
         }
         // share_oldest (also the fallback of default_number without a default number): the slot
         // released longest ago, or, when all are leased, the one whose last activity is oldest.
+        let mut slots = Some(slots);
         for _ in 0..MAX_ROUNDS {
-            let Some(slot) = self
-                .store
-                .all_slots(&pool.tenant, &pool.id)
-                .await?
-                .into_iter()
-                .next()
-            else {
+            let read = match slots.take() {
+                Some(s) => s,
+                None => self.store.all_slots(&pool.tenant, &pool.id).await?,
+            };
+            let Some(slot) = read.into_iter().next() else {
                 return match &pool.default_number {
                     Some(n) => Ok(overflow(n.clone())),
                     None => Err(AcquireError::NoNumbers(pool.id.to_string())),
