@@ -248,11 +248,8 @@ pub async fn on_job_failed(
         warn!(job, "failed transcription job that is not ours");
         return Ok(Handled::UnknownCall);
     };
-    if store.get_call(&tenant, &call).await?.is_none() {
-        return Ok(Handled::UnknownCall);
-    }
     let reason = format!("transcription failed: {reason}");
-    set_state(
+    let found = set_state(
         store,
         &tenant,
         &call,
@@ -260,21 +257,26 @@ pub async fn on_job_failed(
         None,
     )
     .await?;
-    Ok(Handled::Failed(reason))
+    Ok(if found {
+        Handled::Failed(reason)
+    } else {
+        Handled::UnknownCall
+    })
 }
 
 /// Writes a call's transcription state (and analysis), re-reading on a concurrent change. A
-/// finished state is never replaced by `pending` (a late duplicate start).
+/// finished state is never replaced by `pending` (a late duplicate start). False when there is
+/// no such call.
 async fn set_state(
     store: &dyn Store,
     tenant: &TenantId,
     call: &CallId,
     state: Transcription,
     analysis: Option<(serde_json::Value, u8)>,
-) -> Result<(), TranscriptionError> {
+) -> Result<bool, TranscriptionError> {
     for _ in 0..8 {
         let Some(mut c) = store.get_call(tenant, call).await? else {
-            return Ok(());
+            return Ok(false);
         };
         if state == Transcription::Pending
             && matches!(
@@ -282,7 +284,7 @@ async fn set_state(
                 Transcription::Done | Transcription::Failed(_)
             )
         {
-            return Ok(());
+            return Ok(true);
         }
         let version = c.version;
         c.transcription = state.clone();
@@ -298,7 +300,7 @@ async fn set_state(
             ..Default::default()
         };
         if store.commit(&commit).await? == CommitOutcome::Committed {
-            return Ok(());
+            return Ok(true);
         }
     }
     Err(TranscriptionError::Contended)

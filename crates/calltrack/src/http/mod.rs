@@ -96,10 +96,12 @@ pub fn json_body<T: DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error_lite(&mut de)
+    deserialize_whole(&mut de)
 }
 
-fn serde_path_to_error_lite<T: DeserializeOwned>(
+/// Deserialises one value that must be the whole body; the field named in serde's message (a
+/// missing or unknown one) becomes the error's `field`.
+fn deserialize_whole<T: DeserializeOwned>(
     de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>,
 ) -> ApiResult<T> {
     let v = T::deserialize(&mut *de).map_err(|e| {
