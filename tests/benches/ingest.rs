@@ -9,13 +9,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
+use calltrack::attribution::attribute_call;
 use calltrack::calls::merge;
 use calltrack::http::{router, App, HttpConfig};
 use calltrack::model::*;
+use calltrack::numbers::Dialled;
 use calltrack::ports::*;
 use calltrack::rollups;
 use calltrack::telephony::{self, signature::generic_header_value, WebhookRequest};
-use calltrack_embedded::{FileMailer, FsBlobStore, OfflineFetcher, SqliteStore};
+use calltrack_embedded::{with_store, SqliteStore};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use tower::ServiceExt;
@@ -82,16 +84,12 @@ async fn main() {
         // 1. Through the router onto a file-backed SQLite store (WAL).
         let store = Arc::new(SqliteStore::open(&dir).unwrap());
         let t = tenant(&*store).await;
-        let app = Arc::new(App {
-            store: store.clone(),
-            blobs: Arc::new(FsBlobStore::new(dir.join("blobs"))),
-            mailer: Arc::new(FileMailer::new(dir.join("outbox"))),
-            fetcher: Arc::new(OfflineFetcher),
-            clock: Arc::new(ManualClock::new(at)),
-            config: HttpConfig {
+        let app = App::new(
+            with_store(store.clone(), &dir, Arc::new(ManualClock::new(at))),
+            HttpConfig {
                 public_base_url: "https://bench.example".into(),
             },
-        });
+        );
         let r = router(app);
         let start = Instant::now();
         for (b, s) in bodies.iter().zip(&sigs) {
@@ -165,10 +163,7 @@ async fn main() {
                     key: format!("generic:s{i}"),
                     expires_at: at,
                 }),
-                calls: vec![CallWrite {
-                    call,
-                    expected_version: existing.map(|e| e.version),
-                }],
+                calls: vec![CallWrite::new(call, existing.map(|e| e.version))],
                 deal: None,
                 rollups: rollups::call_contribution(&t2, c).into_iter().collect(),
             };
@@ -193,15 +188,20 @@ async fn main() {
 
 /// A fresh call for an event, as ingest creates it (static number, first-time caller).
 fn store_call_template(t: &Tenant, ev: &CallEvent) -> Call {
-    let billboard = NumberKind::Static {
-        source: "billboard".into(),
-        medium: None,
-        campaign: None,
-    };
+    let billboard = Dialled::Static(TrackingNumber {
+        number: ev.to.clone().expect("the bench's events name the number"),
+        tenant: t.id.clone(),
+        kind: NumberKind::Static {
+            source: "billboard".into(),
+            medium: None,
+            campaign: None,
+        },
+        forward_to: None,
+    });
     Call {
         tracking_number: ev.to.clone(),
         caller: ev.from.clone(),
-        attribution: Attribution::static_source(&billboard),
+        attribution: attribute_call(&billboard, ev.at, &[], &[]),
         ..Call::new(
             &t.id,
             ev.provider,

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use calltrack::model::*;
+use calltrack::numbers;
 use calltrack::ports::*;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
@@ -44,6 +45,19 @@ macro_rules! conformance_tests {
             }
         )*
     };
+}
+
+/// The pool's slots free at `now`, least recently released first, as the pool reads them: the
+/// store's ordered slots through the domain's filter.
+async fn free_slots(
+    store: &dyn Store,
+    tenant: &TenantId,
+    pool: &PoolId,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> StoreResult<Vec<PoolSlot>> {
+    let slots = store.all_slots(tenant, pool).await?;
+    Ok(numbers::free_at(&slots, now).take(limit).cloned().collect())
 }
 
 /// A string unique within this process and unlikely to repeat across runs.
@@ -88,8 +102,8 @@ fn number(i: u32) -> PhoneNumber {
     .unwrap()
 }
 
-async fn pool_with(store: &dyn Store, tn: &Tenant, n: u32) -> (Pool, Vec<PhoneNumber>) {
-    let pool = Pool::new(tn.id.clone(), PoolId::parse("web").unwrap());
+async fn pool_with(store: &dyn Store, tn: &Tenant, n: u32) -> (PoolSettings, Vec<PhoneNumber>) {
+    let pool = PoolSettings::new(tn.id.clone(), PoolId::parse("web").unwrap());
     store.put_pool(&pool).await.unwrap();
     let mut nums = vec![];
     for i in 0..n {
@@ -110,7 +124,7 @@ async fn pool_with(store: &dyn Store, tn: &Tenant, n: u32) -> (Pool, Vec<PhoneNu
 
 fn lease_on(
     tn: &Tenant,
-    pool: &Pool,
+    pool: &PoolSettings,
     num: &PhoneNumber,
     visitor: &str,
     start: DateTime<Utc>,
@@ -271,7 +285,7 @@ pub async fn pool_number_gets_a_free_slot_once(store: &dyn Store) {
     let tn = tenant(store).await;
     let (pool, nums) = pool_with(store, &tn, 1).await;
     let now = t("2026-01-01T10:00:00Z");
-    let slots = store.free_slots(&tn.id, &pool.id, now, 10).await.unwrap();
+    let slots = free_slots(store, &tn.id, &pool.id, now, 10).await.unwrap();
     assert_eq!(slots.len(), 1);
     assert_eq!(slots[0].number, nums[0]);
     assert_eq!(slots[0].lease_id, None);
@@ -313,28 +327,26 @@ pub async fn free_slots_come_least_recently_released_first(store: &dyn Store) {
             .await
         );
     }
-    assert!(store
-        .free_slots(&tn.id, &pool.id, t0 + Duration::minutes(5), 10)
-        .await
-        .unwrap()
-        .is_empty());
-    let free = store
-        .free_slots(&tn.id, &pool.id, t0 + Duration::minutes(25), 10)
+    assert!(
+        free_slots(store, &tn.id, &pool.id, t0 + Duration::minutes(5), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let free = free_slots(store, &tn.id, &pool.id, t0 + Duration::minutes(25), 10)
         .await
         .unwrap();
     assert_eq!(
         free.iter().map(|s| s.number.clone()).collect::<Vec<_>>(),
         vec![nums[2].clone(), nums[0].clone()]
     );
-    let free = store
-        .free_slots(&tn.id, &pool.id, t0 + Duration::minutes(30), 1)
+    let free = free_slots(store, &tn.id, &pool.id, t0 + Duration::minutes(30), 1)
         .await
         .unwrap();
     assert_eq!(free.len(), 1, "limit is honoured");
     assert_eq!(free[0].number, nums[2]);
     // Exactly at expiry the number is free (available_at <= now).
-    let free = store
-        .free_slots(&tn.id, &pool.id, t0 + Duration::minutes(30), 10)
+    let free = free_slots(store, &tn.id, &pool.id, t0 + Duration::minutes(30), 10)
         .await
         .unwrap();
     assert_eq!(free.len(), 3);
@@ -344,8 +356,7 @@ pub async fn take_slot_is_compare_and_swap_on_the_slot_as_read(store: &dyn Store
     let tn = tenant(store).await;
     let (pool, nums) = pool_with(store, &tn, 1).await;
     let now = t("2026-01-02T09:00:00Z");
-    let slot = store
-        .free_slots(&tn.id, &pool.id, now, 1)
+    let slot = free_slots(store, &tn.id, &pool.id, now, 1)
         .await
         .unwrap()
         .remove(0);
@@ -410,8 +421,7 @@ pub async fn renew_extends_a_live_lease_and_refuses_an_ended_one(store: &dyn Sto
     let tn = tenant(store).await;
     let (pool, nums) = pool_with(store, &tn, 1).await;
     let t0 = t("2026-01-03T12:00:00Z");
-    let slot = store
-        .free_slots(&tn.id, &pool.id, t0, 1)
+    let slot = free_slots(store, &tn.id, &pool.id, t0, 1)
         .await
         .unwrap()
         .remove(0);
@@ -482,8 +492,7 @@ pub async fn intents_append_to_an_existing_lease_only(store: &dyn Store) {
     let tn = tenant(store).await;
     let (pool, nums) = pool_with(store, &tn, 1).await;
     let t0 = t("2026-01-04T12:00:00Z");
-    let slot = store
-        .free_slots(&tn.id, &pool.id, t0, 1)
+    let slot = free_slots(store, &tn.id, &pool.id, t0, 1)
         .await
         .unwrap()
         .remove(0);
@@ -547,29 +556,29 @@ pub async fn leases_for_number_are_those_overlapping_the_window(store: &dyn Stor
         .await
     );
     // Window 08:20..08:40 overlaps only the lease 08:30-08:45.
-    let got = store
-        .leases_for_number(
-            &tn.id,
-            &nums[0],
-            t0 + Duration::minutes(20),
-            t0 + Duration::minutes(40),
-        )
-        .await
-        .unwrap();
+    let got = numbers::leases_overlapping(
+        store,
+        &tn.id,
+        &nums[0],
+        t0 + Duration::minutes(20),
+        t0 + Duration::minutes(40),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         got.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
         vec![ids[1].clone()]
     );
     // Window 08:10..09:00 overlaps all three, oldest first; an end exactly at `from` counts.
-    let got = store
-        .leases_for_number(
-            &tn.id,
-            &nums[0],
-            t0 + Duration::minutes(15),
-            t0 + Duration::minutes(60),
-        )
-        .await
-        .unwrap();
+    let got = numbers::leases_overlapping(
+        store,
+        &tn.id,
+        &nums[0],
+        t0 + Duration::minutes(15),
+        t0 + Duration::minutes(60),
+    )
+    .await
+    .unwrap();
     assert_eq!(got.iter().map(|l| l.id.clone()).collect::<Vec<_>>(), ids);
 }
 
@@ -669,10 +678,7 @@ pub async fn commit_claims_the_event_once_and_changes_nothing_on_redelivery(stor
     let c = call(&tn, "pc-1", &caller, t("2026-01-08T10:00:00Z"));
     let commit = Commit {
         event: Some(event(&tn, "generic:e1")),
-        calls: vec![CallWrite {
-            call: c.clone(),
-            expected_version: None,
-        }],
+        calls: vec![CallWrite::new(c.clone(), None)],
         rollups: vec![delta("2026-01-08", "billboard", |k| k.calls = 1)],
         ..Default::default()
     };
@@ -693,10 +699,7 @@ pub async fn commit_claims_the_event_once_and_changes_nothing_on_redelivery(stor
     let mut changed = c.clone();
     changed.outcome = Outcome::Answered;
     let redelivery = Commit {
-        calls: vec![CallWrite {
-            call: changed,
-            expected_version: Some(1),
-        }],
+        calls: vec![CallWrite::new(changed, Some(1))],
         ..commit.clone()
     };
     assert_eq!(
@@ -722,10 +725,7 @@ pub async fn commit_with_a_stale_version_writes_nothing(store: &dyn Store) {
     let tn = tenant(store).await;
     let c = call(&tn, "pc-2", &number(0), t("2026-01-09T10:00:00Z"));
     let first = Commit {
-        calls: vec![CallWrite {
-            call: c.clone(),
-            expected_version: None,
-        }],
+        calls: vec![CallWrite::new(c.clone(), None)],
         ..Default::default()
     };
     assert_eq!(
@@ -740,13 +740,13 @@ pub async fn commit_with_a_stale_version_writes_nothing(store: &dyn Store) {
     let stale = Commit {
         tenant: Some(tn.id.clone()),
         event: Some(event(&tn, "generic:e2")),
-        calls: vec![CallWrite {
-            call: Call {
+        calls: vec![CallWrite::new(
+            Call {
                 outcome: Outcome::Missed,
                 ..c.clone()
             },
-            expected_version: Some(7),
-        }],
+            Some(7),
+        )],
         rollups: vec![delta("2026-01-09", "radio", |k| k.missed = 1)],
         ..Default::default()
     };
@@ -766,13 +766,13 @@ pub async fn commit_with_a_stale_version_writes_nothing(store: &dyn Store) {
     );
     // The event was not claimed either: the retry with the right version goes through.
     let fresh = Commit {
-        calls: vec![CallWrite {
-            call: Call {
+        calls: vec![CallWrite::new(
+            Call {
                 outcome: Outcome::Missed,
                 ..c.clone()
             },
-            expected_version: Some(1),
-        }],
+            Some(1),
+        )],
         ..stale
     };
     assert_eq!(
@@ -801,10 +801,7 @@ pub async fn commit_of_several_calls_is_all_or_nothing(store: &dyn Store) {
     assert_eq!(
         store
             .commit(&Commit {
-                calls: vec![CallWrite {
-                    call: missed.clone(),
-                    expected_version: None
-                }],
+                calls: vec![CallWrite::new(missed.clone(), None)],
                 ..Default::default()
             })
             .await
@@ -820,14 +817,8 @@ pub async fn commit_of_several_calls_is_all_or_nothing(store: &dyn Store) {
     // One stale write spoils the whole unit.
     let bad = Commit {
         calls: vec![
-            CallWrite {
-                call: back.clone(),
-                expected_version: None,
-            },
-            CallWrite {
-                call: returned.clone(),
-                expected_version: Some(5),
-            },
+            CallWrite::new(back.clone(), None),
+            CallWrite::new(returned.clone(), Some(5)),
         ],
         rollups: vec![
             delta("2026-01-10", "radio", |k| k.returned = 1),
@@ -840,14 +831,8 @@ pub async fn commit_of_several_calls_is_all_or_nothing(store: &dyn Store) {
     assert!(rollup_map(store, &tn).await.is_empty());
     let good = Commit {
         calls: vec![
-            CallWrite {
-                call: back.clone(),
-                expected_version: None,
-            },
-            CallWrite {
-                call: returned.clone(),
-                expected_version: Some(1),
-            },
+            CallWrite::new(back.clone(), None),
+            CallWrite::new(returned.clone(), Some(1)),
         ],
         ..bad
     };
@@ -877,10 +862,7 @@ pub async fn calls_are_listed_by_time_and_by_caller(store: &dyn Store) {
         let c = call(&tn, &format!("pc-{i}"), who, t0 + Duration::hours(h));
         store
             .commit(&Commit {
-                calls: vec![CallWrite {
-                    call: c,
-                    expected_version: None,
-                }],
+                calls: vec![CallWrite::new(c, None)],
                 ..Default::default()
             })
             .await
@@ -947,10 +929,7 @@ pub async fn deals_update_by_version_and_list_by_day(store: &dyn Store) {
     };
     let create = Commit {
         event: Some(event(&tn, "crm:1")),
-        deal: Some(DealWrite {
-            deal: deal.clone(),
-            expected: None,
-        }),
+        deal: Some(DealWrite::new(deal.clone(), None)),
         rollups: vec![delta("2026-01-12", "(unlinked)", |k| k.deals = 1)],
         ..Default::default()
     };
@@ -966,10 +945,7 @@ pub async fn deals_update_by_version_and_list_by_day(store: &dyn Store) {
     };
     let win = Commit {
         event: Some(event(&tn, "crm:2")),
-        deal: Some(DealWrite {
-            deal: won.clone(),
-            expected: Some(stored.clone()),
-        }),
+        deal: Some(DealWrite::new(won.clone(), Some(stored.clone()))),
         rollups: vec![delta("2026-01-12", "(unlinked)", |k| {
             k.won = 1;
             k.revenue_minor = 50_000

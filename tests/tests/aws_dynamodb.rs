@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use calltrack::model::*;
+use calltrack::numbers;
 use calltrack::ports::*;
 use calltrack_aws::DynamoStore;
 use calltrack_integration::moto;
@@ -28,8 +29,8 @@ fn phone(i: u32) -> PhoneNumber {
     PhoneNumber::parse(&format!("+1415{:07}", 2_000_000 + i), None).unwrap()
 }
 
-async fn pool(store: &DynamoStore, tn: &Tenant, numbers: u32) -> Pool {
-    let pool = Pool::new(tn.id.clone(), PoolId::parse("web").unwrap());
+async fn pool(store: &DynamoStore, tn: &Tenant, numbers: u32) -> PoolSettings {
+    let pool = PoolSettings::new(tn.id.clone(), PoolId::parse("web").unwrap());
     store.put_pool(&pool).await.unwrap();
     for i in 0..numbers {
         let n = TrackingNumber {
@@ -45,7 +46,13 @@ async fn pool(store: &DynamoStore, tn: &Tenant, numbers: u32) -> Pool {
     pool
 }
 
-fn lease(tn: &Tenant, pool: &Pool, slot: &PoolSlot, visitor: &str, at: DateTime<Utc>) -> Lease {
+fn lease(
+    tn: &Tenant,
+    pool: &PoolSettings,
+    slot: &PoolSlot,
+    visitor: &str,
+    at: DateTime<Utc>,
+) -> Lease {
     Lease {
         id: LeaseId::random(),
         tenant: tn.id.clone(),
@@ -107,10 +114,7 @@ async fn webhook_event_costs_one_transaction_and_its_write_units_are_counted() {
             key: "generic:ev1".into(),
             expires_at: at + Duration::days(7),
         }),
-        calls: vec![CallWrite {
-            call: c.clone(),
-            expected_version: None,
-        }],
+        calls: vec![CallWrite::new(c.clone(), None)],
         deal: None,
         rollups: vec![calls("2025-03-01", "billboard", 1)],
     };
@@ -216,11 +220,10 @@ async fn lease_operations_are_one_request_each() {
         .unwrap();
     count("tenant by site key", 1, &mut last);
     assert_eq!(site.id, tn.id);
-    let slot = store
-        .free_slots(&tn.id, &pool.id, now, 1)
-        .await
-        .unwrap()
-        .remove(0);
+    let slot = numbers::free_at(&store.all_slots(&tn.id, &pool.id).await.unwrap(), now)
+        .next()
+        .cloned()
+        .unwrap();
     count("free slots", 1, &mut last);
     let l = lease(&tn, &pool, &slot, "v1", now);
     assert!(store
@@ -272,11 +275,10 @@ async fn concurrent_takes_of_one_slot_let_exactly_one_win() {
     let pool = pool(&store, &tn, 1).await;
     let mut now = t("2025-03-01T10:00:00Z");
     for round in 0..5 {
-        let slot = store
-            .free_slots(&tn.id, &pool.id, now, 1)
-            .await
-            .unwrap()
-            .remove(0);
+        let slot = numbers::free_at(&store.all_slots(&tn.id, &pool.id).await.unwrap(), now)
+            .next()
+            .cloned()
+            .unwrap();
         let mut tasks = Vec::new();
         for v in 0..8 {
             let store = store.clone();

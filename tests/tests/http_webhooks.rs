@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use calltrack::http::{new_api_key, router, App, HttpConfig};
+use calltrack::http::{router, App, HttpConfig};
 use calltrack::model::*;
 use calltrack::ports::*;
 use calltrack::telephony::{signature::generic_header_value, twilio};
-use calltrack_embedded::{FileMailer, FsBlobStore, OfflineFetcher, SqliteStore};
+use calltrack::tenants::new_api_key;
+use calltrack_embedded::{with_store, SqliteStore};
 use chrono::{DateTime, Duration, Utc};
 use http::{Request, StatusCode};
 use serde_json::{json, Value};
@@ -58,16 +59,12 @@ async fn harness_with(store: Arc<dyn Store>) -> Harness {
     };
     store.put_number(&n).await.unwrap();
     let clock = ManualClock::new(t0());
-    let app = Arc::new(App {
-        store: store.clone(),
-        blobs: Arc::new(FsBlobStore::new(dir.join("blobs"))),
-        mailer: Arc::new(FileMailer::new(dir.join("outbox"))),
-        fetcher: Arc::new(OfflineFetcher),
-        clock: Arc::new(clock.clone()),
-        config: HttpConfig {
+    let app = App::new(
+        with_store(store.clone(), &dir, Arc::new(clock.clone())),
+        HttpConfig {
             public_base_url: BASE.into(),
         },
-    });
+    );
     Harness {
         store,
         app,
@@ -615,17 +612,17 @@ async fn a_recording_url_is_copied_into_the_blob_store_at_once() {
 
     let mut h = harness().await;
     let dir = std::env::temp_dir().join(format!("ct-rec-{}", std::process::id()));
-    let blobs = Arc::new(FsBlobStore::new(dir.join("blobs")));
-    h.app = Arc::new(App {
-        store: h.store.clone(),
-        blobs: blobs.clone(),
-        mailer: Arc::new(FileMailer::new(dir.join("outbox"))),
+    let ports = Ports {
         fetcher: Arc::new(calltrack_aws::HttpFetcher::new()),
-        clock: Arc::new(h.clock.clone()),
-        config: HttpConfig {
+        ..with_store(h.store.clone(), &dir, Arc::new(h.clock.clone()))
+    };
+    let blobs = ports.blobs.clone();
+    h.app = App::new(
+        ports,
+        HttpConfig {
             public_base_url: BASE.into(),
         },
-    });
+    );
     h.send(h.generic_req(&generic_event(
         "r0",
         "pbx-r",

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use calltrack::model::*;
 use calltrack::numbers::{self, AcquireOutcome};
-use calltrack::ports::{ManualClock, Store};
+use calltrack::ports::*;
 use calltrack_embedded::SqliteStore;
 use chrono::{TimeZone, Utc};
 
@@ -16,10 +16,10 @@ fn num(i: u32) -> PhoneNumber {
     PhoneNumber::parse(&format!("+1415867{:04}", 5000 + i), None).unwrap()
 }
 
-async fn pool_of(store: &dyn Store, tenant: &str, size: u32) -> (Tenant, Pool) {
+async fn pool_of(store: &dyn Store, tenant: &str, size: u32) -> (Tenant, PoolSettings) {
     let tenant = Tenant::new(TenantId::parse(tenant).unwrap(), "Concurrency");
     store.put_tenant(&tenant).await.unwrap();
-    let mut pool = Pool::new(tenant.id.clone(), PoolId::parse("web").unwrap());
+    let mut pool = PoolSettings::new(tenant.id.clone(), PoolId::parse("web").unwrap());
     pool.exhaustion = ExhaustionPolicy::DefaultNumber;
     pool.default_number = Some(num(999));
     store.put_pool(&pool).await.unwrap();

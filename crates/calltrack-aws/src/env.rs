@@ -1,4 +1,5 @@
-//! Builds every AWS adapter once from the environment (Lambda cold start, `--backend aws`).
+//! The AWS backend's composition root: every adapter built once from the environment (Lambda
+//! cold start, `--backend aws`).
 //!
 //! Variables: `TABLE_NAME` (DynamoDB table, required), `RECORDINGS_BUCKET` (S3 bucket for
 //! recordings, transcripts and reports, required), `REPORT_SENDER` (SES verified sender, for
@@ -7,20 +8,9 @@
 
 use std::sync::Arc;
 
-use calltrack::http::App;
-use calltrack::ports::{BlobStore, Fetcher, Mailer, Store, Transcriber};
+use calltrack::ports::{Ports, SystemClock};
 
 use crate::{DynamoStore, HttpFetcher, S3BlobStore, SesMailer, TranscribeTranscriber};
-
-/// The adapters, shared behind the port traits.
-pub struct AwsPorts {
-    pub store: Arc<dyn Store>,
-    pub blobs: Arc<dyn BlobStore>,
-    pub mailer: Arc<dyn Mailer>,
-    pub fetcher: Arc<dyn Fetcher>,
-    pub transcriber: Arc<dyn Transcriber>,
-    pub bucket: String,
-}
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0} is not set: the AWS backend needs it (see README, Configuration)")]
@@ -34,30 +24,18 @@ pub fn var(name: &'static str) -> Result<String, MissingVar> {
         .ok_or(MissingVar(name))
 }
 
-impl AwsPorts {
-    /// The HTTP application (the same router as `calltrack serve`) over these adapters.
-    pub fn app(&self, public_base_url: String) -> Arc<App> {
-        App::new(
-            self.store.clone(),
-            self.blobs.clone(),
-            self.mailer.clone(),
-            self.fetcher.clone(),
-            public_base_url,
-        )
-    }
-
-    pub async fn from_env() -> Result<Self, MissingVar> {
-        let table = var("TABLE_NAME")?;
-        let bucket = var("RECORDINGS_BUCKET")?;
-        let sender = var("REPORT_SENDER").unwrap_or_default();
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ok(Self {
-            store: Arc::new(DynamoStore::from_env(&config, table)),
-            blobs: Arc::new(S3BlobStore::from_env(&config, bucket.clone())),
-            mailer: Arc::new(SesMailer::from_env(&config, sender)),
-            fetcher: Arc::new(HttpFetcher::new()),
-            transcriber: Arc::new(TranscribeTranscriber::from_env(&config, bucket.clone())),
-            bucket,
-        })
-    }
+/// The AWS adapters behind the ports, on the system clock.
+pub async fn ports_from_env() -> Result<Ports, MissingVar> {
+    let table = var("TABLE_NAME")?;
+    let bucket = var("RECORDINGS_BUCKET")?;
+    let sender = var("REPORT_SENDER").unwrap_or_default();
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    Ok(Ports {
+        store: Arc::new(DynamoStore::from_env(&config, table)),
+        blobs: Arc::new(S3BlobStore::from_env(&config, bucket.clone())),
+        transcriber: Arc::new(TranscribeTranscriber::from_env(&config, bucket)),
+        mailer: Arc::new(SesMailer::from_env(&config, sender)),
+        fetcher: Arc::new(HttpFetcher::new()),
+        clock: Arc::new(SystemClock),
+    })
 }

@@ -15,7 +15,7 @@ mod ses;
 mod transcribe;
 
 pub use dynamo::{DynamoStore, TABLE_DEFINITION};
-pub use env::{var, AwsPorts, MissingVar};
+pub use env::{ports_from_env, var, MissingVar};
 pub use http_fetch::HttpFetcher;
 pub use s3::S3BlobStore;
 pub use ses::SesMailer;

@@ -1,7 +1,7 @@
 //! `calltrack tenant|number|pool add/show/set`: set a tenant up by hand, on either backend.
 
-use calltrack::http::new_api_key;
 use calltrack::model::*;
+use calltrack::tenants::{self, new_api_key};
 use chrono::{Duration, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
@@ -203,7 +203,7 @@ pub async fn tenant(g: &Globals, cmd: TenantCmd) -> CmdResult {
             a.settings.apply(&mut t)?;
             let (key, hash) = new_api_key(&id);
             t.api_key_hash = Some(hash);
-            store.put_tenant(&t).await.map_err(store_failure)?;
+            tenants::save(store, &t).await.map_err(store_failure)?;
             show_with_key(g, &t, Some(&key))
         }
         TenantCmd::Show { id } => {
@@ -229,7 +229,7 @@ pub async fn tenant(g: &Globals, cmd: TenantCmd) -> CmdResult {
                 t.api_key_hash = Some(hash);
                 key
             });
-            store.put_tenant(&t).await.map_err(store_failure)?;
+            tenants::save(store, &t).await.map_err(store_failure)?;
             show_with_key(g, &t, key.as_deref())
         }
     }
@@ -408,7 +408,7 @@ pub async fn pool_add(g: &Globals, a: PoolAddArgs) -> CmdResult {
     let mut p = store
         .get_pool(&tid, &id)
         .await?
-        .unwrap_or_else(|| Pool::new(tid.clone(), id));
+        .unwrap_or_else(|| PoolSettings::new(tid.clone(), id));
     if let Some(v) = a.lease_minutes {
         p.lease_minutes = v;
     }

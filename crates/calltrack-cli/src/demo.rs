@@ -13,11 +13,12 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::Router;
-use calltrack::http::{new_api_key, App, HttpConfig};
+use calltrack::http::{App, HttpConfig};
 use calltrack::model::*;
-use calltrack::ports::{Clock, ManualClock};
+use calltrack::ports::{Clock, ManualClock, Ports};
 use calltrack::roi;
 use calltrack::telephony;
+use calltrack::tenants::new_api_key;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use clap::Args as ClapArgs;
 use http::{Method, Request, StatusCode};
@@ -190,18 +191,14 @@ pub async fn run(g: &Globals, a: Args) -> CmdResult {
         .unwrap_or_else(|| Utc::now().date_naive() - Duration::days(1));
     let from = until - Duration::days(i64::from(a.days) - 1);
     prepare_dir(&g.data, a.reset)?;
-    let ports = backend::embedded(&g.data)?;
     let clock = ManualClock::new(from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
-    let app = Arc::new(App {
-        store: ports.store.clone(),
-        blobs: ports.blobs.clone(),
-        mailer: ports.mailer.clone(),
-        fetcher: ports.fetcher.clone(),
-        clock: Arc::new(clock.clone()),
-        config: HttpConfig {
+    let ports = backend::embedded(&g.data)?.with_clock(Arc::new(clock.clone()));
+    let app = App::new(
+        ports.clone(),
+        HttpConfig {
             public_base_url: BASE_URL.into(),
         },
-    });
+    );
     let (tenant, api_key, statics, business_line) = setup(&*ports.store).await?;
     let mut sim = Sim {
         router: calltrack::http::router(app),
@@ -307,7 +304,7 @@ async fn setup(
     t.report_recipients = vec!["owner@demo-plumbing.example".into()];
     let (key, hash) = new_api_key(&id);
     t.api_key_hash = Some(hash);
-    store.put_tenant(&t).await?;
+    calltrack::tenants::save(store, &t).await?;
     let business_line = phone("+14155550123");
     let mut statics = vec![];
     for (i, (source, _, _)) in STATIC.iter().enumerate() {
@@ -327,7 +324,7 @@ async fn setup(
             .await?;
         statics.push(((*source).to_string(), n));
     }
-    let mut pool = Pool::new(id.clone(), PoolId::parse("web").expect("valid"));
+    let mut pool = PoolSettings::new(id.clone(), PoolId::parse("web").expect("valid"));
     pool.default_number = Some(phone("+14155552000"));
     store.put_pool(&pool).await?;
     for i in 0..12 {
@@ -978,7 +975,7 @@ fn transcript_json(dialogue: &[(u8, f64, &str)]) -> serde_json::Value {
 /// Transcribe, which the embedded backend does not have) and analysed by the real pipeline:
 /// the transcript lands in the blob store and `transcription::on_transcript` scores it.
 async fn transcribe_some(
-    ports: &backend::Ports,
+    ports: &Ports,
     tenant: &Tenant,
     from: NaiveDate,
     until: NaiveDate,
@@ -995,7 +992,7 @@ async fn transcribe_some(
             continue;
         }
         let dialogue = DIALOGUES[[0, 0, 0, 0, 1, 1, 2].choose(&mut rng).copied().unwrap_or(0)];
-        let key = calltrack::transcription::transcript_key(&tenant.id, &call.id);
+        let key = calltrack::blobs::transcript_key(&tenant.id, &call.id);
         let bytes = serde_json::to_vec(&transcript_json(dialogue)).map_err(anyhow::Error::from)?;
         ports.blobs.put(&key, bytes, "application/json").await?;
         calltrack::transcription::on_transcript(&*ports.store, &*ports.blobs, &key)

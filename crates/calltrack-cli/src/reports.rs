@@ -69,7 +69,7 @@ pub struct LossArgs {
     pub period: Period,
 }
 
-async fn load(g: &Globals, tenant: &str) -> Result<(backend::Ports, Tenant), Failure> {
+async fn load(g: &Globals, tenant: &str) -> Result<(calltrack::ports::Ports, Tenant), Failure> {
     let ports = backend::open(g).await?;
     let id = TenantId::parse(tenant).map_err(|e| Failure::Invalid(e.to_string()))?;
     let t = ports

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use calltrack::http::{App, HttpConfig};
 use clap::Args as ClapArgs;
 
 use crate::backend;
@@ -23,7 +24,12 @@ pub async fn run(g: &Globals, a: Args) -> CmdResult {
     let base = a
         .public_base_url
         .unwrap_or_else(|| format!("http://{}", a.addr));
-    let app = calltrack::http::router(ports.app(base.clone()));
+    let app = calltrack::http::router(App::new(
+        ports,
+        HttpConfig {
+            public_base_url: base.clone(),
+        },
+    ));
     let listener = tokio::net::TcpListener::bind(a.addr)
         .await
         .map_err(|e| Failure::Usage(format!("cannot listen on {}: {e}", a.addr)))?;

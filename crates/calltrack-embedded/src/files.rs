@@ -129,3 +129,19 @@ impl Fetcher for OfflineFetcher {
         })
     }
 }
+
+/// Transcription on a machine without Amazon Transcribe: every job is refused with the reason,
+/// so the call's transcription reads `failed` with it. A Transcribe output put under
+/// `transcripts/` (as the demo does) is still analysed.
+#[derive(Debug, Default)]
+pub struct OfflineTranscriber;
+
+#[async_trait]
+impl Transcriber for OfflineTranscriber {
+    async fn start(&self, job: &TranscriptionJob) -> Result<StartOutcome, TranscriberError> {
+        Err(TranscriberError::Rejected(format!(
+            "the embedded backend has no transcription service for {}; put a Transcribe output at {}",
+            job.media_key, job.output_key
+        )))
+    }
+}

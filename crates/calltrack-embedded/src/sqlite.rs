@@ -221,9 +221,8 @@ fn parse_day(s: &str) -> StoreResult<NaiveDate> {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl TenantStore for SqliteStore {
     async fn put_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
-        tenant.validate()?;
         let data = to_json(tenant)?;
         self.with_conn(|c| {
             let r = c.execute(
@@ -262,7 +261,10 @@ impl Store for SqliteStore {
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
         self.with_conn(|c| query_docs(c, "SELECT data FROM tenants ORDER BY id", []))
     }
+}
 
+#[async_trait]
+impl NumberStore for SqliteStore {
     async fn put_number(&self, number: &TrackingNumber) -> StoreResult<()> {
         let data = to_json(number)?;
         self.in_tx(|tx| {
@@ -323,7 +325,7 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn put_pool(&self, pool: &Pool) -> StoreResult<()> {
+    async fn put_pool(&self, pool: &PoolSettings) -> StoreResult<()> {
         let data = to_json(pool)?;
         self.with_conn(|c| {
             c.execute(
@@ -335,7 +337,11 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn get_pool(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Option<Pool>> {
+    async fn get_pool(
+        &self,
+        tenant: &TenantId,
+        pool: &PoolId,
+    ) -> StoreResult<Option<PoolSettings>> {
         self.with_conn(|c| {
             query_doc(
                 c,
@@ -345,7 +351,7 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn list_pools(&self, tenant: &TenantId) -> StoreResult<Vec<Pool>> {
+    async fn list_pools(&self, tenant: &TenantId) -> StoreResult<Vec<PoolSettings>> {
         self.with_conn(|c| {
             query_docs(
                 c,
@@ -354,26 +360,10 @@ impl Store for SqliteStore {
             )
         })
     }
+}
 
-    async fn free_slots(
-        &self,
-        tenant: &TenantId,
-        pool: &PoolId,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> StoreResult<Vec<PoolSlot>> {
-        self.with_conn(|c| {
-            slots(
-                c,
-                tenant,
-                pool,
-                "SELECT number, available_at, lease_id, visitor_id, displaced_until FROM slots WHERE tenant = ?1 AND pool = ?2 AND available_at <= ?3
-                 ORDER BY available_at, number LIMIT ?4",
-                params![tenant.as_str(), pool.as_str(), ms(now), limit as i64],
-            )
-        })
-    }
-
+#[async_trait]
+impl LeaseStore for SqliteStore {
     async fn all_slots(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Vec<PoolSlot>> {
         self.with_conn(|c| {
             slots(
@@ -502,24 +492,21 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn leases_for_number(
+    async fn leases_started_between(
         &self,
         tenant: &TenantId,
         number: &PhoneNumber,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<Lease>> {
-        // Leases start at most one maximum session before they end; 2 days bounds any pool's.
-        let earliest = from - chrono::Duration::days(2);
-        let all: Vec<Lease> = self.with_conn(|c| {
+        self.with_conn(|c| {
             query_docs(
                 c,
                 "SELECT data FROM leases WHERE tenant = ?1 AND number = ?2 AND started_at >= ?3 AND started_at <= ?4
                  ORDER BY started_at",
-                params![tenant.as_str(), number.as_str(), ms(earliest), ms(to)],
+                params![tenant.as_str(), number.as_str(), ms(from), ms(to)],
             )
-        })?;
-        Ok(all.into_iter().filter(|l| l.end() >= from).collect())
+        })
     }
 
     async fn close_expired(
@@ -592,7 +579,10 @@ impl Store for SqliteStore {
             rows.map(|r| r.map_err(unavailable)).collect()
         })
     }
+}
 
+#[async_trait]
+impl CallStore for SqliteStore {
     async fn get_call(&self, tenant: &TenantId, id: &CallId) -> StoreResult<Option<Call>> {
         self.with_conn(|c| {
             query_doc(
@@ -633,31 +623,6 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn get_deal(&self, tenant: &TenantId, id: &str) -> StoreResult<Option<Deal>> {
-        self.with_conn(|c| {
-            query_doc(
-                c,
-                "SELECT data FROM deals WHERE tenant = ?1 AND id = ?2",
-                [tenant.as_str(), id],
-            )
-        })
-    }
-
-    async fn deals_between(
-        &self,
-        tenant: &TenantId,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> StoreResult<Vec<Deal>> {
-        self.with_conn(|c| {
-            query_docs(
-                c,
-                "SELECT data FROM deals WHERE tenant = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, id",
-                params![tenant.as_str(), from.to_string(), to.to_string()],
-            )
-        })
-    }
-
     async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome> {
         let tenant = commit.tenant_id()?;
         self.in_tx(|tx| {
@@ -673,9 +638,8 @@ impl Store for SqliteStore {
                 }
             }
             for w in &commit.calls {
-                let mut call = w.call.clone();
-                call.version = w.expected_version.map_or(1, |v| v + 1);
-                let data = to_json(&call)?;
+                let call = &w.call;
+                let data = to_json(call)?;
                 let caller = call.caller.as_ref().map(|c| c.as_str().to_string());
                 let n = match w.expected_version {
                     None => tx
@@ -705,9 +669,8 @@ impl Store for SqliteStore {
                 }
             }
             if let Some(w) = &commit.deal {
-                let mut deal = w.deal.clone();
-                deal.version = w.expected.as_ref().map_or(1, |d| d.version + 1);
-                let data = to_json(&deal)?;
+                let deal = &w.deal;
+                let data = to_json(deal)?;
                 let n = match &w.expected {
                     None => tx
                         .execute(
@@ -730,6 +693,34 @@ impl Store for SqliteStore {
                 apply_rollups(tx, t, &commit.rollups)?;
             }
             Ok((CommitOutcome::Committed, true))
+        })
+    }
+}
+
+#[async_trait]
+impl DealStore for SqliteStore {
+    async fn get_deal(&self, tenant: &TenantId, id: &str) -> StoreResult<Option<Deal>> {
+        self.with_conn(|c| {
+            query_doc(
+                c,
+                "SELECT data FROM deals WHERE tenant = ?1 AND id = ?2",
+                [tenant.as_str(), id],
+            )
+        })
+    }
+
+    async fn deals_between(
+        &self,
+        tenant: &TenantId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<Deal>> {
+        self.with_conn(|c| {
+            query_docs(
+                c,
+                "SELECT data FROM deals WHERE tenant = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, id",
+                params![tenant.as_str(), from.to_string(), to.to_string()],
+            )
         })
     }
 
@@ -761,7 +752,10 @@ impl Store for SqliteStore {
             )
         })
     }
+}
 
+#[async_trait]
+impl ReportStore for SqliteStore {
     async fn rollups_between(
         &self,
         tenant: &TenantId,
@@ -809,7 +803,9 @@ impl Store for SqliteStore {
             Ok(n == 1)
         })
     }
+}
 
+impl Store for SqliteStore {
     fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }

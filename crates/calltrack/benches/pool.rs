@@ -7,10 +7,11 @@
 
 use std::time::Instant;
 
+use calltrack::attribution::attribute_call;
 use calltrack::model::*;
 use calltrack::numbers::sim::{simulate, SimOutcome, SimParams};
-use calltrack::numbers::{self, attribute_from, Pool as Pools};
-use calltrack::ports::{Clock, ManualClock, Store};
+use calltrack::numbers::{self, Dialled, Pool as Pools};
+use calltrack::ports::*;
 use calltrack_embedded::SqliteStore;
 use chrono::{Duration, TimeZone, Utc};
 use criterion::Criterion;
@@ -82,11 +83,11 @@ fn num(i: u32) -> PhoneNumber {
     PhoneNumber::parse(&format!("+7495{:07}", 2_000_000 + i), None).unwrap()
 }
 
-async fn pool_store(size: u32) -> (SqliteStore, Tenant, Pool) {
+async fn pool_store(size: u32) -> (SqliteStore, Tenant, PoolSettings) {
     let store = SqliteStore::in_memory().unwrap();
     let tenant = Tenant::new(TenantId::parse("bench").unwrap(), "Bench");
     store.put_tenant(&tenant).await.unwrap();
-    let pool = Pool::new(tenant.id.clone(), PoolId::parse("web").unwrap());
+    let pool = PoolSettings::new(tenant.id.clone(), PoolId::parse("web").unwrap());
     store.put_pool(&pool).await.unwrap();
     for i in 0..size {
         let n = TrackingNumber {
@@ -163,10 +164,23 @@ fn throughput(c: &mut Criterion) {
 
     let now = clock.now();
     let number = lease.number.clone();
+    let dialled = Dialled::Pooled {
+        number: TrackingNumber {
+            number: number.clone(),
+            tenant: tenant.id.clone(),
+            kind: NumberKind::Pool {
+                pool: pool.id.clone(),
+            },
+            forward_to: None,
+        },
+        pool: pool.clone(),
+    };
     g.bench_function("attribute_store", |b| {
         b.iter(|| {
-            rt.block_on(numbers::attribute(&store, &tenant.id, &pool, &number, now))
-                .unwrap()
+            let leases = rt
+                .block_on(numbers::leases_at(&store, &pool, &number, now))
+                .unwrap();
+            attribute_call(&dialled, now, &leases, &[])
         })
     });
 
@@ -189,7 +203,7 @@ fn throughput(c: &mut Criterion) {
         .collect();
     let call_at = start + Duration::minutes(24);
     g.bench_function("attribute_pure_5_candidates", |b| {
-        b.iter(|| attribute_from(&leases, call_at, &pool))
+        b.iter(|| attribute_call(&dialled, call_at, &leases, &[]))
     });
     g.finish();
     println!("sqlite store requests so far: {}", store.request_count());

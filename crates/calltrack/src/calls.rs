@@ -8,11 +8,11 @@
 //! customer inside the tenant's callback SLA, in the same unit of work.
 
 use chrono::{DateTime, Duration, Utc};
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::model::*;
 use crate::ports::*;
-use crate::rollups;
+use crate::{attribution, blobs, rollups};
 
 /// How long an event's claim is kept (garbage collection only).
 const CLAIM_DAYS: i64 = 14;
@@ -53,30 +53,34 @@ pub enum ReceiveError {
 /// Everything one webhook event sets off: the recording copied into the blob store at once
 /// (provider URLs expire within minutes), the merge, and the missed-call alert.
 pub async fn receive(
-    store: &dyn Store,
-    blobs: &dyn BlobStore,
-    fetcher: &dyn Fetcher,
-    mailer: &dyn Mailer,
+    ports: &Ports,
     tenant: &Tenant,
     event: &CallEvent,
-    now: DateTime<Utc>,
 ) -> Result<Ingested, ReceiveError> {
+    let now = ports.clock.now();
     let mut stored_recording = None;
     if let (EventKind::Recording, Some(url)) = (event.kind, &event.recording_url) {
         let id = CallId::derive(&tenant.id, event.provider, &event.provider_call_id);
-        let (bytes, content_type) = fetcher.get(url).await?;
-        let key = recording_key(&tenant.id, &id, recording_ext(url, &content_type));
-        blobs.put(&key, bytes, &content_type).await?;
+        let (bytes, content_type) = ports.fetcher.get(url).await?;
+        let key = blobs::recording_key(&tenant.id, &id, recording_ext(url, &content_type));
+        ports.blobs.put(&key, bytes, &content_type).await?;
         stored_recording = Some(key);
     }
-    let out = ingest(store, tenant, event, stored_recording.as_deref(), now).await?;
+    let out = ingest(
+        &*ports.store,
+        tenant,
+        event,
+        stored_recording.as_deref(),
+        now,
+    )
+    .await?;
     if let Ingested::Applied {
         call,
         newly_missed: true,
         ..
     } = &out
     {
-        crate::alerts::missed_call(mailer, fetcher, tenant, call).await;
+        crate::alerts::missed_call(&*ports.mailer, &*ports.fetcher, tenant, call).await;
     }
     Ok(out)
 }
@@ -123,7 +127,7 @@ pub async fn ingest(
         };
         let base = match &old {
             Some(c) => c.clone(),
-            None => new_call(store, tenant, &id, event).await?,
+            None => new_call(store, tenant, event).await?,
         };
         let mut merged = merge(tenant, base, event);
         if let Some(key) = stored_recording {
@@ -141,19 +145,13 @@ pub async fn ingest(
         let mut after: Vec<RollupDelta> = rollups::call_contribution(tenant, &merged)
             .into_iter()
             .collect();
-        let mut writes = vec![CallWrite {
-            call: merged.clone(),
-            expected_version,
-        }];
+        let mut writes = vec![CallWrite::new(merged.clone(), expected_version)];
         for (was, now_returned) in &returned {
             before.extend(rollups::call_contribution(tenant, was));
             after.extend(rollups::call_contribution(tenant, now_returned));
-            writes.push(CallWrite {
-                call: now_returned.clone(),
-                expected_version: Some(was.version),
-            });
+            writes.push(CallWrite::new(now_returned.clone(), Some(was.version)));
         }
-        let commit = Commit {
+        let mut commit = Commit {
             tenant: Some(tenant.id.clone()),
             event: Some(claim.clone()),
             calls: writes,
@@ -173,8 +171,8 @@ pub async fn ingest(
                     caller = merged.caller.as_ref().map(|c| c.masked()).unwrap_or_default(),
                     "call event merged"
                 );
-                let mut call = merged;
-                call.version = expected_version.map_or(1, |v| v + 1);
+                // The call as committed: the write carries its new version.
+                let call = commit.calls.swap_remove(0).call;
                 return Ok(Ingested::Applied {
                     call: Box::new(call),
                     newly_missed,
@@ -190,71 +188,28 @@ pub async fn ingest(
 async fn new_call(
     store: &dyn Store,
     tenant: &Tenant,
-    id: &CallId,
     event: &CallEvent,
 ) -> Result<Call, StoreError> {
     let (tracking_number, caller) = match event.direction {
         Direction::Inbound => (event.to.clone(), event.from.clone()),
         Direction::Outbound => (event.from.clone(), event.to.clone()),
     };
-    let started_at = event_start(event);
-    let mut attribution = match (event.direction, &tracking_number) {
-        (Direction::Inbound, Some(num)) => attribute(store, tenant, num, started_at).await?,
-        _ => Attribution::unattributed(),
-    };
-    let mut first_time_caller = false;
-    if let (Direction::Inbound, Some(c)) = (event.direction, &caller) {
-        let earlier = store
-            .calls_with(&tenant.id, c, DateTime::<Utc>::UNIX_EPOCH)
-            .await?;
-        let earlier: Vec<&Call> = earlier
-            .iter()
-            .filter(|x| x.id != *id && x.started_at < started_at)
-            .collect();
-        first_time_caller = !earlier.iter().any(|x| x.direction == Direction::Inbound);
-        if let Some(first) = earlier.iter().find(|x| x.direction == Direction::Inbound) {
-            if first.attribution.channel != attribution.channel {
-                attribution.first_touch_channel = Some(first.attribution.channel.clone());
-            }
-        }
-    }
-    Ok(Call {
+    let mut call = Call {
         tracking_number,
         caller,
-        attribution,
-        first_time_caller,
         ..Call::new(
             &tenant.id,
             event.provider,
             &event.provider_call_id,
             event.direction,
-            started_at,
+            event_start(event),
         )
-    })
-}
-
-/// Where an inbound call to `number` came from: the static number's source, the pool's
-/// evidence-weighed lease, or unattributed for a number we do not track.
-async fn attribute(
-    store: &dyn Store,
-    tenant: &Tenant,
-    number: &PhoneNumber,
-    at: DateTime<Utc>,
-) -> Result<Attribution, StoreError> {
-    let Some(tracked) = store.get_number(number).await? else {
-        return Ok(Attribution::unattributed());
     };
-    if tracked.tenant != tenant.id {
-        warn!(tenant = %tenant.id, number = %number.masked(), "call to a number owned by another tenant");
-        return Ok(Attribution::unattributed());
-    }
-    match &tracked.kind {
-        NumberKind::Static { .. } => Ok(Attribution::static_source(&tracked.kind)),
-        NumberKind::Pool { pool } => match store.get_pool(&tenant.id, pool).await? {
-            Some(pool) => crate::numbers::attribute(store, &tenant.id, &pool, number, at).await,
-            None => Ok(Attribution::unattributed()),
-        },
-    }
+    let (attribution, first_time_caller) =
+        attribution::attribute_new_call(store, tenant, &call).await?;
+    call.attribution = attribution;
+    call.first_time_caller = first_time_caller;
+    Ok(call)
 }
 
 /// When the call began, as far as this event tells: an `ended` event with durations reaches back.
@@ -431,12 +386,6 @@ pub fn missed_state(tenant: &Tenant, call: &Call, now: DateTime<Utc>) -> Option<
     })
 }
 
-/// The recording's blob key for a call (`recordings/{tenant}/{call_id}.{ext}`); storing a
-/// recording there is what starts its transcription on AWS.
-pub fn recording_key(tenant: &TenantId, call: &CallId, ext: &str) -> String {
-    format!("recordings/{tenant}/{call}.{ext}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,24 +396,17 @@ mod tests {
 
     fn ev(kind: EventKind, at: &str) -> CallEvent {
         CallEvent {
-            provider: Provider::Generic,
-            provider_call_id: "call-1".into(),
-            event_id: format!("{kind:?}-{at}"),
-            kind,
-            direction: Direction::Inbound,
             from: Some(PhoneNumber::parse("+14158675309", None).unwrap()),
             to: Some(PhoneNumber::parse("+14155552671", None).unwrap()),
-            at: DateTime::parse_from_rfc3339(at)
-                .unwrap()
-                .with_timezone(&Utc),
-            ring_seconds: None,
-            talk_seconds: None,
-            outcome: None,
-            missed_reason: None,
-            answered_by: None,
-            recording_url: None,
-            raw_status: None,
-            sequence: None,
+            ..CallEvent::new(
+                Provider::Generic,
+                "call-1",
+                format!("{kind:?}-{at}"),
+                kind,
+                DateTime::parse_from_rfc3339(at)
+                    .unwrap()
+                    .with_timezone(&Utc),
+            )
         }
     }
 

@@ -6,6 +6,8 @@
 //! `calltrack serve` and the Lambda functions.
 
 pub mod alerts;
+pub mod attribution;
+pub mod blobs;
 pub mod calls;
 pub mod deals;
 pub mod http;
@@ -18,4 +20,5 @@ pub mod roi;
 pub mod rollups;
 pub mod speech;
 pub mod telephony;
+pub mod tenants;
 pub mod transcription;

@@ -1,4 +1,5 @@
-//! The traits the adapters implement: store, blobs, transcriber, mailer, fetcher, clock.
+//! The traits the adapters implement: the store (one port per use case), blobs, transcriber,
+//! mailer, fetcher, clock; and [`Ports`], the set of them the composition root builds once.
 //!
 //! Use cases take these as arguments, so the same code runs on SQLite and the filesystem on one
 //! machine, and on DynamoDB, S3, Transcribe and SES in Lambda. The store speaks in domain
@@ -40,18 +41,43 @@ pub struct EventKey {
     pub expires_at: DateTime<Utc>,
 }
 
-/// A call to write, with the version it was read at (`None`: must not exist yet).
+/// A call to write, with the version it was read at (`None`: must not exist yet). The call
+/// carries its new version; the adapter writes it only if the stored one is still the expected.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallWrite {
     pub call: Call,
     pub expected_version: Option<u64>,
 }
 
-/// A deal to write, with the deal as it was read (`None`: must not exist yet).
+impl CallWrite {
+    /// Writes `call` over the version it was read at (`None`: it must not exist yet), as the
+    /// next version.
+    pub fn new(mut call: Call, read_version: Option<u64>) -> Self {
+        call.version = read_version.map_or(1, |v| v + 1);
+        Self {
+            call,
+            expected_version: read_version,
+        }
+    }
+}
+
+/// A deal to write, with the deal as it was read (`None`: must not exist yet). The deal carries
+/// its new version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DealWrite {
     pub deal: Deal,
     pub expected: Option<Deal>,
+}
+
+impl DealWrite {
+    /// Writes `deal` over the deal as read (`None`: it must not exist yet), as the next version.
+    pub fn new(mut deal: Deal, read: Option<Deal>) -> Self {
+        deal.version = read.as_ref().map_or(1, |d| d.version + 1);
+        Self {
+            deal,
+            expected: read,
+        }
+    }
 }
 
 /// One unit of work: the event claim, the facts it changes and the rollup counters they move,
@@ -105,33 +131,35 @@ pub struct TakeSlot {
     pub displaced_until: Option<DateTime<Utc>>,
 }
 
-/// Everything durable calltrack keeps. One adapter per backend; one conformance suite for all.
+/// Tenants: settings, secrets and the public site key that finds a tenant from the snippet.
 #[async_trait]
-pub trait Store: Send + Sync {
-    // Tenants and numbers.
+pub trait TenantStore: Send + Sync {
+    /// Stores a tenant (validated by the caller: see [`crate::tenants::save`]); moves its site
+    /// key with it. `Conflict` if another tenant holds the site key.
     async fn put_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
     async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>>;
     async fn tenant_by_site_key(&self, site_key: &str) -> StoreResult<Option<Tenant>>;
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
+}
+
+/// The number directory and the DNI pools' settings.
+#[async_trait]
+pub trait NumberStore: Send + Sync {
     /// Adds or updates a number. A pool number also gets its slot (free since the epoch) if it
     /// has none. `Conflict` if another tenant owns the number.
     async fn put_number(&self, number: &TrackingNumber) -> StoreResult<()>;
     async fn get_number(&self, number: &PhoneNumber) -> StoreResult<Option<TrackingNumber>>;
     async fn list_numbers(&self, tenant: &TenantId) -> StoreResult<Vec<TrackingNumber>>;
+    async fn put_pool(&self, pool: &PoolSettings) -> StoreResult<()>;
+    async fn get_pool(&self, tenant: &TenantId, pool: &PoolId)
+        -> StoreResult<Option<PoolSettings>>;
+    async fn list_pools(&self, tenant: &TenantId) -> StoreResult<Vec<PoolSettings>>;
+}
 
-    // Pools, slots and leases.
-    async fn put_pool(&self, pool: &Pool) -> StoreResult<()>;
-    async fn get_pool(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Option<Pool>>;
-    async fn list_pools(&self, tenant: &TenantId) -> StoreResult<Vec<Pool>>;
-    /// Slots free at `now` (`available_at <= now`), least recently released first.
-    async fn free_slots(
-        &self,
-        tenant: &TenantId,
-        pool: &PoolId,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> StoreResult<Vec<PoolSlot>>;
-    /// Every slot of a pool, ordered by `available_at` ascending.
+/// Pool slots, leases and the pools' health counters.
+#[async_trait]
+pub trait LeaseStore: Send + Sync {
+    /// Every slot of a pool, ordered by `available_at` ascending (least recently released first).
     async fn all_slots(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Vec<PoolSlot>>;
     /// Points the slot at the new lease (`available_at` = its expiry, `visitor_id` = its visitor)
     /// and stores the lease, if the slot is unchanged since read. False when someone else took it
@@ -156,8 +184,10 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<bool>;
     /// Appends a call intent to a lease. False when there is no such lease.
     async fn add_intent(&self, id: &LeaseId, intent: &Intent) -> StoreResult<bool>;
-    /// Leases on a number whose lifetime overlaps `[from, to]`, oldest first.
-    async fn leases_for_number(
+    /// Leases on a number that started in `[from, to]`, oldest first. The domain widens `from`
+    /// by the longest a lease can live to find every lease overlapping a moment
+    /// ([`crate::numbers::leases_overlapping`]).
+    async fn leases_started_between(
         &self,
         tenant: &TenantId,
         number: &PhoneNumber,
@@ -188,8 +218,11 @@ pub trait Store: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(DateTime<Utc>, PoolHealth)>>;
+}
 
-    // Calls, deals, costs, rollups.
+/// Calls, and the unit of work that writes them (with a deal, rollups and an event claim).
+#[async_trait]
+pub trait CallStore: Send + Sync {
     async fn get_call(&self, tenant: &TenantId, id: &CallId) -> StoreResult<Option<Call>>;
     /// Calls that started in `[from, to)`, oldest first.
     async fn calls_between(
@@ -206,6 +239,14 @@ pub trait Store: Send + Sync {
         caller: &PhoneNumber,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<Call>>;
+    /// The unit of work: event claim + calls + deal + rollups, atomically. Versions are written
+    /// as the commit carries them ([`CallWrite`], [`DealWrite`]).
+    async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome>;
+}
+
+/// CRM deals and ad costs.
+#[async_trait]
+pub trait DealStore: Send + Sync {
     async fn get_deal(&self, tenant: &TenantId, id: &str) -> StoreResult<Option<Deal>>;
     async fn deals_between(
         &self,
@@ -213,8 +254,6 @@ pub trait Store: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<Deal>>;
-    /// The unit of work: event claim + calls + deal + rollups, atomically.
-    async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome>;
     /// Replaces costs by (date, channel, campaign), all rows or none.
     async fn put_costs(&self, tenant: &TenantId, rows: &[Cost]) -> StoreResult<()>;
     /// Costs with `from <= date <= to`.
@@ -224,6 +263,11 @@ pub trait Store: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<Cost>>;
+}
+
+/// What reports read (the rollups) and the claims that make scheduled work happen once.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
     /// Rollup rows with `from <= day <= to`.
     async fn rollups_between(
         &self,
@@ -238,7 +282,13 @@ pub trait Store: Send + Sync {
         key: &str,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+}
 
+/// Everything durable calltrack keeps: one adapter per backend implements every use case's
+/// port, and one conformance suite pins them all. Use cases take the narrow ports they need.
+pub trait Store:
+    TenantStore + NumberStore + LeaseStore + CallStore + DealStore + ReportStore
+{
     /// Requests this adapter has sent to its backend, for budgets and benchmarks.
     fn request_count(&self) -> u64 {
         0
@@ -330,6 +380,25 @@ pub trait Fetcher: Send + Sync {
         body: &[u8],
         headers: &[(String, String)],
     ) -> Result<(), FetchError>;
+}
+
+/// Every adapter the use cases run on, built once by a composition root (`calltrack_embedded::
+/// ports` for one machine, `calltrack_aws::ports_from_env` for AWS) and shared by every request.
+#[derive(Clone)]
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub transcriber: Arc<dyn Transcriber>,
+    pub mailer: Arc<dyn Mailer>,
+    pub fetcher: Arc<dyn Fetcher>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Ports {
+    /// The same adapters on another clock (tests, simulations, the demo).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
+    }
 }
 
 /// Where the time comes from: the system clock in production, a settable one in tests.

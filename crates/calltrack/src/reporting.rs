@@ -96,7 +96,7 @@ pub async fn deliver(
         tenant.name
     );
     let html = report.html(&title);
-    let base = format!("reports/{}/{from}_{to}", tenant.id);
+    let base = crate::blobs::report_key_stem(&tenant.id, from, to);
     let json =
         serde_json::to_vec_pretty(&report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let files = [

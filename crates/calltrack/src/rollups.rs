@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::model::*;
 
@@ -78,11 +78,11 @@ pub fn diff(
         .collect()
 }
 
-/// Adds visit counts for a lease's channel on its day.
-pub fn visit(tenant: &Tenant, lease: &Lease) -> RollupDelta {
+/// One visit on the visit's channel, on the tenant's day of `at`: what a new lease counts.
+pub fn visit(tenant: &Tenant, visit: &Visit, at: DateTime<Utc>) -> RollupDelta {
     RollupDelta {
-        day: tenant.day_of(lease.started_at),
-        channel: lease.visit.channel(),
+        day: tenant.day_of(at),
+        channel: visit.channel(),
         counters: Counters {
             visits: 1,
             ..Counters::default()

@@ -1,55 +1,16 @@
 //! From recording to analysis: start a transcription job when a recording lands, analyse the
 //! transcript when it lands, record failures. Driven by blob events (S3 ObjectCreated on AWS).
 //!
-//! Keys: `recordings/{tenant}/{call_id}.{ext}` and `transcripts/{tenant}/{call_id}.json`. The job
+//! Keys are laid out in [`crate::blobs`]. The job
 //! name is derived from the recording key, so a second delivery of the same event starts nothing
 //! new (the transcriber answers `AlreadyExists`, which is success).
 
 use tracing::{info, warn};
 
+use crate::blobs::{self, classify, transcript_key, BlobKind};
 use crate::model::*;
 use crate::ports::*;
 use crate::speech::{self, AnalysisConfig};
-
-/// What a blob key is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BlobKind {
-    Recording {
-        tenant: TenantId,
-        call: CallId,
-        ext: String,
-    },
-    Transcript {
-        tenant: TenantId,
-        call: CallId,
-    },
-}
-
-/// Reads a (URL-decoded) blob key; anything else is not ours to handle.
-pub fn classify(key: &str) -> Result<BlobKind, Invalid> {
-    let bad = || {
-        Invalid::new("key", format!("'{key}' is not recordings/{{tenant}}/{{call_id}}.{{ext}} or transcripts/{{tenant}}/{{call_id}}.json"))
-    };
-    let mut parts = key.splitn(3, '/');
-    let (Some(prefix), Some(tenant), Some(file)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    let tenant = TenantId::parse(tenant).map_err(|_| bad())?;
-    let (stem, ext) = file.rsplit_once('.').ok_or_else(bad)?;
-    let call = CallId::parse(stem).map_err(|_| bad())?;
-    match prefix {
-        "recordings" if matches!(ext, "wav" | "mp3" | "ogg" | "flac" | "m4a" | "webm") => {
-            Ok(BlobKind::Recording {
-                tenant,
-                call,
-                ext: ext.to_string(),
-            })
-        }
-        "transcripts" if ext == "json" => Ok(BlobKind::Transcript { tenant, call }),
-        _ => Err(bad()),
-    }
-}
 
 /// The transcription job's name for a recording key (Transcribe allows `[0-9a-zA-Z._-]`).
 pub fn job_name(recording_key: &str) -> String {
@@ -152,7 +113,7 @@ pub async fn on_recording(
         output_key: transcript_key(&tenant, &call),
         language: Some(t.language.clone()).filter(|l| l != "auto"),
         // We ask Twilio and Telnyx for dual-channel recordings; other PBXs send mono.
-        stereo: matches!(c.provider, Provider::Twilio | Provider::Telnyx),
+        stereo: crate::telephony::of(c.provider).recording_is_stereo(),
     };
     let started = transcriber.start(&job).await?;
     set_state(store, &tenant, &call, Transcription::Pending, None).await?;
@@ -163,11 +124,6 @@ pub async fn on_recording(
     })
 }
 
-/// Where a call's transcript goes.
-pub fn transcript_key(tenant: &TenantId, call: &CallId) -> String {
-    format!("transcripts/{tenant}/{call}.json")
-}
-
 /// The analysis settings for a tenant: the language's defaults, the tenant's agent channel, and
 /// its override file `config/{tenant}/speech.toml` in the blob store when there is one.
 pub async fn config_for(
@@ -176,10 +132,7 @@ pub async fn config_for(
 ) -> Result<AnalysisConfig, BlobError> {
     let mut cfg = AnalysisConfig::for_language(&tenant.language);
     cfg.agent_channel = u32::from(tenant.agent_channel);
-    match blobs
-        .get(&format!("config/{}/speech.toml", tenant.id))
-        .await
-    {
+    match blobs.get(&blobs::speech_config_key(&tenant.id)).await {
         Ok(bytes) => match cfg.overridden_by(&String::from_utf8_lossy(&bytes)) {
             Ok(c) => cfg = c,
             Err(e) => warn!(tenant = %tenant.id, error = %e, "speech config override ignored"),
@@ -293,10 +246,7 @@ async fn set_state(
             c.quality_score = Some(*score);
         }
         let commit = Commit {
-            calls: vec![CallWrite {
-                call: c,
-                expected_version: Some(version),
-            }],
+            calls: vec![CallWrite::new(c, Some(version))],
             ..Default::default()
         };
         if store.commit(&commit).await? == CommitOutcome::Committed {

@@ -1,9 +1,12 @@
-//! Crediting calls on pooled numbers: the candidates, the weight of evidence, and the edges of
-//! the grace window. Pure (`attribute_from`) except the last case, which goes through the store.
+//! Crediting calls: every case of `attribution::attribute_call` (static, pooled, a pool's default
+//! number, untracked and foreign numbers, first touch), and for pooled numbers the candidates,
+//! the weight of evidence and the edges of the grace window. Pure except the cases at the end,
+//! which go through the store as ingest does.
 
+use calltrack::attribution::{attribute_call, attribute_new_call, AttributionRules};
 use calltrack::model::*;
-use calltrack::numbers::{self, attribute_from, AttributionRules};
-use calltrack::ports::{ManualClock, Store};
+use calltrack::numbers::{self, Dialled};
+use calltrack::ports::*;
 use calltrack_embedded::SqliteStore;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -15,8 +18,8 @@ fn at(min: i64) -> DateTime<Utc> {
     t0() + Duration::minutes(min)
 }
 
-fn pool() -> Pool {
-    let mut p = Pool::new(
+fn pool() -> PoolSettings {
+    let mut p = PoolSettings::new(
         TenantId::parse("acme").unwrap(),
         PoolId::parse("web").unwrap(),
     );
@@ -46,6 +49,30 @@ fn lease(visitor: &str, start: i64, seen: i64, end: i64) -> Lease {
         intents: vec![],
         reused_early: false,
     }
+}
+
+fn shared_number() -> PhoneNumber {
+    PhoneNumber::parse("+14158675300", None).unwrap()
+}
+
+/// The shared number as the directory answers for it: a member of `pool()`.
+fn pooled(pool: &PoolSettings) -> Dialled {
+    Dialled::Pooled {
+        number: TrackingNumber {
+            number: shared_number(),
+            tenant: pool.tenant.clone(),
+            kind: NumberKind::Pool {
+                pool: pool.id.clone(),
+            },
+            forward_to: None,
+        },
+        pool: pool.clone(),
+    }
+}
+
+/// A call at `call_at` to the pooled shared number, with no caller history.
+fn attribute_from(leases: &[Lease], call_at: DateTime<Utc>, pool: &PoolSettings) -> Attribution {
+    attribute_call(&pooled(pool), call_at, leases, &[])
 }
 
 fn who(a: &Attribution) -> Option<&str> {
@@ -163,7 +190,12 @@ fn without_evidence_the_holder_wins_even_against_a_recent_intent() {
         at: at(4),
     });
     let second = lease("b", 10, 12, 27);
-    let a = AttributionRules::lease_only().attribute(&[first, second], at(12), &pool());
+    let a = AttributionRules::lease_only().attribute_call(
+        &pooled(&pool()),
+        at(12),
+        &[first, second],
+        &[],
+    );
     assert_eq!(who(&a), Some("b"));
 }
 
@@ -193,14 +225,134 @@ async fn attribute_reads_the_numbers_leases_from_the_store() {
         .unwrap()
         .lease
         .unwrap();
-    let a = numbers::attribute(&store, &tenant.id, &p, &number, at(20))
-        .await
-        .unwrap();
+    let a = attribute_stored(&store, &tenant, &number, at(20)).await;
     assert_eq!(a.lease_id, Some(lease.id));
     assert_eq!(a.channel, "google/cpc");
-    let late = numbers::attribute(&store, &tenant.id, &p, &number, at(15 + 31))
+    let late = attribute_stored(&store, &tenant, &number, at(15 + 31)).await;
+    assert_eq!(late.method, AttributionMethod::Unattributed);
+}
+
+/// A new inbound call to `number` at `call_at` from an unknown caller, attributed as ingest does.
+async fn attribute_stored(
+    store: &SqliteStore,
+    tenant: &Tenant,
+    number: &PhoneNumber,
+    call_at: DateTime<Utc>,
+) -> Attribution {
+    let call = Call {
+        tracking_number: Some(number.clone()),
+        ..Call::new(
+            &tenant.id,
+            Provider::Generic,
+            "c1",
+            Direction::Inbound,
+            call_at,
+        )
+    };
+    attribute_new_call(store, tenant, &call).await.unwrap().0
+}
+
+#[test]
+fn a_static_number_is_its_source_with_certainty() {
+    let billboard = Dialled::Static(TrackingNumber {
+        number: shared_number(),
+        tenant: TenantId::parse("acme").unwrap(),
+        kind: NumberKind::Static {
+            source: "billboard".into(),
+            medium: None,
+            campaign: Some("spring".into()),
+        },
+        forward_to: None,
+    });
+    let a = attribute_call(&billboard, at(0), &[], &[]);
+    assert_eq!(a.method, AttributionMethod::Static);
+    assert_eq!(a.channel, "billboard");
+    assert_eq!(a.campaign.as_deref(), Some("spring"));
+    assert_eq!(a.confidence, 1.0);
+}
+
+#[test]
+fn an_untracked_number_is_unattributed() {
+    let a = attribute_call(&Dialled::Untracked, at(0), &[lease("a", 0, 0, 15)], &[]);
+    assert_eq!(a.method, AttributionMethod::Unattributed);
+    assert_eq!(a.channel, "(unattributed)");
+}
+
+#[test]
+fn first_touch_is_the_callers_first_inbound_channel_when_it_differs() {
+    let earlier = Call {
+        attribution: Attribution {
+            channel: "radio".into(),
+            ..Attribution::unattributed()
+        },
+        ..Call::new(
+            &TenantId::parse("acme").unwrap(),
+            Provider::Generic,
+            "c0",
+            Direction::Inbound,
+            at(-600),
+        )
+    };
+    let a = attribute_from(&[lease("a", 0, 0, 15)], at(5), &pool());
+    assert_eq!(a.first_touch_channel, None, "no history, no first touch");
+    let again = attribute_call(
+        &pooled(&pool()),
+        at(5),
+        &[lease("a", 0, 0, 15)],
+        std::slice::from_ref(&earlier),
+    );
+    assert_eq!(again.channel, "src-a/cpc");
+    assert_eq!(again.first_touch_channel.as_deref(), Some("radio"));
+}
+
+#[tokio::test]
+async fn a_call_to_the_pools_default_number_is_pool_overflow() {
+    let store = SqliteStore::in_memory().unwrap();
+    let tenant = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
+    store.put_tenant(&tenant).await.unwrap();
+    let mut p = pool();
+    let default = PhoneNumber::parse("+14158675399", None).unwrap();
+    p.default_number = Some(default.clone());
+    store.put_pool(&p).await.unwrap();
+    let line = PhoneNumber::parse("+14155550123", None).unwrap();
+    store
+        .put_number(&TrackingNumber {
+            number: shared_number(),
+            tenant: tenant.id.clone(),
+            kind: NumberKind::Pool { pool: p.id.clone() },
+            forward_to: Some(line.clone()),
+        })
         .await
         .unwrap();
-    assert_eq!(late.method, AttributionMethod::Unattributed);
-    assert_eq!(numbers::overflow().method, AttributionMethod::PoolOverflow);
+    let a = attribute_stored(&store, &tenant, &default, at(3)).await;
+    assert_eq!(a.method, AttributionMethod::PoolOverflow);
+    assert_eq!(a.channel, "(pool overflow)");
+    // It rings where the pool's numbers ring.
+    let dialled = numbers::look_up(&store, &tenant, &default).await.unwrap();
+    assert_eq!(dialled.forward_to(), Some(&line));
+}
+
+#[tokio::test]
+async fn another_tenants_number_is_unattributed() {
+    let store = SqliteStore::in_memory().unwrap();
+    let ours = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
+    let theirs = Tenant::new(TenantId::parse("other").unwrap(), "Other");
+    for t in [&ours, &theirs] {
+        store.put_tenant(t).await.unwrap();
+    }
+    store
+        .put_number(&TrackingNumber {
+            number: shared_number(),
+            tenant: theirs.id.clone(),
+            kind: NumberKind::Static {
+                source: "billboard".into(),
+                medium: None,
+                campaign: None,
+            },
+            forward_to: None,
+        })
+        .await
+        .unwrap();
+    let a = attribute_stored(&store, &ours, &shared_number(), at(0)).await;
+    assert_eq!(a.method, AttributionMethod::Unattributed);
 }

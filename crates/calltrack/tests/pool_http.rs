@@ -6,8 +6,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use calltrack::http::{router, App, HttpConfig};
 use calltrack::model::*;
-use calltrack::ports::{ManualClock, Store};
-use calltrack_embedded::{FileMailer, FsBlobStore, OfflineFetcher, SqliteStore};
+use calltrack::ports::*;
+use calltrack_embedded::{with_store, SqliteStore};
 use chrono::{Duration, TimeZone, Utc};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -15,18 +15,24 @@ use tower::ServiceExt;
 
 struct Fixture {
     app: axum::Router,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
     clock: ManualClock,
 }
 
 async fn fixture(numbers: u32) -> Fixture {
-    let store = Arc::new(SqliteStore::in_memory().unwrap());
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2024, 3, 1, 12, 0, 0).unwrap());
+    let dir = std::env::temp_dir().join(format!("calltrack-pool-http-{}", std::process::id()));
+    let ports = with_store(
+        Arc::new(SqliteStore::in_memory().unwrap()),
+        &dir,
+        Arc::new(clock.clone()),
+    );
+    let store = ports.store.clone();
     let mut tenant = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
     tenant.site_key = Some("sk_acme".into());
     tenant.allowed_origins = vec!["https://acme.example".into()];
     store.put_tenant(&tenant).await.unwrap();
-    let mut pool = Pool::new(tenant.id.clone(), PoolId::parse("web").unwrap());
+    let mut pool = PoolSettings::new(tenant.id.clone(), PoolId::parse("web").unwrap());
     pool.lease_minutes = 10;
     pool.default_number = Some(PhoneNumber::parse("+14158675399", None).unwrap());
     store.put_pool(&pool).await.unwrap();
@@ -41,17 +47,12 @@ async fn fixture(numbers: u32) -> Fixture {
         };
         store.put_number(&n).await.unwrap();
     }
-    let dir = std::env::temp_dir().join(format!("calltrack-pool-http-{}", std::process::id()));
-    let app = router(Arc::new(App {
-        store: store.clone(),
-        blobs: Arc::new(FsBlobStore::new(dir.join("blobs"))),
-        mailer: Arc::new(FileMailer::new(dir.join("outbox"))),
-        fetcher: Arc::new(OfflineFetcher),
-        clock: Arc::new(clock.clone()),
-        config: HttpConfig {
+    let app = router(App::new(
+        ports,
+        HttpConfig {
             public_base_url: "https://api.example.com".into(),
         },
-    }));
+    ));
     Fixture { app, store, clock }
 }
 

@@ -3,7 +3,7 @@
 
 use calltrack::model::*;
 use calltrack::numbers::{self, AcquireOutcome, LeaseError, Pool as Pools};
-use calltrack::ports::{Clock, ManualClock, Store};
+use calltrack::ports::*;
 use calltrack_embedded::SqliteStore;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -26,13 +26,13 @@ fn visit(v: &str) -> Visit {
 
 async fn setup(
     numbers: u32,
-    tweak: impl FnOnce(&mut Pool),
-) -> (SqliteStore, ManualClock, Tenant, Pool) {
+    tweak: impl FnOnce(&mut PoolSettings),
+) -> (SqliteStore, ManualClock, Tenant, PoolSettings) {
     let store = SqliteStore::in_memory().unwrap();
     let clock = ManualClock::new(t0());
     let tenant = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
     store.put_tenant(&tenant).await.unwrap();
-    let mut pool = Pool::new(tenant.id.clone(), PoolId::parse("web").unwrap());
+    let mut pool = PoolSettings::new(tenant.id.clone(), PoolId::parse("web").unwrap());
     pool.default_number = Some(num(99));
     tweak(&mut pool);
     store.put_pool(&pool).await.unwrap();

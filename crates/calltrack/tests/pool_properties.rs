@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use calltrack::model::*;
 use calltrack::numbers::{self, AcquireOutcome, Pool as Pools};
-use calltrack::ports::{Clock, ManualClock, Store};
+use calltrack::ports::*;
 use calltrack_embedded::SqliteStore;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
@@ -66,7 +66,7 @@ async fn run(case: Case) -> Result<(), TestCaseError> {
     let clock = ManualClock::new(t0());
     let tenant = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
     store.put_tenant(&tenant).await.unwrap();
-    let mut pool = Pool::new(tenant.id.clone(), PoolId::parse("web").unwrap());
+    let mut pool = PoolSettings::new(tenant.id.clone(), PoolId::parse("web").unwrap());
     pool.lease_minutes = case.lease_minutes;
     pool.cooldown_minutes = case.cooldown_minutes;
     pool.selection = case.selection;

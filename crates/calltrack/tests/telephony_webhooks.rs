@@ -453,19 +453,19 @@ fn twilio_voice_request_gives_the_tracking_number_and_caller() {
         body: body.as_bytes(),
         mango_kind: None,
     };
-    let (to, from, sid) =
-        telephony::parse_voice_request(Provider::Twilio, &req, Some("tok"), "US", now()).unwrap();
+    let events = telephony::parse(Provider::Twilio, &req, Some("tok"), "US", now()).unwrap();
+    let telephony::IncomingCall {
+        to,
+        from,
+        call_id: sid,
+    } = telephony::incoming_call(&events).unwrap();
     assert_eq!(
         (to.as_str(), from.unwrap().as_str(), sid.as_str()),
         ("+14155550100", "+14158675309", "CA9")
     );
-    assert!(
-        telephony::parse_voice_request(Provider::Twilio, &req, Some("other"), "US", now()).is_err()
-    );
+    assert!(telephony::parse(Provider::Twilio, &req, Some("other"), "US", now()).is_err());
     // The same request is also the call's first event.
-    let e = telephony::parse(Provider::Twilio, &req, Some("tok"), "US", now())
-        .unwrap()
-        .remove(0);
+    let e = events[0].clone();
     assert_eq!(e.kind, EventKind::Ringing);
 }
 

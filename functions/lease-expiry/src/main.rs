@@ -44,7 +44,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
 #[cfg(test)]
 mod tests {
     use calltrack::model::*;
-    use calltrack::ports::{ManualClock, Store};
+    use calltrack::ports::*;
     use calltrack_embedded::SqliteStore;
 
     use super::*;
@@ -59,7 +59,7 @@ mod tests {
         let store = SqliteStore::in_memory().unwrap();
         let t = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
         store.put_tenant(&t).await.unwrap();
-        let pool = Pool::new(t.id.clone(), PoolId::parse("web").unwrap());
+        let pool = PoolSettings::new(t.id.clone(), PoolId::parse("web").unwrap());
         store.put_pool(&pool).await.unwrap();
         for i in 0..3 {
             let n = TrackingNumber {

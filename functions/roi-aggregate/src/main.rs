@@ -1,7 +1,7 @@
 //! EventBridge schedule -> per tenant: aggregate ROI, store JSON/CSV/HTML in S3, email it once.
 
 use calltrack::reporting::{run_scheduled, Outputs, Schedule};
-use calltrack_aws::AwsPorts;
+use calltrack_aws::ports_from_env;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 
@@ -30,7 +30,7 @@ async fn handle(outputs: Outputs<'_>, event: Value) -> Result<Value, Error> {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let p = AwsPorts::from_env().await?;
+    let p = ports_from_env().await?;
     let outputs = Outputs {
         store: &*p.store,
         blobs: &*p.blobs,
@@ -46,7 +46,7 @@ async fn main() -> Result<(), Error> {
 mod tests {
     use super::*;
     use calltrack::model::*;
-    use calltrack::ports::{BlobStore, Store};
+    use calltrack::ports::*;
     use calltrack_embedded::{FileMailer, FsBlobStore, SqliteStore};
 
     /// The scheduled event (daily) produces yesterday's report per tenant in the blob store and

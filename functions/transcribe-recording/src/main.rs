@@ -2,9 +2,9 @@
 //! EventBridge "Transcribe Job State Change" FAILED -> record the failure on the call.
 
 use aws_lambda_events::s3::S3Event;
-use calltrack::ports::{BlobStore, Store, Transcriber};
+use calltrack::ports::Ports;
 use calltrack::transcription::{on_job_failed, on_recording, on_transcript, Handled};
-use calltrack_aws::AwsPorts;
+use calltrack_aws::ports_from_env;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 use tracing::info;
@@ -16,14 +16,7 @@ fn decode_key(k: &str) -> String {
         .into_owned()
 }
 
-/// The ports the handler uses, so tests can hand it embedded ones.
-struct Deps<'a> {
-    store: &'a dyn Store,
-    blobs: &'a dyn BlobStore,
-    transcriber: &'a dyn Transcriber,
-}
-
-async fn handle(ports: &Deps<'_>, event: Value) -> Result<Value, Error> {
+async fn handle(ports: &Ports, event: Value) -> Result<Value, Error> {
     if event.get("Records").is_some() {
         let s3: S3Event = serde_json::from_value(event)?;
         let mut out = vec![];
@@ -31,9 +24,9 @@ async fn handle(ports: &Deps<'_>, event: Value) -> Result<Value, Error> {
             let Some(raw) = r.s3.object.key else { continue };
             let key = decode_key(&raw);
             let handled = if key.starts_with("recordings/") {
-                on_recording(ports.store, ports.transcriber, &key).await?
+                on_recording(&*ports.store, &*ports.transcriber, &key).await?
             } else if key.starts_with("transcripts/") {
-                on_transcript(ports.store, ports.blobs, &key).await?
+                on_transcript(&*ports.store, &*ports.blobs, &key).await?
             } else {
                 continue;
             };
@@ -54,7 +47,7 @@ async fn handle(ports: &Deps<'_>, event: Value) -> Result<Value, Error> {
                 .pointer("/detail/FailureReason")
                 .and_then(|s| s.as_str())
                 .unwrap_or("the job failed");
-            let h: Handled = on_job_failed(ports.store, job, reason).await?;
+            let h: Handled = on_job_failed(&*ports.store, job, reason).await?;
             Ok(json!({"job": job, "handled": format!("{h:?}")}))
         }
         _ => Ok(json!({"ignored": true})),
@@ -64,21 +57,21 @@ async fn handle(ports: &Deps<'_>, event: Value) -> Result<Value, Error> {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let p = AwsPorts::from_env().await?;
-    let deps = Deps {
-        store: &*p.store,
-        blobs: &*p.blobs,
-        transcriber: &*p.transcriber,
-    };
-    lambda_runtime::run(service_fn(|e: LambdaEvent<Value>| handle(&deps, e.payload))).await
+    let ports = ports_from_env().await?;
+    lambda_runtime::run(service_fn(|e: LambdaEvent<Value>| {
+        handle(&ports, e.payload)
+    }))
+    .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use calltrack::model::*;
-    use calltrack::ports::{CallWrite, Commit};
-    use calltrack_embedded::{FsBlobStore, SqliteStore};
+    use std::sync::Arc;
+
+    use calltrack::ports::*;
+    use calltrack_embedded::SqliteStore;
 
     #[test]
     fn s3_keys_are_url_decoded() {
@@ -87,12 +80,10 @@ mod tests {
         assert_eq!(decode_key("bad%zz%"), "bad%zz%");
     }
 
-    /// A Transcribe adapter that is never called here (no job is started in these cases).
-    async fn transcriber() -> calltrack_aws::TranscribeTranscriber {
-        let conf = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .build();
-        calltrack_aws::TranscribeTranscriber::from_env(&conf, "unused".into())
+    /// The embedded ports over `store`, blobs under `dir` (no job is started in these cases).
+    fn ports(store: SqliteStore, dir: &str) -> Ports {
+        let dir = std::env::temp_dir().join(format!("{dir}-{}", std::process::id()));
+        calltrack_embedded::with_store(Arc::new(store), &dir, Arc::new(SystemClock))
     }
 
     async fn store_with_call() -> (SqliteStore, Call) {
@@ -113,10 +104,7 @@ mod tests {
         };
         store
             .commit(&Commit {
-                calls: vec![CallWrite {
-                    call: call.clone(),
-                    expected_version: None,
-                }],
+                calls: vec![CallWrite::new(call.clone(), None)],
                 ..Default::default()
             })
             .await
@@ -127,19 +115,14 @@ mod tests {
     #[tokio::test]
     async fn failed_job_event_marks_the_call_failed() {
         let (store, call) = store_with_call().await;
-        let blobs = FsBlobStore::new(std::env::temp_dir().join("ct-tr-failed"));
-        let tr = transcriber().await;
-        let deps = Deps {
-            store: &store,
-            blobs: &blobs,
-            transcriber: &tr,
-        };
+        let deps = ports(store, "ct-tr-failed");
         let event: Value = serde_json::from_str(include_str!(
             "../../../events/eventbridge-transcribe-job-failed.json"
         ))
         .unwrap();
         handle(&deps, event).await.unwrap();
-        let stored = store
+        let stored = deps
+            .store
             .get_call(&call.tenant, &call.id)
             .await
             .unwrap()
@@ -154,8 +137,7 @@ mod tests {
     #[tokio::test]
     async fn transcript_object_event_stores_the_analysis_on_the_call() {
         let (store, call) = store_with_call().await;
-        let root = std::env::temp_dir().join(format!("ct-tr-{}", std::process::id()));
-        let blobs = FsBlobStore::new(&root);
+        let deps = ports(store, "ct-tr");
         // The shared fixtures sit beside the repository.
         let fixture = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -163,7 +145,7 @@ mod tests {
         );
         let transcript = std::fs::read(fixture).unwrap();
         let key = format!("transcripts/acme/{}.json", call.id);
-        blobs
+        deps.blobs
             .put(&key, transcript, "application/json")
             .await
             .unwrap();
@@ -172,18 +154,9 @@ mod tests {
         ))
         .unwrap();
         event["Records"][0]["s3"]["object"]["key"] = json!(key);
-        let tr = transcriber().await;
-        handle(
-            &Deps {
-                store: &store,
-                blobs: &blobs,
-                transcriber: &tr,
-            },
-            event,
-        )
-        .await
-        .unwrap();
-        let stored = store
+        handle(&deps, event).await.unwrap();
+        let stored = deps
+            .store
             .get_call(&call.tenant, &call.id)
             .await
             .unwrap()
@@ -199,23 +172,12 @@ mod tests {
 
     #[tokio::test]
     async fn recording_for_an_unknown_call_is_reported_not_dropped() {
-        let store = SqliteStore::in_memory().unwrap();
-        let blobs = FsBlobStore::new(std::env::temp_dir().join("ct-tr-unknown"));
-        let tr = transcriber().await;
+        let deps = ports(SqliteStore::in_memory().unwrap(), "ct-tr-unknown");
         let event: Value = serde_json::from_str(include_str!(
             "../../../events/s3-objectcreated-recording.json"
         ))
         .unwrap();
-        let out = handle(
-            &Deps {
-                store: &store,
-                blobs: &blobs,
-                transcriber: &tr,
-            },
-            event,
-        )
-        .await
-        .unwrap();
+        let out = handle(&deps, event).await.unwrap();
         assert_eq!(out["handled"][0]["handled"], "UnknownCall");
     }
 }

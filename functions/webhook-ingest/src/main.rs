@@ -1,13 +1,16 @@
 //! API Gateway HTTP API -> the calltrack router: telephony and CRM webhooks, the incoming-call
 //! answer, costs, the call log and reports. Adapters are built once at cold start.
 
-use calltrack_aws::{var, AwsPorts};
+use calltrack::http::{App, HttpConfig};
+use calltrack_aws::{ports_from_env, var};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let ports = AwsPorts::from_env().await?;
-    let router = calltrack::http::router(ports.app(var("PUBLIC_BASE_URL")?));
+    let config = HttpConfig {
+        public_base_url: var("PUBLIC_BASE_URL")?,
+    };
+    let router = calltrack::http::router(App::new(ports_from_env().await?, config));
     lambda_http::run(router).await
 }
 
@@ -15,10 +18,10 @@ async fn main() -> Result<(), lambda_http::Error> {
 mod tests {
     use std::sync::Arc;
 
-    use calltrack::http::{App, HttpConfig};
+    use super::*;
     use calltrack::model::*;
-    use calltrack::ports::{ManualClock, Store};
-    use calltrack_embedded::{FileMailer, FsBlobStore, OfflineFetcher, SqliteStore};
+    use calltrack::ports::*;
+    use calltrack_embedded::{with_store, SqliteStore};
     use lambda_http::request::LambdaRequest;
     use tower::ServiceExt;
 
@@ -27,24 +30,25 @@ mod tests {
     #[tokio::test]
     async fn api_gateway_twilio_event_is_verified_and_stored() {
         let dir = std::env::temp_dir().join(format!("ct-wh-{}", std::process::id()));
-        let store = Arc::new(SqliteStore::in_memory().unwrap());
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-12T19:04:00Z")
+            .unwrap()
+            .to_utc();
+        let ports = with_store(
+            Arc::new(SqliteStore::in_memory().unwrap()),
+            &dir,
+            Arc::new(ManualClock::new(at)),
+        );
+        let store = ports.store.clone();
         let mut t = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
         t.provider_secrets
             .insert("twilio".into(), "acme-twilio-auth-token".into());
         store.put_tenant(&t).await.unwrap();
-        let at = chrono::DateTime::parse_from_rfc3339("2026-03-12T19:04:00Z")
-            .unwrap()
-            .to_utc();
-        let app = Arc::new(App {
-            store: store.clone(),
-            blobs: Arc::new(FsBlobStore::new(dir.join("blobs"))),
-            mailer: Arc::new(FileMailer::new(dir.join("outbox"))),
-            fetcher: Arc::new(OfflineFetcher),
-            clock: Arc::new(ManualClock::new(at)),
-            config: HttpConfig {
+        let app = App::new(
+            ports,
+            HttpConfig {
                 public_base_url: "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com".into(),
             },
-        });
+        );
         let event: LambdaRequest = serde_json::from_str(include_str!(
             "../../../events/apigw-v2-webhook-ingest-twilio.json"
         ))

@@ -46,7 +46,7 @@ async fn put_costs(
         ));
     };
     let rows = deals::parse_costs(&tenant, &body, is_json)?;
-    app.store.put_costs(&tenant.id, &rows).await?;
+    app.ports.store.put_costs(&tenant.id, &rows).await?;
     Ok(Json(json!({"imported": rows.len()})).into_response())
 }
 
@@ -105,7 +105,7 @@ async fn list_calls(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let tenant = authenticate(&app, &headers).await?;
-    let now = app.clock.now();
+    let now = app.ports.clock.now();
     let (from, to) = period(&tenant, &q, now)?;
     let outcome = match q.get("outcome").filter(|v| !v.is_empty()) {
         Some(o) => Some(match o.as_str() {
@@ -118,7 +118,7 @@ async fn list_calls(
         None => None,
     };
     let channel = q.get("channel").filter(|v| !v.is_empty());
-    let calls = app.store.calls_between(&tenant.id, from, to).await?;
+    let calls = app.ports.store.calls_between(&tenant.id, from, to).await?;
     let shown: Vec<Value> = calls
         .iter()
         .filter(|c| channel.is_none_or(|ch| &c.attribution.channel == ch))
@@ -141,13 +141,15 @@ async fn get_call(
     let tenant = authenticate(&app, &headers).await?;
     let id = CallId::parse(&id).map_err(|_| ApiError::not_found("no such call"))?;
     let call = app
+        .ports
         .store
         .get_call(&tenant.id, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such call"))?;
-    let mut v = call_view(&tenant, &call, app.clock.now());
+    let mut v = call_view(&tenant, &call, app.ports.clock.now());
     if let (Some(key), Value::Object(m)) = (&call.recording_key, &mut v) {
         let link = app
+            .ports
             .blobs
             .link(key, std::time::Duration::from_secs(3600))
             .await?;
@@ -162,7 +164,7 @@ async fn roi_report(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let tenant = authenticate(&app, &headers).await?;
-    let now = app.clock.now();
+    let now = app.ports.clock.now();
     let day = |name: &str, default: NaiveDate| -> ApiResult<NaiveDate> {
         match q.get(name).filter(|v| !v.is_empty()) {
             Some(v) => v
@@ -180,7 +182,7 @@ async fn roi_report(
     if (to - from).num_days() > 366 {
         return Err(ApiError::invalid("to", "a period is at most 366 days"));
     }
-    let report = report::build(&*app.store, &tenant, from, to, now).await?;
+    let report = report::build(&*app.ports.store, &tenant, from, to, now).await?;
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

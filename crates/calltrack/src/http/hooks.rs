@@ -18,7 +18,8 @@ use super::{path_tenant, ApiError, ApiResult, App, AppState};
 use crate::calls::{self, Ingested, ReceiveError};
 use crate::deals::{self, DealError, DealRecorded};
 use crate::model::*;
-use crate::telephony::{self, VoiceRequest, WebhookError, WebhookRequest};
+use crate::numbers;
+use crate::telephony::{self, WebhookError, WebhookRequest};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -127,21 +128,11 @@ async fn receive(
         body,
         mango_kind,
     };
-    let now = app.clock.now();
+    let now = app.ports.clock.now();
     let events = telephony::parse(provider, &req, Some(secret), &tenant.region, now)?;
     let (mut applied, mut duplicates) = (0, 0);
     for ev in &events {
-        match calls::receive(
-            &*app.store,
-            &*app.blobs,
-            &*app.fetcher,
-            &*app.mailer,
-            tenant,
-            ev,
-            now,
-        )
-        .await?
-        {
+        match calls::receive(&app.ports, tenant, ev).await? {
             Ingested::Applied { .. } => applied += 1,
             Ingested::Duplicate => duplicates += 1,
         }
@@ -174,6 +165,7 @@ async fn echo(
 }
 
 /// The incoming-call answer: forward to the tracking number's business line, record both sides.
+/// The request is verified and parsed once: it is also the call's first event.
 async fn voice(
     State(app): State<AppState>,
     Path((tenant, provider_name)): Path<(String, String)>,
@@ -183,7 +175,7 @@ async fn voice(
 ) -> ApiResult<Response> {
     let tenant = path_tenant(&app, &tenant).await?;
     let provider = provider(&provider_name)?;
-    if !matches!(provider, Provider::Twilio | Provider::Telnyx) {
+    if telephony::of(provider).routing_document().is_none() {
         return Err(ApiError::not_found(format!(
             "{provider} routes calls inside its own PBX; only its hooks apply"
         )));
@@ -196,59 +188,35 @@ async fn voice(
         body: &body,
         mango_kind: None,
     };
-    let now = app.clock.now();
-    let (to, from, _call_id) =
-        telephony::parse_voice_request(provider, &req, Some(secret), &tenant.region, now)?;
-    let number = app
-        .store
-        .get_number(&to)
-        .await?
-        .filter(|n| n.tenant == tenant.id)
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "{} is not a tracking number of this tenant",
-                to.masked()
-            ))
-        })?;
-    let forward_to = number.forward_to.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "{} has no business line to forward to",
-            to.masked()
-        ))
-    })?;
-    // The routing request is also the call's first event: record it so the call exists early.
-    for ev in telephony::parse(provider, &req, Some(secret), &tenant.region, now)? {
-        calls::receive(
-            &*app.store,
-            &*app.blobs,
-            &*app.fetcher,
-            &*app.mailer,
-            &tenant,
-            &ev,
-            now,
-        )
-        .await?;
-    }
+    let events = telephony::parse(
+        provider,
+        &req,
+        Some(secret),
+        &tenant.region,
+        app.ports.clock.now(),
+    )?;
+    let incoming = telephony::incoming_call(&events)?;
+    let dialled = numbers::look_up(&*app.ports.store, &tenant, &incoming.to).await?;
     let hooks_url = format!(
         "{}/v1/hooks/{}/{}",
         app.config.public_base_url.trim_end_matches('/'),
         tenant.id,
         provider
     );
-    let vr = VoiceRequest {
-        forward_to,
-        caller_id: from,
-        ring_timeout_seconds: tenant.ring_timeout_seconds,
-        hooks_url,
-    };
+    let vr = telephony::route(&tenant, &incoming, &dialled, hooks_url)
+        .map_err(|e| ApiError::not_found(e.to_string()))?;
+    // Record the call's first event before answering, so the call exists early.
+    for ev in &events {
+        calls::receive(&app.ports, &tenant, ev).await?;
+    }
     let (content_type, body) = telephony::voice_response(provider, &vr)?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
 async fn crm(app: &App, tenant: &Tenant, headers: &HeaderMap, body: &[u8]) -> ApiResult<Response> {
     let secret = secret(tenant, "crm")?;
-    let ev = telephony::crm::parse(body, headers, Some(secret), &tenant.region)?;
-    let out = deals::record_deal(&*app.store, tenant, &ev, app.clock.now()).await?;
+    let ev = deals::crm::parse(body, headers, Some(secret), &tenant.region)?;
+    let out = deals::record_deal(&*app.ports.store, tenant, &ev, app.ports.clock.now()).await?;
     Ok(match out {
         DealRecorded::Applied(d) => Json(json!({"deal_id": d.id, "call_id": d.call_id, "channel": d.channel, "duplicate": false})),
         DealRecorded::Duplicate => Json(json!({"deal_id": ev.deal_id, "duplicate": true})),

@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 use super::{ApiError, ApiResult, App, AppState};
-use crate::model::{IntentKind, Lease, LeaseId, PhoneNumber, Pool, PoolId, Tenant, Visit};
-use crate::numbers::{self, AcquireError, LeaseError};
+use crate::model::{IntentKind, Lease, LeaseId, PhoneNumber, PoolId, PoolSettings, Tenant, Visit};
+use crate::numbers::{self, display_number, is_bot, AcquireError, LeaseError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -32,49 +32,6 @@ pub fn routes() -> Router<AppState> {
             "/v1/leases/{lease_id}/intent",
             post(intent).options(preflight_lease),
         )
-}
-
-/// Substrings of user agents that are crawlers, link previewers or headless checkers: they are
-/// shown the pool's default number and never consume a lease.
-const BOT_MARKERS: &[&str] = &[
-    "bot",
-    "crawl",
-    "spider",
-    "slurp",
-    "facebookexternalhit",
-    "mediapartners-google",
-    "adsbot",
-    "headlesschrome",
-    "lighthouse",
-    "pingdom",
-    "preview",
-    "bingpreview",
-    "yandexmetrika",
-    "python-requests",
-    "wget",
-];
-
-/// True for a user agent of a known bot.
-pub fn is_bot(user_agent: &str) -> bool {
-    let ua = user_agent.to_ascii_lowercase();
-    BOT_MARKERS.iter().any(|m| ua.contains(m))
-}
-
-/// The number as the tenant's visitors write it: national format when it is in the tenant's
-/// region, international otherwise.
-pub fn display_number(number: &PhoneNumber, region: &str) -> String {
-    match phonenumber::parse(None, number.as_str()) {
-        Ok(p) => {
-            let home = region.parse::<phonenumber::country::Id>().ok();
-            let mode = if home.is_some() && p.country().id() == home {
-                phonenumber::Mode::National
-            } else {
-                phonenumber::Mode::International
-            };
-            p.format().mode(mode).to_string()
-        }
-        Err(_) => number.to_string(),
-    }
 }
 
 fn origin(headers: &HeaderMap) -> Option<String> {
@@ -231,6 +188,7 @@ async fn create_inner(
     let b = object(body)?;
     let site_key = required(&b, "site_key", 128)?;
     let t = app
+        .ports
         .store
         .tenant_by_site_key(&site_key)
         .await?
@@ -257,7 +215,15 @@ async fn create_inner(
         referrer: text(&b, "referrer", 2048)?,
         landing_page: text(&b, "page_url", 2048)?,
     };
-    match numbers::acquire(app.store.as_ref(), app.clock.as_ref(), tenant, &pool, visit).await {
+    match numbers::acquire(
+        app.ports.store.as_ref(),
+        app.ports.clock.as_ref(),
+        tenant,
+        &pool,
+        visit,
+    )
+    .await
+    {
         Ok(got) => Ok(lease_json(
             got.lease.as_ref().map(|l| &l.id),
             Some(&got.number),
@@ -275,33 +241,26 @@ async fn create_inner(
     }
 }
 
-async fn pool_for(app: &App, tenant: &Tenant, named: Option<String>) -> ApiResult<Pool> {
-    match named {
-        Some(name) => {
-            let id = PoolId::parse(&name)?;
-            app.store
-                .get_pool(&tenant.id, &id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("unknown pool"))
-        }
-        None => app
-            .store
-            .list_pools(&tenant.id)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| ApiError::not_found("the tenant has no number pool")),
-    }
+async fn pool_for(app: &App, tenant: &Tenant, named: Option<String>) -> ApiResult<PoolSettings> {
+    let id = named.map(|n| PoolId::parse(&n)).transpose()?;
+    numbers::pool_for_visit(&*app.ports.store, tenant, id.as_ref())
+        .await?
+        .ok_or_else(|| match id {
+            Some(_) => ApiError::not_found("unknown pool"),
+            None => ApiError::not_found("the tenant has no number pool"),
+        })
 }
 
 async fn lease_and_tenant(app: &App, id: &str) -> ApiResult<(Lease, Tenant)> {
     let id = LeaseId::parse(id).map_err(|_| ApiError::not_found("no such lease"))?;
     let lease = app
+        .ports
         .store
         .get_lease(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such lease"))?;
     let tenant = app
+        .ports
         .store
         .get_tenant(&lease.tenant)
         .await?
@@ -332,11 +291,12 @@ async fn renew(
         let t = tenant.insert(t);
         check_origin(t, origin.as_deref())?;
         let pool = app
+            .ports
             .store
             .get_pool(&lease.tenant, &lease.pool)
             .await?
             .ok_or_else(|| lease_error(LeaseError::Ended))?;
-        let renewed = numbers::Pool::new(app.store.as_ref(), app.clock.as_ref())
+        let renewed = numbers::Pool::new(app.ports.store.as_ref(), app.ports.clock.as_ref())
             .extend(&pool, lease)
             .await
             .map_err(lease_error)?;
@@ -370,7 +330,7 @@ async fn intent(
         };
         let (lease, t) = lease_and_tenant(&app, &id).await?;
         check_origin(tenant.insert(t), origin.as_deref())?;
-        let recorded = numbers::intent(app.store.as_ref(), app.clock.as_ref(), &lease.id, kind)
+        let recorded = numbers::intent(app.ports.store.as_ref(), app.ports.clock.as_ref(), &lease.id, kind)
             .await
             .map_err(lease_error)?;
         Ok(json!({"lease_id": lease.id, "kind": recorded.kind, "at": recorded.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)}))

@@ -14,12 +14,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use serde::de::DeserializeOwned;
-use subtle::ConstantTimeEq;
 
 pub use error::{ApiError, ApiResult};
 
 use crate::model::{Tenant, TenantId};
-use crate::ports::{BlobStore, Clock, Fetcher, Mailer, Store};
+use crate::ports::Ports;
 
 /// Bodies larger than this are refused with 413 before any parsing.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -34,31 +33,14 @@ pub struct HttpConfig {
 
 /// Everything a request handler may use: the ports and the settings, built once at start.
 pub struct App {
-    pub store: Arc<dyn Store>,
-    pub blobs: Arc<dyn BlobStore>,
-    pub mailer: Arc<dyn Mailer>,
-    pub fetcher: Arc<dyn Fetcher>,
-    pub clock: Arc<dyn Clock>,
+    pub ports: Ports,
     pub config: HttpConfig,
 }
 
 impl App {
-    /// The application over a set of adapters, on the system clock.
-    pub fn new(
-        store: Arc<dyn Store>,
-        blobs: Arc<dyn BlobStore>,
-        mailer: Arc<dyn Mailer>,
-        fetcher: Arc<dyn Fetcher>,
-        public_base_url: String,
-    ) -> Arc<Self> {
-        Arc::new(Self {
-            store,
-            blobs,
-            mailer,
-            fetcher,
-            clock: Arc::new(crate::ports::SystemClock),
-            config: HttpConfig { public_base_url },
-        })
+    /// The application over a set of adapters.
+    pub fn new(ports: Ports, config: HttpConfig) -> Arc<Self> {
+        Arc::new(Self { ports, config })
     }
 }
 
@@ -120,20 +102,6 @@ fn deserialize_whole<T: DeserializeOwned>(
     Ok(v)
 }
 
-/// The tenant API key: `ctk_<tenant>.<secret>`. Only its SHA-256 is stored.
-pub fn new_api_key(tenant: &TenantId) -> (String, String) {
-    let secret =
-        uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string();
-    let key = format!("ctk_{}.{}", tenant, secret);
-    let hash = hash_api_key(&key);
-    (key, hash)
-}
-
-pub fn hash_api_key(key: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(key.as_bytes()))
-}
-
 /// Authenticates `Authorization: Bearer <api key>` and loads the key's tenant. 401 otherwise.
 pub async fn authenticate(app: &App, headers: &HeaderMap) -> ApiResult<Tenant> {
     let key = headers
@@ -144,30 +112,16 @@ pub async fn authenticate(app: &App, headers: &HeaderMap) -> ApiResult<Tenant> {
         .ok_or_else(|| {
             ApiError::unauthorized("send the tenant API key as 'Authorization: Bearer <key>'")
         })?;
-    let tenant_part = key
-        .strip_prefix("ctk_")
-        .and_then(|k| k.split_once('.'))
-        .map(|(t, _)| t)
-        .ok_or_else(|| ApiError::unauthorized("not a calltrack API key"))?;
-    let id = TenantId::parse(tenant_part)
-        .map_err(|_| ApiError::unauthorized("not a calltrack API key"))?;
-    let tenant = app
-        .store
-        .get_tenant(&id)
+    crate::tenants::tenant_for_api_key(&*app.ports.store, key)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("invalid API key"))?;
-    let stored = tenant.api_key_hash.as_deref().unwrap_or("");
-    let given = hash_api_key(key);
-    if stored.is_empty() || !bool::from(given.as_bytes().ct_eq(stored.as_bytes())) {
-        return Err(ApiError::unauthorized("invalid API key"));
-    }
-    Ok(tenant)
+        .ok_or_else(|| ApiError::unauthorized("invalid API key"))
 }
 
 /// Loads a tenant named in a path, 404 when unknown.
 pub async fn path_tenant(app: &App, id: &str) -> ApiResult<Tenant> {
     let id = TenantId::parse(id).map_err(|_| ApiError::not_found("unknown tenant"))?;
-    app.store
+    app.ports
+        .store
         .get_tenant(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("unknown tenant"))

@@ -1,18 +1,21 @@
-//! Dynamic number insertion: the pool, leases and the attribution of calls to visits.
+//! Dynamic number insertion: the number directory, the pool and its leases.
 //!
 //! A web visitor is shown a number leased from the tenant's pool ([`Pool::acquire`]); the page
 //! keeps the lease alive with heartbeats ([`Pool::renew`]) and reports call intents
-//! ([`Pool::intent`]). A call to a pooled number is credited by [`attribute`], which weighs that
-//! evidence across every lease of the number that was live, or recently ended, at the call.
+//! ([`Pool::intent`]). A call's number is looked up in the directory ([`look_up`]); a call to a
+//! pooled number is credited in [`crate::attribution`], which weighs that evidence across every
+//! lease of the number that was live, or recently ended, at the call ([`leases_at`]).
 //! [`sim`] drives the same code through the store port with a simulated clock to compare
 //! policies and size pools. The behaviour model and the rules are written up in `docs/pool.md`.
 
-mod attribution;
+mod directory;
 mod pool;
 pub mod sim;
+mod visitors;
 
-pub use attribution::{attribute, attribute_from, leases_at, overflow, AttributionRules};
+pub use directory::{leases_at, leases_overlapping, look_up, Dialled, LONGEST_LEASE};
 pub use pool::{
-    acquire, expire, intent, renew, AcquireError, AcquireOutcome, Acquired, ExpiryReport,
+    acquire, expire, free_at, intent, renew, AcquireError, AcquireOutcome, Acquired, ExpiryReport,
     LeaseError, Pool,
 };
+pub use visitors::{display_number, is_bot, pool_for_visit};

@@ -15,8 +15,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::model::{
-    self, Counters, ExhaustionPolicy, Intent, IntentKind, Invalid, Lease, LeaseId, PhoneNumber,
-    PoolHealth, PoolSlot, RollupDelta, Selection, Tenant, TenantId, Visit,
+    self, ExhaustionPolicy, Intent, IntentKind, Invalid, Lease, LeaseId, PhoneNumber, PoolHealth,
+    PoolSlot, RollupDelta, Selection, Tenant, TenantId, Visit,
 };
 use crate::ports::{Clock, Commit, Store, StoreError, StoreResult, TakeSlot};
 
@@ -117,7 +117,7 @@ impl<'a> Pool<'a> {
     pub async fn acquire(
         &self,
         tenant: &Tenant,
-        pool: &model::Pool,
+        pool: &model::PoolSettings,
         visit: Visit,
     ) -> Result<Acquired, AcquireError> {
         if visit.visitor_id.trim().is_empty() {
@@ -138,14 +138,7 @@ impl<'a> Pool<'a> {
             });
         }
         let rested = now - minutes(pool.cooldown_minutes);
-        let visit_counter = RollupDelta {
-            day: tenant.day_of(now),
-            channel: visit.channel(),
-            counters: Counters {
-                visits: 1,
-                ..Counters::default()
-            },
-        };
+        let visit_counter = crate::rollups::visit(tenant, &visit, now);
         for round in 0..MAX_ROUNDS {
             if round > 0 {
                 // Every candidate was taken under us: read the pool again.
@@ -190,7 +183,7 @@ impl<'a> Pool<'a> {
     /// only in a pool that recently ran out).
     async fn live_lease_of(
         &self,
-        pool: &model::Pool,
+        pool: &model::PoolSettings,
         slots: &[PoolSlot],
         visitor_id: &str,
         now: DateTime<Utc>,
@@ -223,12 +216,12 @@ impl<'a> Pool<'a> {
     /// (ordered by `available_at`: least recently released first).
     fn candidates(
         &self,
-        pool: &model::Pool,
+        pool: &model::PoolSettings,
         slots: &[PoolSlot],
         now: DateTime<Utc>,
         rested: DateTime<Utc>,
     ) -> Vec<PoolSlot> {
-        let free_by = |t: DateTime<Utc>| slots.iter().filter(move |s| s.available_at <= t).cloned();
+        let free_by = |t: DateTime<Utc>| free_at(slots, t).cloned();
         match pool.selection {
             Selection::Lru => free_by(now).take(LRU_BATCH).collect(),
             Selection::LruHardCooldown => free_by(rested.min(now)).take(LRU_BATCH).collect(),
@@ -249,7 +242,7 @@ impl<'a> Pool<'a> {
     /// One compare-and-swap on a slot as read: the new lease if it won.
     async fn take(
         &self,
-        pool: &model::Pool,
+        pool: &model::PoolSettings,
         slot: PoolSlot,
         visit: &Visit,
         visit_counter: &RollupDelta,
@@ -292,7 +285,7 @@ impl<'a> Pool<'a> {
     /// and count it.
     async fn exhausted(
         &self,
-        pool: &model::Pool,
+        pool: &model::PoolSettings,
         visit: Visit,
         visit_counter: RollupDelta,
         now: DateTime<Utc>,
@@ -366,7 +359,7 @@ impl<'a> Pool<'a> {
 
     async fn count(
         &self,
-        pool: &model::Pool,
+        pool: &model::PoolSettings,
         now: DateTime<Utc>,
         delta: &PoolHealth,
     ) -> StoreResult<()> {
@@ -392,7 +385,11 @@ impl<'a> Pool<'a> {
     }
 
     /// `renew` when the caller already has the pool (saves a read).
-    pub async fn renew_with(&self, pool: &model::Pool, id: &LeaseId) -> Result<Lease, LeaseError> {
+    pub async fn renew_with(
+        &self,
+        pool: &model::PoolSettings,
+        id: &LeaseId,
+    ) -> Result<Lease, LeaseError> {
         let lease = self
             .store
             .get_lease(id)
@@ -402,7 +399,11 @@ impl<'a> Pool<'a> {
     }
 
     /// `renew` of a lease the caller has just read, in its pool (the HTTP route reads both anyway).
-    pub async fn extend(&self, pool: &model::Pool, lease: Lease) -> Result<Lease, LeaseError> {
+    pub async fn extend(
+        &self,
+        pool: &model::PoolSettings,
+        lease: Lease,
+    ) -> Result<Lease, LeaseError> {
         let now = self.clock.now();
         if lease.ended_at.is_some() || lease.expires_at <= now {
             return Err(LeaseError::Ended);
@@ -442,8 +443,14 @@ impl<'a> Pool<'a> {
     }
 }
 
+/// The slots free at `t` (`available_at <= t`), in the order read: with the pool's slots as the
+/// store returns them, least recently released first.
+pub fn free_at(slots: &[PoolSlot], t: DateTime<Utc>) -> impl Iterator<Item = &PoolSlot> {
+    slots.iter().filter(move |s| s.available_at <= t)
+}
+
 /// The first expiry of a new lease: `lease_minutes` from now, within the maximum session.
-fn first_expiry(pool: &model::Pool, now: DateTime<Utc>) -> DateTime<Utc> {
+fn first_expiry(pool: &model::PoolSettings, now: DateTime<Utc>) -> DateTime<Utc> {
     let len = pool.lease_minutes.min(pool.max_session_minutes).max(1);
     now + minutes(len)
 }
@@ -462,7 +469,7 @@ pub async fn acquire(
     store: &dyn Store,
     clock: &dyn Clock,
     tenant: &Tenant,
-    pool: &model::Pool,
+    pool: &model::PoolSettings,
     visit: Visit,
 ) -> Result<Acquired, AcquireError> {
     Pool::new(store, clock).acquire(tenant, pool, visit).await

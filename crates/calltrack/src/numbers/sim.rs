@@ -16,8 +16,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal};
 use serde::Serialize;
 
-use super::attribution::{leases_at, AttributionRules};
+use super::directory::{leases_at, look_up};
 use super::pool::{AcquireError, AcquireOutcome, LeaseError, Pool};
+use crate::attribution::AttributionRules;
 use crate::model::{
     self, Attribution, AttributionMethod, ExhaustionPolicy, IntentKind, LeaseId, PhoneNumber,
     PoolId, Selection, Tenant, TenantId, TrackingNumber, Visit,
@@ -67,7 +68,7 @@ impl Default for Behaviour {
     }
 }
 
-/// One simulation's parameters. Pool settings default to `model::Pool::new`'s.
+/// One simulation's parameters. Pool settings default to `model::PoolSettings::new`'s.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimParams {
     pub visitors_per_hour: f64,
@@ -85,7 +86,7 @@ pub struct SimParams {
 
 impl SimParams {
     pub fn new(visitors_per_hour: f64, session_minutes: f64, pool_size: u32) -> Self {
-        let d = model::Pool::new(sim_tenant(), sim_pool_id());
+        let d = model::PoolSettings::new(sim_tenant(), sim_pool_id());
         Self {
             visitors_per_hour,
             session_minutes,
@@ -102,8 +103,8 @@ impl SimParams {
 
     /// The pool under test: `lru-hard-cooldown` shows the default number on exhaustion (its
     /// point is precision over coverage); the other policies share the oldest number.
-    pub fn pool(&self) -> model::Pool {
-        let mut p = model::Pool::new(sim_tenant(), sim_pool_id());
+    pub fn pool(&self) -> model::PoolSettings {
+        let mut p = model::PoolSettings::new(sim_tenant(), sim_pool_id());
         p.lease_minutes = self.lease_minutes;
         p.grace_minutes = self.grace_minutes;
         p.cooldown_minutes = self.cooldown_minutes;
@@ -397,15 +398,16 @@ pub async fn simulate(store: &dyn Store, p: &SimParams) -> Result<SimOutcome, Si
                     }
                     continue;
                 }
-                let leases = leases_at(store, &tenant.id, &pool_cfg, &s.number, at(t)).await?;
+                let dialled = look_up(store, &tenant, &s.number).await?;
+                let leases = leases_at(store, &pool_cfg, &s.number, at(t)).await?;
                 tally(
                     &mut score_with,
-                    &with.attribute(&leases, at(t), &pool_cfg),
+                    &with.attribute_call(&dialled, at(t), &leases, &[]),
                     &visitor,
                 );
                 tally(
                     &mut score_without,
-                    &without.attribute(&leases, at(t), &pool_cfg),
+                    &without.attribute_call(&dialled, at(t), &leases, &[]),
                     &visitor,
                 );
             }

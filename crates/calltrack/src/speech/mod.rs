@@ -21,6 +21,9 @@
 
 mod analysis;
 mod config;
+mod metrics;
+mod scoring;
+mod script;
 mod text;
 mod transcript;
 

@@ -173,21 +173,16 @@ fn event(
         ));
     }
     Ok(CallEvent {
-        provider: Provider::Generic,
-        provider_call_id: call_id,
-        event_id,
-        kind,
         direction,
         from,
         to,
-        at,
         ring_seconds,
         talk_seconds,
         outcome,
         missed_reason,
         answered_by: text("answered_by")?,
         recording_url,
-        raw_status: None,
         sequence: whole("sequence")?,
+        ..CallEvent::new(Provider::Generic, call_id, event_id, kind, at)
     })
 }

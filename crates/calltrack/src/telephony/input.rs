@@ -182,16 +182,6 @@ pub(crate) fn number(
         .map_err(|e| WebhookError::malformed(field, e.reason))
 }
 
-/// Like [`number`], but the number must be there.
-pub(crate) fn required_number(
-    field: &str,
-    value: Option<&str>,
-    region: &str,
-) -> Result<PhoneNumber, WebhookError> {
-    number(field, value, region)?
-        .ok_or_else(|| WebhookError::malformed(field, "is missing or withheld"))
-}
-
 /// A time in RFC 3339 or RFC 2822 (Twilio's `Mon, 16 Aug 2010 03:45:01 +0000`).
 pub(crate) fn time(field: &str, v: &str) -> Result<DateTime<Utc>, WebhookError> {
     let v = v.trim();

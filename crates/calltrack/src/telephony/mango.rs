@@ -163,22 +163,8 @@ impl Ctx<'_> {
         at: DateTime<Utc>,
     ) -> CallEvent {
         CallEvent {
-            provider: Provider::Mango,
-            provider_call_id: entry_id,
-            event_id,
-            kind,
             direction,
-            from: None,
-            to: None,
-            at,
-            ring_seconds: None,
-            talk_seconds: None,
-            outcome: None,
-            missed_reason: None,
-            answered_by: None,
-            recording_url: None,
-            raw_status: None,
-            sequence: None,
+            ..CallEvent::new(Provider::Mango, entry_id, event_id, kind, at)
         }
     }
 

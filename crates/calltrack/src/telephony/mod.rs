@@ -6,18 +6,21 @@
 //! the product needs to know who sent them.
 //!
 //! - [`parse`] verifies and normalises one webhook of any provider; each provider's module
-//!   ([`twilio`], [`telnyx`], [`zadarma`], [`mango`], [`generic`]) does its own part.
-//! - [`voice_response`] answers an incoming call for the providers that ask us how to route it
-//!   (Twilio TwiML, Telnyx TeXML): forward to the business line and record both channels.
-//! - [`crm::parse`] verifies and reads a CRM deal webhook.
+//!   ([`twilio`], [`telnyx`], [`zadarma`], [`mango`], [`generic`]) does its own part, and
+//!   [`of`] says what each can do (signature header, routing, stereo recordings).
+//! - [`route`] decides how an incoming call is routed and [`voice_response`] writes the answer
+//!   for the providers that ask us (Twilio TwiML, Telnyx TeXML): forward to the business line
+//!   and record both channels.
+//!
+//! CRM deal webhooks are not telephony: they live in [`crate::deals`].
 //!
 //! All of it is pure: no I/O, the time comes in as `now`, and a bad request is an error value,
 //! never a panic. Signatures are compared in constant time ([`signature`]).
 
-pub mod crm;
 pub mod generic;
-mod input;
+pub(crate) mod input;
 pub mod mango;
+mod provider;
 pub mod signature;
 pub mod telnyx;
 pub mod twilio;
@@ -28,7 +31,8 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{CallEvent, Invalid, PhoneNumber, Provider};
 
-pub use voice::{voice_response, VoiceRequest};
+pub use provider::{of, ProviderWebhooks};
+pub use voice::{incoming_call, route, voice_response, IncomingCall, VoiceRequest};
 
 /// A webhook request as received, with the public URL it was sent to (built from
 /// `PUBLIC_BASE_URL` + path + query, never from the Host header).
@@ -109,13 +113,7 @@ pub fn parse(
     default_region: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<CallEvent>, WebhookError> {
-    let events = match provider {
-        Provider::Twilio => twilio::parse(req, secret, default_region, now),
-        Provider::Telnyx => telnyx::parse(req, secret, default_region, now),
-        Provider::Zadarma => zadarma::parse(req, secret, default_region, now),
-        Provider::Mango => mango::parse(req, secret, default_region, now),
-        Provider::Generic => generic::parse(req, secret, default_region, now),
-    }?;
+    let events = of(provider).parse(req, secret, default_region, now)?;
     for e in &events {
         tracing::debug!(
             provider = provider.as_str(),
@@ -127,27 +125,4 @@ pub fn parse(
         );
     }
     Ok(events)
-}
-
-/// Reads an incoming call's routing question (after verifying its signature): the number dialled
-/// (our tracking number), the caller when shown, and the provider's call id.
-///
-/// Twilio and Telnyx TeXML send the same form as a status callback (`To`, `From`, `CallSid`), so
-/// [`parse`] on the same request also yields the call's first (`ringing`) event. `now` judges the
-/// Telnyx replay window.
-pub fn parse_voice_request(
-    provider: Provider,
-    req: &WebhookRequest,
-    secret: Option<&str>,
-    default_region: &str,
-    now: DateTime<Utc>,
-) -> Result<(PhoneNumber, Option<PhoneNumber>, String), WebhookError> {
-    match provider {
-        Provider::Twilio => twilio::parse_voice_request(req, secret, default_region),
-        Provider::Telnyx => telnyx::parse_voice_request(req, secret, default_region, now),
-        other => Err(WebhookError::malformed(
-            "provider",
-            format!("{other} routes calls inside its own PBX; only twilio and telnyx ask us how to route"),
-        )),
-    }
 }

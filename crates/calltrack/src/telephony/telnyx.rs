@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::input::{self, BodyKind};
 use super::signature::header;
 use super::{twilio, WebhookError, WebhookRequest};
-use crate::model::{CallEvent, Direction, EventKind, MissedReason, Outcome, PhoneNumber, Provider};
+use crate::model::{CallEvent, Direction, EventKind, MissedReason, Outcome, Provider};
 
 /// How far `telnyx-timestamp` may be from our clock, either way.
 pub const TOLERANCE_SECONDS: i64 = 300;
@@ -52,24 +52,6 @@ pub fn parse(
             }
         }
     }
-}
-
-/// A TeXML voice request's tracking number (`To`), caller (`From`) and `CallSid`.
-pub fn parse_voice_request(
-    req: &WebhookRequest,
-    public_key: Option<&str>,
-    default_region: &str,
-    now: DateTime<Utc>,
-) -> Result<(PhoneNumber, Option<PhoneNumber>, String), WebhookError> {
-    if let Some(key) = public_key {
-        verify(req.headers, req.body, key, now)?;
-    }
-    let form = match input::body_kind(req.headers, req.body)? {
-        BodyKind::Form => input::decode_form(req.body)?,
-        BodyKind::Json => input::json_object_as_form(&input::json_body(req.body)?)
-            .ok_or_else(|| WebhookError::malformed("body", "not a JSON object"))?,
-    };
-    twilio::voice_fields(&form, default_region)
 }
 
 /// Checks `telnyx-signature-ed25519` over `{telnyx-timestamp}|{body}` and the replay window.
@@ -152,22 +134,16 @@ fn call_control(
     let from = input::number("data.payload.from", str_at(p, &["from"]), region)?;
     let to = input::number("data.payload.to", str_at(p, &["to"]), region)?;
     let mut event = CallEvent {
-        provider: Provider::Telnyx,
-        provider_call_id,
-        event_id: id.to_string(),
-        kind: EventKind::Started,
         direction,
         from,
         to,
-        at,
-        ring_seconds: None,
-        talk_seconds: None,
-        outcome: None,
-        missed_reason: None,
-        answered_by: None,
-        recording_url: None,
-        raw_status: None,
-        sequence: None,
+        ..CallEvent::new(
+            Provider::Telnyx,
+            provider_call_id,
+            id,
+            EventKind::Started,
+            at,
+        )
     };
     match event_type {
         "call.initiated" => {}

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use super::input::{self, Form};
 use super::signature::{ct_eq, hmac_sha1, sha256_hex};
 use super::{WebhookError, WebhookRequest};
-use crate::model::{CallEvent, Direction, EventKind, MissedReason, Outcome, PhoneNumber, Provider};
+use crate::model::{CallEvent, Direction, EventKind, MissedReason, Outcome, Provider};
 
 /// Verifies (with the account's auth token) and parses one Twilio callback.
 pub fn parse(
@@ -33,37 +33,6 @@ pub fn parse(
     }
     let form = input::form_body(req.headers, req.body, "Twilio")?;
     events_from_form(Provider::Twilio, &form, default_region, now)
-}
-
-/// The incoming call's tracking number (`To`), caller (`From`, `None` when withheld) and `CallSid`.
-pub fn parse_voice_request(
-    req: &WebhookRequest,
-    auth_token: Option<&str>,
-    default_region: &str,
-) -> Result<(PhoneNumber, Option<PhoneNumber>, String), WebhookError> {
-    if let Some(token) = auth_token {
-        verify(req.public_url, req.headers, req.body, token)?;
-    }
-    let form = input::form_body(req.headers, req.body, "Twilio")?;
-    voice_fields(&form, default_region)
-}
-
-pub(crate) fn voice_fields(
-    form: &Form,
-    region: &str,
-) -> Result<(PhoneNumber, Option<PhoneNumber>, String), WebhookError> {
-    let call_sid = input::require(form, "CallSid")?.to_string();
-    let to = input::required_number(
-        "To",
-        input::get(form, "To").or(input::get(form, "Called")),
-        region,
-    )?;
-    let from = input::number(
-        "From",
-        input::get(form, "From").or(input::get(form, "Caller")),
-        region,
-    )?;
-    Ok((to, from, call_sid))
 }
 
 /// Checks `X-Twilio-Signature` against the public URL and the body.
@@ -280,26 +249,15 @@ pub(crate) fn events_from_form(
             .unwrap_or_else(|| "-".into())
     );
     Ok(vec![CallEvent {
-        provider,
-        provider_call_id,
-        event_id,
-        kind,
         direction,
         from,
         to,
-        at,
-        ring_seconds: None,
-        talk_seconds: if kind == EventKind::Ended {
-            duration
-        } else {
-            None
-        },
+        talk_seconds: duration.filter(|_| kind == EventKind::Ended),
         outcome,
         missed_reason,
-        answered_by: None,
-        recording_url: None,
         raw_status,
         sequence,
+        ..CallEvent::new(provider, provider_call_id, event_id, kind, at)
     }])
 }
 
@@ -325,22 +283,15 @@ fn recording_event(
         ));
     }
     Ok(vec![CallEvent {
-        provider,
-        provider_call_id: call_sid.to_string(),
-        event_id: format!("{call_sid}:recording:{rec_sid}"),
-        kind: EventKind::Recording,
         direction,
-        from: None,
-        to: None,
-        at,
-        ring_seconds: None,
-        talk_seconds: None,
-        outcome: None,
-        missed_reason: None,
-        answered_by: None,
         recording_url: Some(media_url(provider, url)),
-        raw_status: None,
-        sequence: None,
+        ..CallEvent::new(
+            provider,
+            call_sid,
+            format!("{call_sid}:recording:{rec_sid}"),
+            EventKind::Recording,
+            at,
+        )
     }])
 }
 

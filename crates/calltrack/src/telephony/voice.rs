@@ -7,7 +7,65 @@
 //! forwarded leg and for the finished recording, all at our hooks URL.
 
 use super::WebhookError;
-use crate::model::{PhoneNumber, Provider};
+use crate::model::{CallEvent, PhoneNumber, Provider, Tenant};
+use crate::numbers::Dialled;
+
+/// An incoming call's routing question: the number dialled (our tracking number), the caller
+/// when shown, and the provider's call id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingCall {
+    pub to: PhoneNumber,
+    pub from: Option<PhoneNumber>,
+    pub call_id: String,
+}
+
+/// Reads the routing question from the events of a verified voice request: Twilio and Telnyx
+/// TeXML send the same form as a status callback (`To`, `From`, `CallSid`), so the request is
+/// parsed once and is also the call's first event.
+pub fn incoming_call(events: &[CallEvent]) -> Result<IncomingCall, WebhookError> {
+    let first = events
+        .iter()
+        .find(|e| e.to.is_some())
+        .ok_or_else(|| WebhookError::malformed("To", "is missing or withheld"))?;
+    Ok(IncomingCall {
+        to: first.to.clone().expect("found by its number"),
+        from: first.from.clone(),
+        call_id: first.provider_call_id.clone(),
+    })
+}
+
+/// Why an incoming call cannot be routed (HTTP 404: the number is not set up for it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    #[error("{0} is not a tracking number of this tenant")]
+    NotTracked(String),
+    #[error("{0} has no business line to forward to")]
+    NoBusinessLine(String),
+}
+
+/// How to route an incoming call: to the dialled number's business line (for a pool's default
+/// number, its pool's), showing the caller, ringing for the tenant's timeout, reporting to
+/// `hooks_url`.
+pub fn route(
+    tenant: &Tenant,
+    call: &IncomingCall,
+    dialled: &Dialled,
+    hooks_url: String,
+) -> Result<VoiceRequest, RouteError> {
+    if *dialled == Dialled::Untracked {
+        return Err(RouteError::NotTracked(call.to.masked()));
+    }
+    let forward_to = dialled
+        .forward_to()
+        .cloned()
+        .ok_or_else(|| RouteError::NoBusinessLine(call.to.masked()))?;
+    Ok(VoiceRequest {
+        forward_to,
+        caller_id: call.from.clone(),
+        ring_timeout_seconds: tenant.ring_timeout_seconds,
+        hooks_url,
+    })
+}
 
 /// What the answer needs to know: where to forward, whom to show, how long to ring, where to report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,16 +88,12 @@ pub fn voice_response(
     provider: Provider,
     req: &VoiceRequest,
 ) -> Result<(String, String), WebhookError> {
-    let content_type = match provider {
-        Provider::Twilio => "text/xml; charset=utf-8",
-        Provider::Telnyx => "application/xml; charset=utf-8",
-        other => {
-            return Err(WebhookError::malformed(
-                "provider",
-                format!("{other} routes calls inside its own PBX; only twilio and telnyx ask us how to route"),
-            ))
-        }
-    };
+    let content_type = super::of(provider).routing_document().ok_or_else(|| {
+        WebhookError::malformed(
+            "provider",
+            format!("{provider} routes calls inside its own PBX; only twilio and telnyx ask us how to route"),
+        )
+    })?;
     let url = req.hooks_url.trim();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(WebhookError::malformed(

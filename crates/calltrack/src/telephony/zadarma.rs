@@ -101,26 +101,18 @@ fn events(
     let pbx_call_id = input::require(form, "pbx_call_id")?.to_string();
     let outbound = event.starts_with("NOTIFY_OUT_");
     let mut e = CallEvent {
-        provider: Provider::Zadarma,
-        provider_call_id: pbx_call_id.clone(),
-        event_id: format!("{pbx_call_id}:{event}"),
-        kind: EventKind::Started,
         direction: if outbound {
             Direction::Outbound
         } else {
             Direction::Inbound
         },
-        from: None,
-        to: None,
-        at: now,
-        ring_seconds: None,
-        talk_seconds: None,
-        outcome: None,
-        missed_reason: None,
-        answered_by: None,
-        recording_url: None,
-        raw_status: None,
-        sequence: None,
+        ..CallEvent::new(
+            Provider::Zadarma,
+            pbx_call_id.clone(),
+            format!("{pbx_call_id}:{event}"),
+            EventKind::Started,
+            now,
+        )
     };
     let extension = input::get(form, "internal")
         .map(str::trim)

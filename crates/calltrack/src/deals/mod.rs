@@ -1,4 +1,11 @@
 //! Revenue and spend: CRM deals linked to the calls that brought them, and ad cost imports.
+//!
+//! [`crm`] verifies and reads the CRM deal webhooks; [`record_deal`] links a deal to its call
+//! and commits it with its rollups, exactly once.
+
+pub mod crm;
+
+pub use crm::DealEvent;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
@@ -6,7 +13,6 @@ use serde::Deserialize;
 use crate::model::*;
 use crate::ports::*;
 use crate::rollups;
-use crate::telephony::crm::DealEvent;
 
 /// How far back a deal without a call id looks for the customer's call.
 pub const LINK_WINDOW_DAYS: i64 = 30;
@@ -83,26 +89,20 @@ pub async fn record_deal(
                 .or_else(|| old.as_ref().and_then(|d| d.caller.clone())),
             channel,
             day,
-            version: old.as_ref().map_or(0, |d| d.version),
+            version: 0,
         };
         let before = old.iter().filter_map(rollups::deal_contribution);
         let after = rollups::deal_contribution(&deal);
+        let write = DealWrite::new(deal, old.clone());
         let commit = Commit {
             tenant: Some(tenant.id.clone()),
             event: Some(claim.clone()),
             calls: vec![],
-            deal: Some(DealWrite {
-                deal: deal.clone(),
-                expected: old.clone(),
-            }),
+            deal: Some(write.clone()),
             rollups: rollups::diff(before, after),
         };
         match store.commit(&commit).await? {
-            CommitOutcome::Committed => {
-                let mut deal = deal;
-                deal.version += 1;
-                return Ok(DealRecorded::Applied(Box::new(deal)));
-            }
+            CommitOutcome::Committed => return Ok(DealRecorded::Applied(Box::new(write.deal))),
             CommitOutcome::Duplicate => return Ok(DealRecorded::Duplicate),
             CommitOutcome::Conflict => continue,
         }

@@ -6,10 +6,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::input::{self, json_scalar};
-use super::signature::verify_generic;
-use super::WebhookError;
 use crate::model::{CallId, Currency, DealStatus, PhoneNumber};
+use crate::telephony::input::{self, json_scalar};
+use crate::telephony::signature::verify_generic;
+use crate::telephony::WebhookError;
 
 /// One deal update, verified and validated.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,90 @@
+//! Calls and the unit of work on DynamoDB (`call`, `claim` and `rollup` items in one transaction).
+
+use super::*;
+
+#[async_trait]
+impl CallStore for DynamoStore {
+    async fn get_call(&self, tenant: &TenantId, id: &CallId) -> StoreResult<Option<Call>> {
+        self.get(key::tenant_pk(tenant), &key::call_sk(id))
+            .await?
+            .map(|i| from_doc(&i))
+            .transpose()
+    }
+
+    async fn calls_between(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Call>> {
+        let last = to - chrono::Duration::milliseconds(1);
+        let items = self
+            .query_between(
+                Some(GSI1),
+                (GSI1PK, GSI1SK),
+                key::calls_gsi1(tenant),
+                key::ts(from),
+                format!("{}$", key::ts(last)),
+            )
+            .await?;
+        docs(&items)
+    }
+
+    async fn calls_with(
+        &self,
+        tenant: &TenantId,
+        caller: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<Call>> {
+        let mut e = Expr::default();
+        let cond = format!(
+            "{} = {} AND {} >= {}",
+            e.name(GSI2PK),
+            e.value(s(key::calls_by_caller_gsi2(tenant, caller))),
+            e.name(GSI2SK),
+            e.value(s(key::ts(since)))
+        );
+        docs(&self.query(Some(GSI2), &cond, e, true, None).await?)
+    }
+
+    async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome> {
+        let tenant = commit.tenant_id()?;
+        let mut items = Vec::new();
+        if let Some(ev) = &commit.event {
+            let (item, cond, e) = self.claim_put(&ev.tenant, &ev.key, ev.expires_at);
+            items.push(self.tx_put(item, Some(&cond), e)?);
+        }
+        for w in &commit.calls {
+            let call = &w.call;
+            let mut e = Expr::default();
+            let cond = match w.expected_version {
+                None => format!("attribute_not_exists({})", e.name(PK)),
+                Some(v) => format!("{} = {}", e.name("version"), e.value(n(v as i64))),
+            };
+            items.push(self.tx_put(call_item(call)?, Some(&cond), e)?);
+        }
+        if let Some(w) = &commit.deal {
+            let deal = &w.deal;
+            let mut e = Expr::default();
+            let cond = match &w.expected {
+                None => format!("attribute_not_exists({})", e.name(PK)),
+                Some(old) => format!("{} = {}", e.name("version"), e.value(n(old.version as i64))),
+            };
+            items.push(self.tx_put(deal_item(deal)?, Some(&cond), e)?);
+        }
+        if let Some(t) = &tenant {
+            items.extend(self.rollup_updates(t, &commit.rollups)?);
+        }
+        if items.is_empty() {
+            return Ok(CommitOutcome::Committed);
+        }
+        match self.transact(items).await? {
+            Tx::Committed => Ok(CommitOutcome::Committed),
+            // The claim is item 0: its failure means this event was seen before.
+            Tx::Cancelled(codes) if commit.event.is_some() && Tx::failed_at(&codes, 0) => {
+                Ok(CommitOutcome::Duplicate)
+            }
+            Tx::Cancelled(_) => Ok(CommitOutcome::Conflict),
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! Rollups as reports read them, and once-only claims, on DynamoDB.
+
+use super::*;
+
+#[async_trait]
+impl ReportStore for DynamoStore {
+    async fn rollups_between(
+        &self,
+        tenant: &TenantId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<Rollup>> {
+        let items = self
+            .query_between(
+                None,
+                (PK, SK),
+                key::tenant_pk(tenant),
+                format!("ROLLUP#{from}#"),
+                format!("ROLLUP#{to}$"),
+            )
+            .await?;
+        items.iter().map(rollup_from).collect()
+    }
+
+    async fn claim_once(
+        &self,
+        tenant: &TenantId,
+        k: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let (item, cond, e) = self.claim_put(tenant, k, expires_at);
+        self.put_if(item, Some(&cond), e).await
+    }
+}

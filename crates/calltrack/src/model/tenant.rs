@@ -1,0 +1,139 @@
+//! A tenant: one business, its settings, assumptions and secrets.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// What the tenant assumes a missed call would have been worth, for the lost-revenue estimate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LossAssumptions {
+    /// Share of answered calls that become a deal, in basis points (2500 = 25%).
+    pub conversion_bp: u32,
+    /// Average deal value in minor units.
+    pub average_deal_minor: i64,
+}
+
+/// When a recording is worth transcribing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptionRules {
+    pub enabled: bool,
+    /// Calls that talked less than this are skipped.
+    pub min_talk_seconds: u32,
+}
+
+/// A customer of calltrack: one business, its settings and secrets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    /// IANA zone used for days in reports (`Europe/Moscow`).
+    pub timezone: String,
+    pub currency: Currency,
+    /// BCP 47 language of calls (`ru-RU`, `en-US`) for transcription and analysis.
+    pub language: String,
+    /// ISO 3166 region for numbers written without a country code.
+    pub region: String,
+    pub callback_sla_minutes: u32,
+    pub short_call_seconds: u32,
+    pub ring_timeout_seconds: u32,
+    pub loss: LossAssumptions,
+    /// Public key the site snippet sends; unknown keys get 404.
+    pub site_key: Option<String>,
+    pub allowed_origins: Vec<String>,
+    /// Per provider (`twilio`, `telnyx`, `zadarma`, `mango`, `generic`, `crm`): the shared secret,
+    /// auth token or (Telnyx) the account's ed25519 public key.
+    pub provider_secrets: BTreeMap<String, String>,
+    /// SHA-256 of the tenant API key; the key itself is shown once and never stored.
+    pub api_key_hash: Option<String>,
+    /// Which recording channel is the agent (0 or 1).
+    pub agent_channel: u8,
+    pub transcription: TranscriptionRules,
+    pub report_recipients: Vec<String>,
+    /// Optional URL that receives a signed JSON alert for every missed call.
+    pub alert_webhook: Option<String>,
+}
+
+impl Tenant {
+    /// A tenant with sensible defaults: 30-minute callback SLA, 10-second short-call threshold.
+    pub fn new(id: TenantId, name: &str) -> Self {
+        Self {
+            id,
+            name: name.to_string(),
+            timezone: "UTC".into(),
+            currency: Currency::parse("USD").expect("static"),
+            language: "en-US".into(),
+            region: "US".into(),
+            callback_sla_minutes: 30,
+            short_call_seconds: 10,
+            ring_timeout_seconds: 30,
+            loss: LossAssumptions {
+                conversion_bp: 2500,
+                average_deal_minor: 20_000,
+            },
+            site_key: None,
+            allowed_origins: vec![],
+            provider_secrets: BTreeMap::new(),
+            api_key_hash: None,
+            agent_channel: 0,
+            transcription: TranscriptionRules {
+                enabled: true,
+                min_talk_seconds: 15,
+            },
+            report_recipients: vec![],
+            alert_webhook: None,
+        }
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The calendar day of an instant in the tenant's zone: the key of rollups and costs.
+    pub fn day_of(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.tz()).date_naive()
+    }
+
+    pub fn secret(&self, provider: &str) -> Option<&str> {
+        self.provider_secrets
+            .get(provider)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Checks the fields a person sets by hand; the CLI and the store refuse an invalid tenant.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(Invalid::new(
+                "timezone",
+                format!("unknown IANA time zone '{}'", self.timezone),
+            ));
+        }
+        if self.region.parse::<phonenumber::country::Id>().is_err() {
+            return Err(Invalid::new(
+                "region",
+                format!("unknown region '{}'", self.region),
+            ));
+        }
+        if self.agent_channel > 1 {
+            return Err(Invalid::new("agent_channel", "must be 0 or 1"));
+        }
+        if self.loss.conversion_bp > 10_000 {
+            return Err(Invalid::new("conversion", "must be between 0 and 1"));
+        }
+        if self.callback_sla_minutes == 0 {
+            return Err(Invalid::new("callback_sla_minutes", "must be at least 1"));
+        }
+        for o in &self.allowed_origins {
+            if !(o.starts_with("https://") || o.starts_with("http://")) || o.ends_with('/') {
+                return Err(Invalid::new(
+                    "allowed_origins",
+                    format!("'{o}' is not an origin like https://example.com"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
