@@ -34,7 +34,8 @@ macro_rules! conformance_tests {
             deals_update_by_version_and_list_by_day,
             costs_replace_by_date_channel_and_campaign,
             claim_once_claims_a_key_once,
-            lease_for_visitor_is_the_latest);
+            lease_for_visitor_is_the_latest,
+            a_call_to_the_pools_default_number_is_pool_overflow);
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {
         $(
@@ -1106,4 +1107,46 @@ pub async fn lease_for_visitor_is_the_latest(store: &dyn Store) {
         .await
         .unwrap()
         .is_none());
+}
+
+/// Ingest on this store attributes a call to a pool's default number (shown to bots and when the
+/// pool ran out) to `pool_overflow`, and one to a pool number with no lease stays unattributed.
+pub async fn a_call_to_the_pools_default_number_is_pool_overflow(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (mut pool, nums) = pool_with(store, &tn, 1).await;
+    let default = number(50);
+    pool.default_number = Some(default.clone());
+    store.put_pool(&pool).await.unwrap();
+    let at = t("2026-01-20T10:00:00Z");
+    let ended = |id: &str, to: &PhoneNumber| CallEvent {
+        from: Some(number(60)),
+        to: Some(to.clone()),
+        outcome: Some(Outcome::Answered),
+        talk_seconds: Some(90),
+        ..CallEvent::new(Provider::Generic, id, format!("{id}:ended"), EventKind::Ended, at)
+    };
+    let mut got = vec![];
+    for (id, to) in [("overflow-1", &default), ("pooled-1", &nums[0])] {
+        let out = calltrack::calls::ingest(store, &tn, &ended(id, to), None, at)
+            .await
+            .unwrap();
+        let calltrack::calls::Ingested::Applied { call, .. } = out else {
+            panic!("a new call is applied")
+        };
+        got.push((call.attribution.method, call.attribution.channel));
+    }
+    assert_eq!(
+        got,
+        [
+            (AttributionMethod::PoolOverflow, "(pool overflow)".to_string()),
+            (AttributionMethod::Unattributed, "(unattributed)".to_string()),
+        ]
+    );
+    let stored = store
+        .calls_between(&tn.id, at - Duration::hours(1), at + Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(stored
+        .iter()
+        .any(|c| c.attribution.method == AttributionMethod::PoolOverflow));
 }

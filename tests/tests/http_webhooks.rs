@@ -660,3 +660,32 @@ async fn a_recording_url_is_copied_into_the_blob_store_at_once() {
         .await;
     assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+/// A visitor shown the pool's default number calls it: the signed generic call reads back from
+/// `GET /v1/calls` as `pool_overflow`, channel `(pool overflow)`, not `unattributed`.
+#[tokio::test]
+async fn a_call_to_the_pools_default_number_reads_back_as_pool_overflow() {
+    let h = harness().await;
+    let mut pool = PoolSettings::new(h.tenant.id.clone(), PoolId::parse("web").unwrap());
+    pool.default_number = Some(PhoneNumber::parse("+14155552000", None).unwrap());
+    h.store.put_pool(&pool).await.unwrap();
+    let ev = generic_event(
+        "d1",
+        "pbx-default",
+        "ended",
+        t0(),
+        json!({"to": "+14155552000", "outcome": "answered", "talk_seconds": 60}),
+    );
+    let (st, body, _) = h.send(h.generic_req(&ev)).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (st, list, _) = h
+        .api(
+            "/v1/calls?from=2026-03-01&to=2026-03-03",
+            "application/json",
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let call = &list["calls"][0];
+    assert_eq!(call["attribution"]["method"], "pool_overflow", "{list}");
+    assert_eq!(call["attribution"]["channel"], "(pool overflow)");
+}
