@@ -1123,7 +1123,13 @@ pub async fn a_call_to_the_pools_default_number_is_pool_overflow(store: &dyn Sto
         to: Some(to.clone()),
         outcome: Some(Outcome::Answered),
         talk_seconds: Some(90),
-        ..CallEvent::new(Provider::Generic, id, format!("{id}:ended"), EventKind::Ended, at)
+        ..CallEvent::new(
+            Provider::Generic,
+            id,
+            format!("{id}:ended"),
+            EventKind::Ended,
+            at,
+        )
     };
     let mut got = vec![];
     for (id, to) in [("overflow-1", &default), ("pooled-1", &nums[0])] {
@@ -1138,8 +1144,14 @@ pub async fn a_call_to_the_pools_default_number_is_pool_overflow(store: &dyn Sto
     assert_eq!(
         got,
         [
-            (AttributionMethod::PoolOverflow, "(pool overflow)".to_string()),
-            (AttributionMethod::Unattributed, "(unattributed)".to_string()),
+            (
+                AttributionMethod::PoolOverflow,
+                "(pool overflow)".to_string()
+            ),
+            (
+                AttributionMethod::Unattributed,
+                "(unattributed)".to_string()
+            ),
         ]
     );
     let stored = store

@@ -60,16 +60,6 @@ fn parse_now(s: &str) -> Result<DateTime<Utc>, Failure> {
         .map_err(|_| Failure::Usage(format!("--now {s}: not an RFC 3339 time or unix seconds")))
 }
 
-fn header_names(provider: Provider) -> Option<&'static str> {
-    match provider {
-        Provider::Twilio => Some("x-twilio-signature"),
-        Provider::Telnyx => Some("telnyx-signature-ed25519"),
-        Provider::Zadarma => Some("signature"),
-        Provider::Generic => Some("x-signature"),
-        Provider::Mango => None,
-    }
-}
-
 fn header_value(flag: &str, v: &str) -> Result<http::HeaderValue, Failure> {
     http::HeaderValue::from_str(v.trim())
         .map_err(|_| Failure::Usage(format!("{flag}: not a valid header value")))
@@ -91,7 +81,7 @@ pub fn run(args: &Args, json: bool) -> CmdResult {
 
     let mut headers = http::HeaderMap::new();
     if let Some(sig) = &args.signature {
-        match header_names(provider) {
+        match telephony::of(provider).signature_header() {
             Some(name) => {
                 headers.insert(name, header_value("--signature", sig)?);
             }

@@ -1,5 +1,9 @@
 //! The store on DynamoDB: one table, partitioned by tenant, the twin of the SQLite store.
 //!
+//! This file holds the table's shape and the request helpers every port shares; each port's
+//! implementation has its file: [`tenants`], [`numbers`], [`leases`], [`calls`] (with the unit
+//! of work), [`deals`], [`reports`]. Items are mapped by hand in [`item`].
+//!
 //! Every entity keeps its JSON document in `doc` (the same document SQLite keeps in `data`) plus
 //! the attributes its keys, indexes and conditions need, mapped by hand. The conformance suite
 //! pins the same behaviour on both adapters.

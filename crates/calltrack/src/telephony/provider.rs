@@ -1,159 +1,109 @@
 //! What each provider can do, said once: how its webhooks are verified and read, which header
 //! carries its signature, whether it asks us how to route an incoming call, and how its
-//! recordings are laid out. Everything outside `telephony/` asks [`of`] instead of matching on
-//! the provider.
+//! recordings are laid out, in one table. Everything outside `telephony/` asks [`of`] instead of
+//! matching on the provider.
 
 use chrono::{DateTime, Utc};
 
 use super::{generic, mango, telnyx, twilio, zadarma, WebhookError, WebhookRequest};
 use crate::model::{CallEvent, Provider};
 
-/// One telephony provider's webhooks and capabilities.
-pub trait ProviderWebhooks: Send + Sync {
-    fn provider(&self) -> Provider;
+/// Verifies (with the secret, when given) and parses one webhook into normalised events.
+type Parse =
+    fn(&WebhookRequest, Option<&str>, &str, DateTime<Utc>) -> Result<Vec<CallEvent>, WebhookError>;
+
+/// One telephony provider's webhooks and capabilities: a row of the table [`of`] reads.
+pub struct ProviderWebhooks {
+    provider: Provider,
+    parse: Parse,
+    routing_document: Option<&'static str>,
+    recording_is_stereo: bool,
+    signature_header: Option<&'static str>,
+}
+
+impl ProviderWebhooks {
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
 
     /// Verifies (with `secret`, when given) and parses one webhook into normalised events.
-    fn parse(
+    pub fn parse(
         &self,
         req: &WebhookRequest,
         secret: Option<&str>,
         default_region: &str,
         now: DateTime<Utc>,
-    ) -> Result<Vec<CallEvent>, WebhookError>;
+    ) -> Result<Vec<CallEvent>, WebhookError> {
+        (self.parse)(req, secret, default_region, now)
+    }
 
     /// The content type of the routing answer (TwiML, TeXML) for a provider that asks us how
     /// to route an incoming call; `None` for one that routes inside its own PBX.
-    fn routing_document(&self) -> Option<&'static str> {
-        None
+    pub fn routing_document(&self) -> Option<&'static str> {
+        self.routing_document
     }
 
     /// True when its recordings carry agent and customer on separate channels (transcribed by
     /// channel identification); otherwise one mixed channel (speaker labels).
-    fn recording_is_stereo(&self) -> bool {
-        false
+    pub fn recording_is_stereo(&self) -> bool {
+        self.recording_is_stereo
     }
 
     /// The request header that carries its signature; `None` when it signs inside the body.
-    fn signature_header(&self) -> Option<&'static str>;
-}
-
-struct Twilio;
-struct Telnyx;
-struct Zadarma;
-struct Mango;
-struct Generic;
-
-impl ProviderWebhooks for Twilio {
-    fn provider(&self) -> Provider {
-        Provider::Twilio
-    }
-    fn parse(
-        &self,
-        req: &WebhookRequest,
-        secret: Option<&str>,
-        region: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<CallEvent>, WebhookError> {
-        twilio::parse(req, secret, region, now)
-    }
-    fn routing_document(&self) -> Option<&'static str> {
-        Some("text/xml; charset=utf-8")
-    }
-    fn recording_is_stereo(&self) -> bool {
-        true
-    }
-    fn signature_header(&self) -> Option<&'static str> {
-        Some("x-twilio-signature")
+    pub fn signature_header(&self) -> Option<&'static str> {
+        self.signature_header
     }
 }
 
-impl ProviderWebhooks for Telnyx {
-    fn provider(&self) -> Provider {
-        Provider::Telnyx
-    }
-    fn parse(
-        &self,
-        req: &WebhookRequest,
-        secret: Option<&str>,
-        region: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<CallEvent>, WebhookError> {
-        telnyx::parse(req, secret, region, now)
-    }
-    fn routing_document(&self) -> Option<&'static str> {
-        Some("application/xml; charset=utf-8")
-    }
-    fn recording_is_stereo(&self) -> bool {
-        true
-    }
-    fn signature_header(&self) -> Option<&'static str> {
-        Some("telnyx-signature-ed25519")
-    }
-}
-
-impl ProviderWebhooks for Zadarma {
-    fn provider(&self) -> Provider {
-        Provider::Zadarma
-    }
-    fn parse(
-        &self,
-        req: &WebhookRequest,
-        secret: Option<&str>,
-        region: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<CallEvent>, WebhookError> {
-        zadarma::parse(req, secret, region, now)
-    }
-    fn signature_header(&self) -> Option<&'static str> {
-        Some("signature")
-    }
-}
-
-impl ProviderWebhooks for Mango {
-    fn provider(&self) -> Provider {
-        Provider::Mango
-    }
-    fn parse(
-        &self,
-        req: &WebhookRequest,
-        secret: Option<&str>,
-        region: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<CallEvent>, WebhookError> {
-        mango::parse(req, secret, region, now)
-    }
-    fn signature_header(&self) -> Option<&'static str> {
-        None
-    }
-}
-
-impl ProviderWebhooks for Generic {
-    fn provider(&self) -> Provider {
-        Provider::Generic
-    }
-    fn parse(
-        &self,
-        req: &WebhookRequest,
-        secret: Option<&str>,
-        region: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<CallEvent>, WebhookError> {
-        generic::parse(req, secret, region, now)
-    }
-    fn signature_header(&self) -> Option<&'static str> {
-        Some("x-signature")
-    }
-}
+/// Every provider, said once.
+const PROVIDERS: [ProviderWebhooks; 5] = [
+    ProviderWebhooks {
+        provider: Provider::Twilio,
+        parse: twilio::parse,
+        routing_document: Some("text/xml; charset=utf-8"),
+        recording_is_stereo: true,
+        signature_header: Some("x-twilio-signature"),
+    },
+    ProviderWebhooks {
+        provider: Provider::Telnyx,
+        parse: telnyx::parse,
+        routing_document: Some("application/xml; charset=utf-8"),
+        recording_is_stereo: true,
+        signature_header: Some("telnyx-signature-ed25519"),
+    },
+    ProviderWebhooks {
+        provider: Provider::Zadarma,
+        parse: zadarma::parse,
+        routing_document: None,
+        recording_is_stereo: false,
+        signature_header: Some("signature"),
+    },
+    ProviderWebhooks {
+        provider: Provider::Mango,
+        parse: mango::parse,
+        routing_document: None,
+        recording_is_stereo: false,
+        signature_header: None,
+    },
+    ProviderWebhooks {
+        provider: Provider::Generic,
+        parse: generic::parse,
+        routing_document: None,
+        recording_is_stereo: false,
+        signature_header: Some("x-signature"),
+    },
+];
 
 /// The provider's webhooks and capabilities.
-pub fn of(provider: Provider) -> &'static dyn ProviderWebhooks {
-    match provider {
-        Provider::Twilio => &Twilio,
-        Provider::Telnyx => &Telnyx,
-        Provider::Zadarma => &Zadarma,
-        Provider::Mango => &Mango,
-        Provider::Generic => &Generic,
-    }
+pub fn of(provider: Provider) -> &'static ProviderWebhooks {
+    let row = match provider {
+        Provider::Twilio => 0,
+        Provider::Telnyx => 1,
+        Provider::Zadarma => 2,
+        Provider::Mango => 3,
+        Provider::Generic => 4,
+    };
+    &PROVIDERS[row]
 }
 
 #[cfg(test)]

@@ -1,145 +1,8 @@
-//! `calltrack demo`: a month of a small business's traffic, pushed through the same HTTP router
-//! as `serve` (in process), then the ROI per channel read back from the store.
-//!
-//! The generator plays every outside party for real: the site snippet leasing numbers from the
-//! DNI pool and renewing them, Twilio posting signed status callbacks, the business calling back
-//! missed callers, the CRM posting signed deal webhooks, and the marketer uploading ad costs.
-//! Everything printed comes from the store after the traffic flowed; the generator's own tallies
-//! are only written (with `--tallies FILE`) so a test can compare the two independently.
+//! The demo's driver: plays every outside party (visitors and the snippet, Twilio, the business
+//! calling back, the CRM, the marketer's cost upload) through the router, in time order.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::Router;
-use calltrack::http::{App, HttpConfig};
-use calltrack::model::*;
-use calltrack::ports::{Clock, ManualClock, Ports};
-use calltrack::roi;
-use calltrack::telephony;
-use calltrack::tenants::new_api_key;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use clap::Args as ClapArgs;
-use http::{Method, Request, StatusCode};
-use http_body_util::BodyExt;
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, LogNormal, Poisson};
-use serde::Serialize;
-use serde_json::json;
-use tower::ServiceExt;
-
-use crate::backend;
-use crate::exit::{print_json, CmdResult, Failure};
-use crate::Globals;
-
-#[derive(Debug, ClapArgs)]
-pub struct Args {
-    /// Days of traffic to generate.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
-    pub days: u32,
-    /// Seed of the generator: the same seed and --until give the same output.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Last day of traffic (YYYY-MM-DD, UTC); default yesterday.
-    #[arg(long)]
-    pub until: Option<NaiveDate>,
-    /// Empty the data directory first (it is refused when it holds data otherwise).
-    #[arg(long)]
-    pub reset: bool,
-    /// Write the generator's own tallies here (JSON), for tests that check the report.
-    #[arg(long, hide = true)]
-    pub tallies: Option<std::path::PathBuf>,
-}
-
-const TENANT: &str = "demo";
-const BASE_URL: &str = "https://calltrack.example";
-const TWILIO_TOKEN: &str = "demo-twilio-auth-token";
-const CRM_SECRET: &str = "demo-crm-secret";
-
-/// A web channel: how visitors arrive, how often they call, what it costs and earns.
-struct WebChannel {
-    channel: &'static str,
-    share: f64,
-    utm: Option<(&'static str, &'static str)>,
-    referrer: Option<&'static str>,
-    call_rate: f64,
-    daily_cost: (f64, f64),
-}
-
-const WEB: [WebChannel; 5] = [
-    WebChannel {
-        channel: "google/cpc",
-        share: 0.35,
-        utm: Some(("google", "cpc")),
-        referrer: None,
-        call_rate: 0.12,
-        daily_cost: (45.0, 75.0),
-    },
-    WebChannel {
-        channel: "yandex/cpc",
-        share: 0.15,
-        utm: Some(("yandex", "cpc")),
-        referrer: None,
-        call_rate: 0.10,
-        daily_cost: (20.0, 35.0),
-    },
-    WebChannel {
-        channel: "facebook/paid",
-        share: 0.12,
-        utm: Some(("facebook", "paid")),
-        referrer: None,
-        call_rate: 0.07,
-        daily_cost: (25.0, 40.0),
-    },
-    WebChannel {
-        channel: "google/organic",
-        share: 0.20,
-        utm: None,
-        referrer: Some("https://www.google.com/"),
-        call_rate: 0.10,
-        daily_cost: (0.0, 0.0),
-    },
-    WebChannel {
-        channel: "(direct)/(none)",
-        share: 0.18,
-        utm: None,
-        referrer: None,
-        call_rate: 0.14,
-        daily_cost: (0.0, 0.0),
-    },
-];
-
-/// Offline sources on static numbers: calls per day and daily cost.
-const STATIC: [(&str, f64, f64); 3] = [
-    ("billboard", 3.0, 30.0),
-    ("flyer", 1.5, 8.0),
-    ("radio", 2.5, 40.0),
-];
-
-/// Share of answered calls that become deals, and the mean deal value, per channel.
-fn deal_odds(channel: &str) -> (f64, f64) {
-    match channel {
-        "google/cpc" => (0.22, 320.0),
-        "yandex/cpc" => (0.18, 280.0),
-        "facebook/paid" => (0.12, 240.0),
-        "google/organic" => (0.20, 300.0),
-        "(direct)/(none)" => (0.25, 350.0),
-        "billboard" => (0.15, 400.0),
-        "flyer" => (0.10, 200.0),
-        _ => (0.12, 260.0),
-    }
-}
-
-/// Share of visitors per hour of the day (sums to 1).
-fn hour_weight(h: u32) -> f64 {
-    let w = [
-        1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 9, 8, 8, 8, 8, 7, 7, 6, 5, 4, 3, 2, 1,
-    ][h as usize];
-    f64::from(w) / 115.0
-}
+use super::traffic::*;
+use super::*;
 
 /// The generator's own count per channel, kept apart from anything read from the store.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -153,7 +16,7 @@ pub struct Tally {
 }
 
 /// Something that happens at a time: the heap runs them in order.
-enum Action {
+pub(super) enum Action {
     Visit { channel: usize },
     Renew { lease_id: String, left: u32 },
     Intent { lease_id: String },
@@ -162,186 +25,27 @@ enum Action {
     Deal { body: serde_json::Value },
 }
 
-struct PlannedCall {
+pub(super) struct PlannedCall {
     channel: String,
     to: PhoneNumber,
     from: PhoneNumber,
     outbound: bool,
 }
 
-struct Sim {
-    router: Router,
-    clock: ManualClock,
-    rng: ChaCha8Rng,
-    heap: BinaryHeap<Reverse<(DateTime<Utc>, u64)>>,
-    actions: BTreeMap<u64, Action>,
-    seq: u64,
-    callers: Vec<PhoneNumber>,
-    tallies: BTreeMap<String, Tally>,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    statics: Vec<(String, PhoneNumber)>,
-    business_line: PhoneNumber,
-    requests: u64,
-}
-
-pub async fn run(g: &Globals, a: Args) -> CmdResult {
-    let until = a
-        .until
-        .unwrap_or_else(|| Utc::now().date_naive() - Duration::days(1));
-    let from = until - Duration::days(i64::from(a.days) - 1);
-    prepare_dir(&g.data, a.reset)?;
-    let clock = ManualClock::new(from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
-    let ports = backend::embedded(&g.data)?.with_clock(Arc::new(clock.clone()));
-    let app = App::new(
-        ports.clone(),
-        HttpConfig {
-            public_base_url: BASE_URL.into(),
-        },
-    );
-    let (tenant, api_key, statics, business_line) = setup(&*ports.store).await?;
-    let mut sim = Sim {
-        router: calltrack::http::router(app),
-        clock: clock.clone(),
-        rng: ChaCha8Rng::seed_from_u64(a.seed),
-        heap: BinaryHeap::new(),
-        actions: BTreeMap::new(),
-        seq: 0,
-        callers: vec![],
-        tallies: BTreeMap::new(),
-        start: roi::day_bounds(&tenant, from, until).0,
-        end: roi::day_bounds(&tenant, from, until).1,
-        statics,
-        business_line,
-        requests: 0,
-    };
-    eprintln!(
-        "calltrack demo: generating {} days of traffic, {from} to {until} (seed {})",
-        a.days, a.seed
-    );
-    sim.plan_days(from, until);
-    sim.run().await?;
-    sim.upload_costs(&api_key, from, until).await?;
-    let analysed = transcribe_some(&ports, &tenant, from, until, a.seed).await?;
-
-    let now = clock.now();
-    let report = calltrack::report::build(&*ports.store, &tenant, from, until, now).await?;
-    // The manager's email and the stored JSON/CSV/HTML, as the scheduled function makes them.
-    let outputs = calltrack::reporting::Outputs {
-        store: &*ports.store,
-        blobs: &*ports.blobs,
-        mailer: &*ports.mailer,
-    };
-    let delivered = calltrack::reporting::deliver(outputs, &tenant, (from, until, "demo"), now)
-        .await
-        .map_err(|e| Failure::Other(e.into()))?;
-    if let Some(path) = &a.tallies {
-        let doc = serde_json::to_vec_pretty(&sim.tallies).map_err(anyhow::Error::from)?;
-        std::fs::write(path, doc).map_err(anyhow::Error::from)?;
-    }
-    eprintln!(
-        "calltrack demo: {} requests through the router, {analysed} calls transcribed and analysed; data in {} \
-         (tenant '{TENANT}', API key {api_key}); the report email is in {}/outbox, its files under {}/blobs/{}",
-        sim.requests,
-        g.data.display(),
-        g.data.display(),
-        g.data.display(),
-        delivered.keys.first().and_then(|k| k.rsplit_once('/')).map(|(d, _)| d).unwrap_or("reports")
-    );
-    if g.json {
-        return print_json(&report);
-    }
-    print!("{}", report.text());
-    println!("\nTry: calltrack --data {} report {TENANT} --from {from} --to {until} --format html > report.html", g.data.display());
-    Ok(())
-}
-
-/// Refuses a data directory that holds data unless `reset`, which empties it first.
-fn prepare_dir(dir: &std::path::Path, reset: bool) -> Result<(), Failure> {
-    let db = dir.join("store.db");
-    if db.exists() {
-        if !reset {
-            return Err(Failure::Invalid(format!(
-                "{} already holds data; pass --reset to replace it, or --data DIR for another directory",
-                dir.display()
-            )));
-        }
-        for f in ["store.db", "store.db-wal", "store.db-shm"] {
-            let p = dir.join(f);
-            if p.exists() {
-                std::fs::remove_file(&p).map_err(|e| {
-                    Failure::Other(anyhow::anyhow!("cannot remove {}: {e}", p.display()))
-                })?;
-            }
-        }
-        for d in ["blobs", "outbox"] {
-            let p = dir.join(d);
-            if p.exists() {
-                std::fs::remove_dir_all(&p).map_err(|e| {
-                    Failure::Other(anyhow::anyhow!("cannot remove {}: {e}", p.display()))
-                })?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn phone(s: &str) -> PhoneNumber {
-    PhoneNumber::parse(s, None).expect("static demo numbers are valid")
-}
-
-/// The demo tenant: static numbers for offline sources, a DNI pool for the website.
-async fn setup(
-    store: &dyn calltrack::ports::Store,
-) -> Result<(Tenant, String, Vec<(String, PhoneNumber)>, PhoneNumber), Failure> {
-    let id = TenantId::parse(TENANT).expect("valid id");
-    let mut t = Tenant::new(id.clone(), "Demo Plumbing Co.");
-    t.site_key = Some("demo-site".into());
-    t.allowed_origins = vec!["https://demo-plumbing.example".into()];
-    for (k, v) in [("twilio", TWILIO_TOKEN), ("crm", CRM_SECRET)] {
-        t.provider_secrets.insert(k.into(), v.into());
-    }
-    t.report_recipients = vec!["owner@demo-plumbing.example".into()];
-    let (key, hash) = new_api_key(&id);
-    t.api_key_hash = Some(hash);
-    calltrack::tenants::save(store, &t).await?;
-    let business_line = phone("+14155550123");
-    let mut statics = vec![];
-    for (i, (source, _, _)) in STATIC.iter().enumerate() {
-        let n = phone(&format!("+1415555{:04}", 2001 + i));
-        let kind = NumberKind::Static {
-            source: (*source).into(),
-            medium: Some("offline".into()),
-            campaign: None,
-        };
-        store
-            .put_number(&TrackingNumber {
-                number: n.clone(),
-                tenant: id.clone(),
-                kind,
-                forward_to: Some(business_line.clone()),
-            })
-            .await?;
-        statics.push(((*source).to_string(), n));
-    }
-    let mut pool = PoolSettings::new(id.clone(), PoolId::parse("web").expect("valid"));
-    pool.default_number = Some(phone("+14155552000"));
-    store.put_pool(&pool).await?;
-    for i in 0..12 {
-        let n = phone(&format!("+1415555{:04}", 2100 + i));
-        let kind = NumberKind::Pool {
-            pool: pool.id.clone(),
-        };
-        store
-            .put_number(&TrackingNumber {
-                number: n,
-                tenant: id.clone(),
-                kind,
-                forward_to: Some(business_line.clone()),
-            })
-            .await?;
-    }
-    Ok((t, key, statics, business_line))
+pub(super) struct Sim {
+    pub(super) router: Router,
+    pub(super) clock: ManualClock,
+    pub(super) rng: ChaCha8Rng,
+    pub(super) heap: BinaryHeap<Reverse<(DateTime<Utc>, u64)>>,
+    pub(super) actions: BTreeMap<u64, Action>,
+    pub(super) seq: u64,
+    pub(super) callers: Vec<PhoneNumber>,
+    pub(super) tallies: BTreeMap<String, Tally>,
+    pub(super) start: DateTime<Utc>,
+    pub(super) end: DateTime<Utc>,
+    pub(super) statics: Vec<(String, PhoneNumber)>,
+    pub(super) business_line: PhoneNumber,
+    pub(super) requests: u64,
 }
 
 impl Sim {
@@ -357,7 +61,7 @@ impl Sim {
     }
 
     /// Schedules every visit and every static-number call of the period.
-    fn plan_days(&mut self, from: NaiveDate, until: NaiveDate) {
+    pub(super) fn plan_days(&mut self, from: NaiveDate, until: NaiveDate) {
         let mut day = from;
         while day <= until {
             for h in 0..24 {
@@ -430,7 +134,7 @@ impl Sim {
         }
     }
 
-    async fn run(&mut self) -> Result<(), Failure> {
+    pub(super) async fn run(&mut self) -> Result<(), Failure> {
         let horizon = self.end + Duration::days(7);
         while let Some(Reverse((t, seq))) = self.heap.pop() {
             let Some(action) = self.actions.remove(&seq) else {
@@ -762,7 +466,7 @@ impl Sim {
     }
 
     /// The marketer's daily ad spend, uploaded as CSV through the tenant API.
-    async fn upload_costs(
+    pub(super) async fn upload_costs(
         &mut self,
         api_key: &str,
         from: NaiveDate,
@@ -857,148 +561,15 @@ impl Sim {
 }
 
 /// Twilio's `Timestamp` parameter (RFC 2822).
-fn with_time(mut p: Vec<(String, String)>, t: DateTime<Utc>) -> Vec<(String, String)> {
+pub(super) fn with_time(mut p: Vec<(String, String)>, t: DateTime<Utc>) -> Vec<(String, String)> {
     p.push(("Timestamp".into(), t.to_rfc2822()));
     p
 }
 
-fn merge_json(into: &mut serde_json::Value, from: &serde_json::Value) {
+pub(super) fn merge_json(into: &mut serde_json::Value, from: &serde_json::Value) {
     if let (Some(a), Some(b)) = (into.as_object_mut(), from.as_object()) {
         for (k, v) in b {
             a.insert(k.clone(), v.clone());
         }
     }
-}
-
-/// What the demo's managers say: three kinds of conversation, as (side, seconds in, words).
-const DIALOGUES: [&[(u8, f64, &str)]; 3] = [
-    &[
-        (
-            0,
-            1.0,
-            "Good morning, Demo Plumbing, my name is Anna. How can I help you today?",
-        ),
-        (
-            1,
-            5.5,
-            "Hi, my kitchen sink is leaking and I need someone to fix it.",
-        ),
-        (
-            0,
-            10.0,
-            "I understand. Could you tell me where exactly the leak is?",
-        ),
-        (1, 14.0, "Under the sink, where the pipes join."),
-        (
-            0,
-            17.5,
-            "We can send a plumber at three today. The visit is eighty dollars.",
-        ),
-        (1, 22.0, "That is a bit expensive."),
-        (
-            0,
-            24.5,
-            "I understand. The fee includes the parts and a one year guarantee on the work.",
-        ),
-        (1, 30.0, "Okay, that works for me."),
-        (
-            0,
-            32.5,
-            "Great, I will book the visit for three. Thank you for calling, have a nice day.",
-        ),
-        (1, 38.0, "Thanks, bye."),
-    ],
-    &[
-        (0, 4.5, "Demo Plumbing."),
-        (1, 6.0, "Hello, how much do you charge for a boiler repair?"),
-        (0, 9.0, "It is two hundred dollars."),
-        (
-            1,
-            11.5,
-            "That is too expensive, another company quoted me less.",
-        ),
-        (0, 15.0, "Okay."),
-        (1, 19.5, "I will think about it and call back later."),
-        (0, 23.0, "Bye."),
-    ],
-    &[
-        (0, 1.0, "Hello, Demo Plumbing, this is Mark speaking."),
-        (
-            1,
-            3.5,
-            "I want to complain. Your plumber never showed up yesterday, this is unacceptable.",
-        ),
-        (0, 8.0, "Which address was it?"),
-        (
-            1,
-            9.0,
-            "I waited all day, nobody called, I want to speak to your manager.",
-        ),
-        (0, 14.5, "Please hold."),
-    ],
-];
-
-/// A two-channel Amazon Transcribe output for one dialogue (channel identification shape).
-fn transcript_json(dialogue: &[(u8, f64, &str)]) -> serde_json::Value {
-    let mut channels: [Vec<serde_json::Value>; 2] = [vec![], vec![]];
-    let mut text = vec![];
-    for (side, start, line) in dialogue {
-        let mut t = *start;
-        for word in line.split_whitespace() {
-            let (w, punct) = match word.strip_suffix(|c: char| ".,?!".contains(c)) {
-                Some(w) => (w, word.chars().last()),
-                None => (word, None),
-            };
-            let end = t + 0.12 + 0.055 * w.len() as f64;
-            channels[*side as usize].push(
-                json!({"start_time": format!("{t:.2}"), "end_time": format!("{end:.2}"),
-                "alternatives": [{"confidence": "0.98", "content": w}], "type": "pronunciation"}),
-            );
-            if let Some(p) = punct {
-                channels[*side as usize].push(json!({"alternatives": [{"confidence": "0.0", "content": p.to_string()}], "type": "punctuation"}));
-            }
-            t = end + 0.08;
-        }
-        text.push(*line);
-    }
-    json!({"jobName": "demo", "status": "COMPLETED", "results": {
-        "language_code": "en-US",
-        "transcripts": [{"transcript": text.join(" ")}],
-        "channel_labels": {"number_of_channels": 2, "channels": [
-            {"channel_label": "ch_0", "items": channels[0]},
-            {"channel_label": "ch_1", "items": channels[1]},
-        ]},
-    }})
-}
-
-/// Every answered call is recorded; a share of them is transcribed here (standing in for Amazon
-/// Transcribe, which the embedded backend does not have) and analysed by the real pipeline:
-/// the transcript lands in the blob store and `transcription::on_transcript` scores it.
-async fn transcribe_some(
-    ports: &Ports,
-    tenant: &Tenant,
-    from: NaiveDate,
-    until: NaiveDate,
-    seed: u64,
-) -> Result<usize, Failure> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7e57);
-    let (start, end) = roi::day_bounds(tenant, from, until);
-    let mut n = 0;
-    for call in ports.store.calls_between(&tenant.id, start, end).await? {
-        if call.outcome != Outcome::Answered
-            || call.direction != Direction::Inbound
-            || !rng.gen_bool(0.3)
-        {
-            continue;
-        }
-        let dialogue = DIALOGUES[[0, 0, 0, 0, 1, 1, 2].choose(&mut rng).copied().unwrap_or(0)];
-        let key = calltrack::blobs::transcript_key(&tenant.id, &call.id);
-        let bytes = serde_json::to_vec(&transcript_json(dialogue)).map_err(anyhow::Error::from)?;
-        ports.blobs.put(&key, bytes, "application/json").await?;
-        calltrack::transcription::on_transcript(&*ports.store, &*ports.blobs, &key)
-            .await
-            .map_err(|e| Failure::Other(e.into()))?;
-        n += 1;
-    }
-    Ok(n)
 }
