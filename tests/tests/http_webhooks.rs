@@ -689,3 +689,38 @@ async fn a_call_to_the_pools_default_number_reads_back_as_pool_overflow() {
     assert_eq!(call["attribution"]["method"], "pool_overflow", "{list}");
     assert_eq!(call["attribution"]["channel"], "(pool overflow)");
 }
+
+/// Dates at chrono's extremes (and years 0000 and 10000) are a 400 naming the field, never a
+/// panic that drops the connection; a body over the limit and a path that is not UTF-8 get the
+/// JSON error shape too.
+#[tokio::test]
+async fn out_of_range_dates_giant_bodies_and_bad_paths_get_json_errors() {
+    let h = harness().await;
+    for (path, field) in [
+        ("/v1/reports/roi?to=-262143-01-01", "to"),
+        ("/v1/reports/roi?from=0000-01-01&to=2026-03-02", "from"),
+        ("/v1/reports/roi?to=%2B10000-01-01", "to"),
+        ("/v1/reports/roi?to=262142-12-31", "to"),
+        ("/v1/calls?to=-262143-01-01", "to"),
+        ("/v1/calls?from=0000-06-01T00:00:00Z&to=2026-03-02", "from"),
+        ("/v1/calls?to=262142-12-31", "to"),
+    ] {
+        let (st, body, text) = h.api(path, "application/json").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{path}: {text}");
+        assert_eq!(body["error"]["field"], field, "{path}: {text}");
+    }
+    let big = Request::post("/v1/hooks/acme/generic")
+        .header("content-type", "application/json")
+        .body(Body::from(vec![b'a'; 300 * 1024]))
+        .unwrap();
+    let (st, body, text) = h.send(big).await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["error"]["code"], "too_large", "{text}");
+    assert_eq!(body["error"]["field"], "body");
+    let bad_path = Request::post("/v1/leases/%FF%FE/renew")
+        .body(Body::empty())
+        .unwrap();
+    let (st, body, text) = h.send(bad_path).await;
+    assert!(st.is_client_error(), "{st}");
+    assert!(body["error"]["code"].is_string(), "{st}: {text}");
+}

@@ -5,7 +5,7 @@ use calltrack::calls::{missed_state, MissedState};
 use calltrack::model::*;
 use calltrack::report::build;
 use calltrack::roi::{self, day_bounds};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
@@ -81,12 +81,8 @@ async fn load(g: &Globals, tenant: &str) -> Result<(calltrack::ports::Ports, Ten
 }
 
 fn days(t: &Tenant, p: &Period) -> Result<(NaiveDate, NaiveDate), Failure> {
-    let to = p.to.unwrap_or_else(|| t.day_of(Utc::now()));
-    let from = p.from.unwrap_or(to - Duration::days(6));
-    if from > to {
-        return Err(Failure::Invalid("--from is after --to".into()));
-    }
-    Ok((from, to))
+    calltrack::period::days(p.from, p.to, t.day_of(Utc::now()))
+        .map_err(|e| Failure::Invalid(format!("--{}: {}", e.field, e.reason)))
 }
 
 pub async fn calls(g: &Globals, cmd: CallsCmd) -> CmdResult {

@@ -13,6 +13,7 @@ pub mod deals;
 pub mod http;
 pub mod model;
 pub mod numbers;
+pub mod period;
 pub mod ports;
 pub mod report;
 pub mod reporting;

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::{authenticate, ApiError, ApiResult, AppState};
 use crate::calls::missed_state;
 use crate::model::*;
-use crate::{deals, report, roi};
+use crate::{deals, period, report, roi};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -61,25 +61,33 @@ fn period(
         let Some(v) = q.get(name).filter(|v| !v.is_empty()) else {
             return Ok(None);
         };
-        if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-            return Ok(Some(t.with_timezone(&Utc)));
+        if let Some(t) = period::parse_instant(name, v) {
+            return Ok(Some(t?));
         }
-        let d: NaiveDate = v.parse().map_err(|_| {
+        let d = period::parse_day(name, v).map_err(|_| {
             ApiError::invalid(
                 name,
-                format!("'{v}' is not a date (YYYY-MM-DD) or RFC 3339 time"),
+                format!("'{v}' is not a date (YYYY-MM-DD, years 0001 to 9999) or RFC 3339 time"),
             )
         })?;
         let (start, next) = roi::day_bounds(tenant, d, d);
         Ok(Some(if end { next } else { start }))
     };
     let to = parse("to", true)?.unwrap_or(now);
-    let from = parse("from", false)?.unwrap_or(to - Duration::days(7));
+    let from = match parse("from", false)? {
+        Some(f) => f,
+        None => to
+            .checked_sub_signed(Duration::days(7))
+            .ok_or_else(|| ApiError::invalid("to", "too early to look back 7 days from"))?,
+    };
     if from >= to {
         return Err(ApiError::invalid("from", "must be before 'to'"));
     }
-    if to - from > Duration::days(366) {
-        return Err(ApiError::invalid("to", "a period is at most 366 days"));
+    if to - from > Duration::days(period::MAX_DAYS) {
+        return Err(ApiError::invalid(
+            "to",
+            format!("a period is at most {} days", period::MAX_DAYS),
+        ));
     }
     Ok((from, to))
 }
@@ -165,23 +173,14 @@ async fn roi_report(
 ) -> ApiResult<Response> {
     let tenant = authenticate(&app, &headers).await?;
     let now = app.ports.clock.now();
-    let day = |name: &str, default: NaiveDate| -> ApiResult<NaiveDate> {
-        match q.get(name).filter(|v| !v.is_empty()) {
-            Some(v) => v
-                .parse()
-                .map_err(|_| ApiError::invalid(name, format!("'{v}' is not a date (YYYY-MM-DD)"))),
-            None => Ok(default),
-        }
+    let day = |name: &str| -> ApiResult<Option<NaiveDate>> {
+        q.get(name)
+            .filter(|v| !v.is_empty())
+            .map(|v| period::parse_day(name, v))
+            .transpose()
+            .map_err(ApiError::from)
     };
-    let today = tenant.day_of(now);
-    let to = day("to", today)?;
-    let from = day("from", to - Duration::days(6))?;
-    if from > to {
-        return Err(ApiError::invalid("from", "must not be after 'to'"));
-    }
-    if (to - from).num_days() > 366 {
-        return Err(ApiError::invalid("to", "a period is at most 366 days"));
-    }
+    let (from, to) = period::days(day("from")?, day("to")?, tenant.day_of(now))?;
     let report = report::build(&*app.ports.store, &tenant, from, to, now).await?;
     let accept = headers
         .get(header::ACCEPT)

@@ -93,3 +93,46 @@ impl IntoResponse for ApiError {
 
 /// What handlers return.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Gives an error the framework answered itself (a body over the limit, a path segment that is
+/// not UTF-8, a missing content type) the same JSON shape as ours; the status stays as it is.
+pub async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let (code, field, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too_large",
+            Some("body"),
+            format!("the body is over {} KiB", super::MAX_BODY_BYTES / 1024),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            Some("content-type"),
+            "this content type is not accepted here".to_string(),
+        ),
+        StatusCode::BAD_REQUEST => (
+            "invalid",
+            Some("path"),
+            "the request path or query cannot be read (not valid UTF-8 or not well formed)"
+                .to_string(),
+        ),
+        _ => (
+            "error",
+            None,
+            status
+                .canonical_reason()
+                .unwrap_or("request failed")
+                .to_ascii_lowercase(),
+        ),
+    };
+    let mut e = ApiError::new(status, code, message);
+    e.field = field.map(str::to_string);
+    e.into_response()
+}
