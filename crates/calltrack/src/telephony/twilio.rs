@@ -21,6 +21,13 @@ use super::signature::{ct_eq, hmac_sha1, sha256_hex};
 use super::{WebhookError, WebhookRequest};
 use crate::model::{CallEvent, Direction, EventKind, MissedReason, Outcome, Provider};
 
+/// Twilio's connection overrides on the callback URLs our TwiML sets: by default Twilio retries a
+/// callback only when it cannot connect, so a 5xx (our store failing) would lose the event. These
+/// ask for 3 retries on a connect or read timeout and on a 5xx (never a 4xx: bad input stays
+/// refused), 3 s to connect, 7 s to answer, 15 s in all. Twilio reads and strips the fragment;
+/// the signature is checked with and without it (see [`verify`]).
+pub const RETRY_OVERRIDES: &str = "#ct=3000&rt=7000&tt=15000&rc=3&rp=ct,rt,5xx";
+
 /// Verifies (with the account's auth token) and parses one Twilio callback.
 pub fn parse(
     req: &WebhookRequest,
@@ -62,7 +69,13 @@ pub fn verify(
         input::decode_form(body)?
     };
     let payload = signed_params(&params);
-    for candidate in url_variants(url) {
+    // Twilio signs the callback URL without its connection-override fragment; should it ever
+    // sign it with ours, that variant is tried too.
+    let with_overrides = format!("{url}{RETRY_OVERRIDES}");
+    let candidates = url_variants(url)
+        .into_iter()
+        .chain(url_variants(&with_overrides));
+    for candidate in candidates {
         let mut msg = candidate.into_bytes();
         msg.extend_from_slice(payload.as_bytes());
         if ct_eq(&hmac_sha1(auth_token.as_bytes(), &msg), &given) {
@@ -309,6 +322,20 @@ fn media_url(provider: Provider, url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_callback_signed_with_or_without_the_retry_overrides_verifies() {
+        let url = "https://api.example.com/v1/hooks/acme/twilio";
+        let params = vec![("CallSid".to_string(), "CA1".to_string())];
+        let body = b"CallSid=CA1";
+        for signed_url in [url.to_string(), format!("{url}{RETRY_OVERRIDES}")] {
+            let mut h = http::HeaderMap::new();
+            let sig = sign(&signed_url, &params, "tok");
+            h.insert("x-twilio-signature", sig.parse().unwrap());
+            assert!(verify(url, &h, body, "tok").is_ok(), "{signed_url}");
+            assert!(verify(url, &h, body, "other").is_err());
+        }
+    }
 
     #[test]
     fn url_variants_add_the_default_port_or_remove_an_explicit_one() {

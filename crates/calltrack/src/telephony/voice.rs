@@ -101,7 +101,11 @@ pub fn voice_response(
             "must be an absolute http(s) URL",
         ));
     }
-    let url = xml_escape(url);
+    let url = match provider {
+        Provider::Twilio => format!("{url}{}", super::twilio::RETRY_OVERRIDES),
+        _ => url.to_string(),
+    };
+    let url = xml_escape(&url);
     let timeout = req.ring_timeout_seconds.clamp(MIN_RING, MAX_RING);
     let caller = req
         .caller_id
@@ -161,10 +165,25 @@ mod tests {
         assert!(body.contains(r#"timeout="25""#));
         assert!(body.contains(r#"record="record-from-answer-dual""#));
         assert!(body.contains(
-            r#"recordingStatusCallback="https://api.example.com/v1/hooks/acme/twilio?a=1&amp;b=2""#
-        ));
+            r#"recordingStatusCallback="https://api.example.com/v1/hooks/acme/twilio?a=1&amp;b=2#ct=3000&amp;rt=7000&amp;tt=15000&amp;rc=3&amp;rp=ct,rt,5xx""#
+        ), "{body}");
         assert!(body.contains(r#"statusCallbackEvent="initiated ringing answered completed""#));
         assert!(body.contains(">+14155550100</Number>"));
+    }
+
+    #[test]
+    fn twiml_callbacks_ask_twilio_to_retry_timeouts_and_5xx() {
+        let (_, body) = voice_response(Provider::Twilio, &req()).unwrap();
+        for attr in ["statusCallback", "recordingStatusCallback"] {
+            let start = body.find(&format!(r#" {attr}=""#)).unwrap() + attr.len() + 3;
+            let url = &body[start..start + body[start..].find('"').unwrap()];
+            assert!(
+                url.contains("#ct=3000&amp;rt=7000&amp;tt=15000&amp;rc=3&amp;rp=ct,rt,5xx"),
+                "{attr}: {url}"
+            );
+        }
+        let (_, texml) = voice_response(Provider::Telnyx, &req()).unwrap();
+        assert!(!texml.contains("rc=3"), "Telnyx has no such overrides");
     }
 
     #[test]
