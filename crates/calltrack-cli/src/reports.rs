@@ -2,6 +2,7 @@
 //! a terminal, read from the store the API and Lambdas write.
 
 use calltrack::calls::{missed_state, MissedState};
+use calltrack::loss::{LossInputs, WhatIf};
 use calltrack::model::*;
 use calltrack::report::build;
 use calltrack::roi::{self, day_bounds};
@@ -62,11 +63,112 @@ pub struct ReportArgs {
     pub format: Format,
 }
 
+/// `loss TENANT` reads the tenant's lost calls; `loss` with the six what-if flags and no tenant
+/// computes the estimate for stated figures (docs in `calltrack::loss`).
 #[derive(Debug, Args)]
 pub struct LossArgs {
-    pub tenant: String,
+    /// The tenant whose missed calls to read; without one, give the six what-if flags.
+    pub tenant: Option<String>,
     #[command(flatten)]
     pub period: Period,
+    /// What-if: deals a month the business would win if it answered every call.
+    #[arg(long, allow_negative_numbers = true)]
+    pub potential_deals: Option<f64>,
+    /// What-if: the average deal value (major units).
+    #[arg(long, allow_negative_numbers = true)]
+    pub avg_deal: Option<f64>,
+    /// What-if: the share of calls missed today (0..1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub missed_share: Option<f64>,
+    /// What-if: the share of missed calls whose deal is lost (0..1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub lost_per_missed: Option<f64>,
+    /// The missed share to reach (0..1); with a tenant, adds the what-if from its own figures.
+    #[arg(long, allow_negative_numbers = true)]
+    pub target_missed_share: Option<f64>,
+    /// The tool's monthly cost (major units); with a tenant, 0 unless given.
+    #[arg(long, allow_negative_numbers = true)]
+    pub tool_cost: Option<f64>,
+}
+
+/// Major units to minor (two decimals where no currency is known); negative or non-finite
+/// amounts stay negative so validation names them.
+fn minor_of(major: f64, exponent: u32) -> i64 {
+    if !major.is_finite() {
+        return -1;
+    }
+    (major * 10f64.powi(exponent as i32)).round() as i64
+}
+
+fn what_if_json(w: &WhatIf, to_major: impl Fn(i64) -> f64) -> serde_json::Value {
+    json!({
+        "lost_deals_now": w.lost_deals_now,
+        "lost_revenue_now": to_major(w.lost_revenue_now_minor),
+        "lost_deals_after": w.lost_deals_after,
+        "lost_revenue_after": to_major(w.lost_revenue_after_minor),
+        "monthly_saving": to_major(w.monthly_saving_minor),
+        "monthly_net": to_major(w.monthly_net_minor),
+        "yearly_net": to_major(w.yearly_net_minor),
+    })
+}
+
+fn what_if_lines(i: &LossInputs, w: &WhatIf, money: impl Fn(i64) -> String) -> String {
+    format!(
+        "Now: {} of {} potential deals a month are lost to missed calls ({:.0}% missed, {:.0}% of those lost): {} a month.\n\
+         At {:.0}% missed: {} deals, {}. Saving {} a month; net of the tool's {} a month: {}, {} a year.",
+        w.lost_deals_now,
+        i.potential_deals.round(),
+        i.missed_share * 100.0,
+        i.lost_per_missed * 100.0,
+        money(w.lost_revenue_now_minor),
+        i.target_missed_share * 100.0,
+        w.lost_deals_after,
+        money(w.lost_revenue_after_minor),
+        money(w.monthly_saving_minor),
+        money(i.tool_cost_minor),
+        money(w.monthly_net_minor),
+        money(w.yearly_net_minor),
+    )
+}
+
+/// `loss` without a tenant: the estimate for the six stated figures.
+fn stated_what_if(g: &Globals, a: &LossArgs) -> CmdResult {
+    let missing: Vec<&str> = [
+        ("--potential-deals", a.potential_deals),
+        ("--avg-deal", a.avg_deal),
+        ("--missed-share", a.missed_share),
+        ("--lost-per-missed", a.lost_per_missed),
+        ("--target-missed-share", a.target_missed_share),
+        ("--tool-cost", a.tool_cost),
+    ]
+    .into_iter()
+    .filter(|(_, v)| v.is_none())
+    .map(|(f, _)| f)
+    .collect();
+    if !missing.is_empty() {
+        return Err(Failure::Usage(format!(
+            "give a tenant, or all six what-if flags (missing: {})",
+            missing.join(", ")
+        )));
+    }
+    let inputs = LossInputs {
+        potential_deals: a.potential_deals.unwrap_or_default(),
+        avg_deal_minor: minor_of(a.avg_deal.unwrap_or_default(), 2),
+        missed_share: a.missed_share.unwrap_or_default(),
+        lost_per_missed: a.lost_per_missed.unwrap_or_default(),
+        target_missed_share: a.target_missed_share.unwrap_or_default(),
+        tool_cost_minor: minor_of(a.tool_cost.unwrap_or_default(), 2),
+    };
+    let w = calltrack::loss::what_if(&inputs).map_err(|e| Failure::Invalid(e.to_string()))?;
+    let major = |m: i64| m as f64 / 100.0;
+    if g.json {
+        return print_json(&what_if_json(&w, major));
+    }
+    println!(
+        "{}",
+        what_if_lines(&inputs, &w, |m| format!("{:.2}", major(m)))
+    );
+    Ok(())
 }
 
 async fn load(g: &Globals, tenant: &str) -> Result<(calltrack::ports::Ports, Tenant), Failure> {
@@ -169,10 +271,38 @@ pub async fn report(g: &Globals, a: ReportArgs) -> CmdResult {
 }
 
 pub async fn loss(g: &Globals, a: LossArgs) -> CmdResult {
-    let (ports, t) = load(g, &a.tenant).await?;
+    let Some(tenant) = &a.tenant else {
+        return stated_what_if(g, &a);
+    };
+    if let Some(flag) = [
+        ("--potential-deals", a.potential_deals),
+        ("--avg-deal", a.avg_deal),
+        ("--missed-share", a.missed_share),
+        ("--lost-per-missed", a.lost_per_missed),
+    ]
+    .into_iter()
+    .find_map(|(f, v)| v.map(|_| f))
+    {
+        return Err(Failure::Usage(format!(
+            "{flag} is measured from the tenant's own calls; with a tenant give only --target-missed-share (and --tool-cost)"
+        )));
+    }
+    let (ports, t) = load(g, tenant).await?;
     let (from, to) = days(&t, &a.period)?;
     let now = Utc::now();
     let figures = roi::aggregate(&*ports.store, &t, from, to, now).await?;
+    let cur = t.currency;
+    let what_if = match a.target_missed_share {
+        Some(target) => {
+            let tool = minor_of(a.tool_cost.unwrap_or(0.0), cur.exponent());
+            let inputs =
+                calltrack::loss::measured(&figures, t.loss.average_deal_minor, target, tool);
+            let w =
+                calltrack::loss::what_if(&inputs).map_err(|e| Failure::Invalid(e.to_string()))?;
+            Some((inputs, w))
+        }
+        None => None,
+    };
     let (start, end) = day_bounds(&t, from, to);
     let lost: Vec<Call> = ports
         .store
@@ -181,14 +311,13 @@ pub async fn loss(g: &Globals, a: LossArgs) -> CmdResult {
         .into_iter()
         .filter(|c| missed_state(&t, c, now) == Some(MissedState::Lost))
         .collect();
-    let cur = t.currency;
     let channels: Vec<_> = figures
         .channels
         .iter()
         .filter(|c| c.lost > 0)
         .map(|c| json!({"channel": c.channel, "missed": c.counters.missed, "returned": c.counters.returned, "lost": c.lost, "lost_revenue": cur.to_major(c.lost_revenue_minor)}))
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "currency": cur,
         "from": from,
         "to": to,
@@ -200,6 +329,9 @@ pub async fn loss(g: &Globals, a: LossArgs) -> CmdResult {
         "channels": channels,
         "lost_calls": lost.iter().map(|c| json!({"call_id": c.id, "at": c.started_at, "caller": c.caller, "channel": c.attribution.channel})).collect::<Vec<_>>(),
     });
+    if let (Some((_, w)), Some(m)) = (&what_if, doc.as_object_mut()) {
+        m.insert("what_if".into(), what_if_json(w, |v| cur.to_major(v)));
+    }
     if g.json {
         return print_json(&doc);
     }
@@ -221,6 +353,13 @@ pub async fn loss(g: &Globals, a: LossArgs) -> CmdResult {
             c.started_at.format("%Y-%m-%d %H:%M"),
             c.attribution.channel,
             c.caller.as_ref().map(|p| p.as_str()).unwrap_or("(hidden)")
+        );
+    }
+    if let Some((inputs, w)) = &what_if {
+        println!("\nWhat if, over 30 days at this period's rates:");
+        println!(
+            "{}",
+            what_if_lines(inputs, w, |m| format!("{} {}", cur.format(m), cur.as_str()))
         );
     }
     Ok(())
