@@ -1,5 +1,5 @@
 # `make test` is what CI runs (.ci/run): it installs and starts what the tests need itself.
-.PHONY: test build demo lambda bench
+.PHONY: test build demo lambda bench deploy-check
 
 test:
 	bash scripts/test.sh
@@ -16,3 +16,7 @@ lambda:
 
 bench:
 	cargo bench -p calltrack
+
+# The build ops run (sam validate --lint, sam build --beta-features, every bootstrap checked).
+deploy-check:
+	bash scripts/deploy-check.sh

@@ -38,6 +38,8 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+step "cargo build --workspace --bins (the Lambda binaries the runtime-emulator test runs)"
+cargo build --workspace --bins --locked
 step "cargo test"
 cargo test --workspace --locked
 step "cargo build -p calltrack-cli (the binary the browser test and contracts run)"

@@ -1,0 +1,351 @@
+//! The Lambda binaries themselves (not only their handlers), each under the Runtime API emulator
+//! with the environment the SAM template gives it, against DynamoDB, S3, Transcribe and SES on
+//! moto server. The chain a real call follows:
+//!
+//! webhook-ingest (API Gateway v2: Twilio status callback, then its recording callback, whose
+//! audio is copied into S3) -> transcribe-recording on the recording's S3 event starts a
+//! Transcribe job -> (moto writes no transcript, so the test puts a Transcribe fixture under
+//! `transcripts/`) -> transcribe-recording on that S3 event stores the analysis; a FAILED job
+//! event marks a second call -> roi-aggregate on its schedule event stores the report in S3 and
+//! sends one SES message; lease-expiry and number-lease on their own events.
+//!
+//! Each function's init time (process start to its first `/next`) and peak RSS are printed:
+//! `cargo test -p calltrack-integration --test lambda_runtime -- --nocapture`.
+
+use base64::Engine as _;
+use calltrack::model::*;
+use calltrack::ports::*;
+use calltrack::telephony::twilio;
+use calltrack_aws::DynamoStore;
+use calltrack_integration::moto;
+use calltrack_integration::runtime::Function;
+use serde_json::{json, Value};
+
+const BASE: &str = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com";
+const TOKEN: &str = "acme-twilio-auth-token";
+
+struct Cloud {
+    store: DynamoStore,
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    sender: String,
+    env: Vec<(&'static str, String)>,
+}
+
+async fn cloud() -> Cloud {
+    let config = moto::sdk_config().await;
+    let store = DynamoStore::from_env(&config, moto::unique("calltrack"));
+    store.create_table().await.expect("table");
+    let bucket = moto::unique("recordings");
+    let s3 = aws_sdk_s3::Client::new(&config);
+    s3.create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
+    let sender = format!("{}@reports.example.com", moto::unique("ct"));
+    aws_sdk_sesv2::Client::new(&config)
+        .create_email_identity()
+        .email_identity(&sender)
+        .send()
+        .await
+        .expect("verify the sender");
+    let env = vec![
+        ("TABLE_NAME", store.table().to_string()),
+        ("RECORDINGS_BUCKET", bucket.clone()),
+        ("REPORT_SENDER", sender.clone()),
+        ("PUBLIC_BASE_URL", BASE.to_string()),
+        ("AWS_ENDPOINT_URL", moto::endpoint().await),
+    ];
+    Cloud {
+        store,
+        s3,
+        bucket,
+        sender,
+        env,
+    }
+}
+
+/// The API Gateway v2 sample event with `params` as its Twilio form body, signed with the
+/// tenant's auth token for the public URL.
+fn twilio_event(params: &[(&str, &str)]) -> Value {
+    let mut event: Value = serde_json::from_str(include_str!(
+        "../../events/apigw-v2-webhook-ingest-twilio.json"
+    ))
+    .unwrap();
+    let pairs: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let body = serde_urlencoded::to_string(&pairs).unwrap();
+    let sig = twilio::sign(&format!("{BASE}/v1/hooks/acme/twilio"), &pairs, TOKEN);
+    event["body"] = json!(base64::engine::general_purpose::STANDARD.encode(&body));
+    event["headers"]["x-twilio-signature"] = json!(sig);
+    event["headers"]["content-length"] = json!(body.len().to_string());
+    event
+}
+
+fn s3_event(bucket: &str, key: &str) -> Value {
+    let mut e: Value =
+        serde_json::from_str(include_str!("../../events/s3-objectcreated-recording.json")).unwrap();
+    e["Records"][0]["s3"]["bucket"]["name"] = json!(bucket);
+    e["Records"][0]["s3"]["bucket"]["arn"] = json!(format!("arn:aws:s3:::{bucket}"));
+    e["Records"][0]["s3"]["object"]["key"] = json!(key);
+    e
+}
+
+fn report(f: &Function) {
+    println!(
+        "lambda {:<22} init {:>6.1} ms  peak RSS {:>6.1} MB",
+        f.name(),
+        f.init_time().map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0),
+        f.peak_rss_kib().map_or(f64::NAN, |k| k as f64 / 1024.0)
+    );
+}
+
+fn ok_http(answer: &Result<Value, Value>) -> Value {
+    let v = answer.as_ref().expect("the function answered, not errored");
+    assert_eq!(v["statusCode"], 200, "{v}");
+    let body = v["body"].as_str().unwrap_or("");
+    serde_json::from_str(body).unwrap_or(Value::String(body.to_string()))
+}
+
+/// A completed inbound Twilio call and its dual-channel recording, through webhook-ingest.
+async fn call_with_recording(
+    ingest: &Function,
+    sid: &str,
+    seconds: &str,
+    recording_base: &str,
+) -> CallId {
+    let status = ingest
+        .invoke(&twilio_event(&[
+            ("AccountSid", "AC0f2b7d4c9e8a6b5d3c1e0f9a8b7c6d5e"),
+            ("CallSid", sid),
+            ("CallStatus", "completed"),
+            ("CallDuration", seconds),
+            ("Direction", "inbound"),
+            ("From", "+14155550123"),
+            ("To", "+14155552671"),
+            ("SequenceNumber", "3"),
+            ("Timestamp", "Thu, 12 Mar 2026 19:03:58 +0000"),
+        ]))
+        .await;
+    assert_eq!(ok_http(&status)["accepted"], 1);
+    let rec_sid = format!("RE{}", &sid[2..]);
+    let url = format!("{recording_base}/2010-04-01/Accounts/AC0f/Recordings/{rec_sid}");
+    let recording = ingest
+        .invoke(&twilio_event(&[
+            ("AccountSid", "AC0f2b7d4c9e8a6b5d3c1e0f9a8b7c6d5e"),
+            ("CallSid", sid),
+            ("RecordingSid", &rec_sid),
+            ("RecordingUrl", &url),
+            ("RecordingStatus", "completed"),
+            ("RecordingChannels", "2"),
+            ("RecordingDuration", seconds),
+        ]))
+        .await;
+    assert_eq!(ok_http(&recording)["accepted"], 1);
+    CallId::derive(&TenantId::parse("acme").unwrap(), Provider::Twilio, sid)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_function_binary_runs_the_chain_a_call_follows() {
+    let c = cloud().await;
+    let mut t = Tenant::new(TenantId::parse("acme").unwrap(), "Acme Plumbing");
+    t.provider_secrets.insert("twilio".into(), TOKEN.into());
+    t.site_key = Some("site-acme".into());
+    t.allowed_origins = vec!["https://www.acme-plumbing.example".into()];
+    t.report_recipients = vec!["owner@acme.example".into()];
+    calltrack::tenants::save(&c.store, &t).await.unwrap();
+    c.store
+        .put_number(&TrackingNumber {
+            number: PhoneNumber::parse("+14155552671", None).unwrap(),
+            tenant: t.id.clone(),
+            kind: NumberKind::Static {
+                source: "billboard".into(),
+                medium: None,
+                campaign: None,
+            },
+            forward_to: Some(PhoneNumber::parse("+14155550100", None).unwrap()),
+        })
+        .await
+        .unwrap();
+    let pool = PoolSettings::new(t.id.clone(), PoolId::parse("web").unwrap());
+    c.store.put_pool(&pool).await.unwrap();
+    c.store
+        .put_number(&TrackingNumber {
+            number: PhoneNumber::parse("+14158675300", None).unwrap(),
+            tenant: t.id.clone(),
+            kind: NumberKind::Pool {
+                pool: pool.id.clone(),
+            },
+            forward_to: None,
+        })
+        .await
+        .unwrap();
+
+    // The provider's media server, on loopback: a (tiny) WAV for any recording URL.
+    let audio = b"RIFF\x24\x00\x00\x00WAVEfmt two channels of a call".to_vec();
+    let served = audio.clone();
+    let media = axum::Router::new().fallback(move || {
+        let a = served.clone();
+        async move { ([("content-type", "audio/x-wav")], a) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let media_base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, media).await.unwrap() });
+
+    // webhook-ingest: two calls and their recordings; each recording lands in S3.
+    let ingest = Function::start("webhook-ingest", &c.env).await;
+    let done = call_with_recording(
+        &ingest,
+        "CA5b0e1f6c4d2a9e8b7c6d5e4f3a2b1c0d",
+        "42",
+        &media_base,
+    )
+    .await;
+    let failed = call_with_recording(
+        &ingest,
+        "CA6c1f2a7d5e3b0f9c8d7e6f5a4b3c2d1e",
+        "60",
+        &media_base,
+    )
+    .await;
+    report(&ingest);
+    drop(ingest);
+    let mut keys = vec![];
+    for id in [&done, &failed] {
+        let call = c.store.get_call(&t.id, id).await.unwrap().expect("stored");
+        assert_eq!(call.outcome, Outcome::Answered);
+        assert_eq!(call.attribution.channel, "billboard");
+        let key = call
+            .recording_key
+            .clone()
+            .expect("the recording was copied");
+        let got =
+            c.s3.get_object()
+                .bucket(&c.bucket)
+                .key(&key)
+                .send()
+                .await
+                .expect("the recording object is in S3");
+        assert_eq!(
+            got.body.collect().await.unwrap().into_bytes().as_ref(),
+            &audio[..]
+        );
+        keys.push(key);
+    }
+
+    // transcribe-recording: each recording's S3 event starts a Transcribe job.
+    let transcribe = Function::start("transcribe-recording", &c.env).await;
+    for key in &keys {
+        let out = transcribe.invoke(&s3_event(&c.bucket, key)).await.unwrap();
+        assert_eq!(out["handled"][0]["handled"], "Started", "{out}");
+        let job = calltrack::transcription::job_name(key);
+        let got = aws_sdk_transcribe::Client::new(&moto::sdk_config().await)
+            .get_transcription_job()
+            .transcription_job_name(&job)
+            .send()
+            .await
+            .expect("the job exists on Transcribe");
+        assert!(got.transcription_job().is_some());
+    }
+    // The first job's output arrives (moto writes none: a real Transcribe output stands in).
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/transcribe/aws-docs-channel-id-output-batch.json"
+    ))
+    .expect("the shared Transcribe fixture");
+    let transcript_key = calltrack::blobs::transcript_key(&t.id, &done);
+    c.s3.put_object()
+        .bucket(&c.bucket)
+        .key(&transcript_key)
+        .body(fixture.into())
+        .send()
+        .await
+        .unwrap();
+    let out = transcribe
+        .invoke(&s3_event(&c.bucket, &transcript_key))
+        .await
+        .unwrap();
+    assert!(
+        out["handled"][0]["handled"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("Analysed")),
+        "{out}"
+    );
+    // The second job fails, as EventBridge reports it.
+    let mut failed_event: Value = serde_json::from_str(include_str!(
+        "../../events/eventbridge-transcribe-job-failed.json"
+    ))
+    .unwrap();
+    failed_event["detail"]["TranscriptionJobName"] =
+        json!(calltrack::transcription::job_name(&keys[1]));
+    failed_event["detail"]["FailureReason"] = json!("The media format is not supported");
+    let out = transcribe.invoke(&failed_event).await.unwrap();
+    assert!(out["handled"].is_string(), "{out}");
+    report(&transcribe);
+    drop(transcribe);
+    let analysed = c.store.get_call(&t.id, &done).await.unwrap().unwrap();
+    assert_eq!(analysed.transcription, Transcription::Done);
+    assert!(analysed.quality_score.is_some());
+    let marked = c.store.get_call(&t.id, &failed).await.unwrap().unwrap();
+    assert!(
+        matches!(&marked.transcription, Transcription::Failed(r) if r.contains("media format")),
+        "{:?}",
+        marked.transcription
+    );
+
+    // roi-aggregate on the daily schedule: the report in S3 and one SES message.
+    let aggregate = Function::start("roi-aggregate", &c.env).await;
+    let schedule: Value = serde_json::from_str(include_str!(
+        "../../events/eventbridge-scheduled-roi-aggregate.json"
+    ))
+    .unwrap();
+    let out = aggregate.invoke(&schedule).await.unwrap();
+    assert_eq!(out["delivered"][0]["emailed"], true, "{out}");
+    report(&aggregate);
+    drop(aggregate);
+    let json_report =
+        c.s3.get_object()
+            .bucket(&c.bucket)
+            .key("reports/acme/2026-03-12_2026-03-12.json")
+            .send()
+            .await
+            .expect("the report is in S3");
+    let r: Value =
+        serde_json::from_slice(&json_report.body.collect().await.unwrap().into_bytes()).unwrap();
+    assert_eq!(r["totals"]["calls"], 2, "{r}");
+    let sent = moto::moto_data().await;
+    let ours: Vec<&Value> = sent["ses"]["Message"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter(|m| m.to_string().contains(&c.sender))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(ours.len(), 1, "one report mail from {}", c.sender);
+
+    // number-lease: the snippet's lease request leases the pool number.
+    let lease = Function::start("number-lease", &c.env).await;
+    let event: Value =
+        serde_json::from_str(include_str!("../../events/apigw-v2-number-lease.json")).unwrap();
+    let body = ok_http(&lease.invoke(&event).await);
+    assert_eq!(body["number"], "+14158675300", "{body}");
+    let id = LeaseId::parse(body["lease_id"].as_str().unwrap()).unwrap();
+    assert!(c.store.get_lease(&id).await.unwrap().is_some());
+    report(&lease);
+    drop(lease);
+
+    // lease-expiry on its schedule: every tenant's pools walked.
+    let expiry = Function::start("lease-expiry", &c.env).await;
+    let tick: Value = serde_json::from_str(include_str!(
+        "../../events/eventbridge-scheduled-lease-expiry.json"
+    ))
+    .unwrap();
+    let out = expiry.invoke(&tick).await.unwrap();
+    assert!(out["tenants"].as_u64().unwrap() >= 1, "{out}");
+    assert!(out["pools"].as_u64().unwrap() >= 1, "{out}");
+    report(&expiry);
+}
