@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test the way CI does: installs what is missing (moto server, cfn-lint, Chromium via
-# scripts/web-test.sh), starts moto server on a free loopback port, runs fmt, clippy, the Rust
-# tests (the DynamoDB suite against moto), cfn-lint on the SAM template, the browser test of the
-# snippet and the CLI contracts; stops what it started, even on failure.
+# scripts/web-test.sh, SAM CLI and cargo-lambda via scripts/deploy-check.sh), starts moto server
+# on a free loopback port, runs fmt, clippy, the Rust tests (the DynamoDB suite and the Lambda
+# binaries under the runtime emulator against moto), cfn-lint on the SAM template, the browser
+# test of the snippet, the CLI contracts and the SAM build; stops what it started, even on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,3 +54,5 @@ if [ -x ../shared/contracts/check ]; then
   step "CLI contracts (../shared/contracts/check)"
   CALLTRACK="$bin" ../shared/contracts/check
 fi
+step "deploy check: sam validate --lint, sam build --beta-features, every bootstrap checked"
+bash scripts/deploy-check.sh

@@ -593,27 +593,60 @@ async fn voice_answers_twiml_forwarding_to_the_business_line_and_zadarma_echo_wo
     assert_eq!((st, text.as_str()), (StatusCode::OK, "abc123"));
 }
 
-/// A provider's recording URL (served here by a local HTTP server) is copied into the blob store
-/// at once, the call points at it and waits for transcription.
-#[tokio::test]
-async fn a_recording_url_is_copied_into_the_blob_store_at_once() {
-    let audio = b"RIFF\x24\x00\x00\x00WAVEfmt fake audio".to_vec();
-    let served = audio.clone();
-    let provider = axum::Router::new().route(
-        "/rec/RE1.wav",
-        axum::routing::get(move || {
-            let a = served.clone();
-            async move { ([("content-type", "audio/x-wav")], a) }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, provider).await.unwrap() });
+/// A fetcher standing in for the public internet (no network here): serves one recording URL on
+/// an allowed host and counts every request it is asked to make.
+struct StubInternet {
+    url: String,
+    audio: Vec<u8>,
+    asked: std::sync::Mutex<Vec<String>>,
+}
 
+#[async_trait::async_trait]
+impl Fetcher for StubInternet {
+    async fn get(&self, url: &str) -> Result<(Vec<u8>, String), FetchError> {
+        self.asked.lock().unwrap().push(url.to_string());
+        if url == self.url {
+            Ok((self.audio.clone(), "audio/x-wav".into()))
+        } else {
+            Err(FetchError {
+                url: url.into(),
+                reason: "answered 404 Not Found (secret-internal-detail)".into(),
+            })
+        }
+    }
+
+    async fn post_json(
+        &self,
+        url: &str,
+        _: &[u8],
+        _: &[(String, String)],
+    ) -> Result<(), FetchError> {
+        Err(FetchError {
+            url: url.into(),
+            reason: "not served".into(),
+        })
+    }
+}
+
+/// A recording on a host the tenant allows is copied into the blob store at once, the call
+/// points at it and waits for transcription; a URL that no longer answers (they expire in
+/// minutes) is a 503 so the provider retries, and the answer says nothing of what the fetch met.
+#[tokio::test]
+async fn a_recording_on_an_allowed_host_is_copied_into_the_blob_store_at_once() {
+    let audio = b"RIFF\x24\x00\x00\x00WAVEfmt fake audio".to_vec();
+    let internet = Arc::new(StubInternet {
+        url: "https://media.pbx.example/rec/RE1.wav".into(),
+        audio: audio.clone(),
+        asked: Default::default(),
+    });
     let mut h = harness().await;
+    h.tenant.recording_hosts = vec!["media.pbx.example".into()];
+    calltrack::tenants::save(&*h.store, &h.tenant)
+        .await
+        .unwrap();
     let dir = std::env::temp_dir().join(format!("ct-rec-{}", std::process::id()));
     let ports = Ports {
-        fetcher: Arc::new(calltrack_aws::HttpFetcher::new()),
+        fetcher: internet.clone(),
         ..with_store(h.store.clone(), &dir, Arc::new(h.clock.clone()))
     };
     let blobs = ports.blobs.clone();
@@ -631,14 +664,13 @@ async fn a_recording_url_is_copied_into_the_blob_store_at_once() {
         json!({"outcome": "answered", "talk_seconds": 80}),
     )))
     .await;
-    let url = format!("http://{addr}/rec/RE1.wav");
     let (st, body, _) = h
         .send(h.generic_req(&generic_event(
             "r1",
             "pbx-r",
             "recording",
             t0() + Duration::seconds(1),
-            json!({"recording_url": url}),
+            json!({"recording_url": "https://media.pbx.example/rec/RE1.wav"}),
         )))
         .await;
     assert_eq!(st, StatusCode::OK, "{body}");
@@ -647,18 +679,97 @@ async fn a_recording_url_is_copied_into_the_blob_store_at_once() {
     assert_eq!(key, format!("recordings/acme/{}.wav", call.id));
     assert_eq!(call.transcription, Transcription::Pending);
     assert_eq!(blobs.get(&key).await.unwrap(), audio);
-    // A URL that no longer answers (they expire in minutes) is a 503: the provider retries.
-    let gone = format!("http://{addr}/rec/expired.wav");
-    let (st, _, _) = h
+    let (st, _, text) = h
         .send(h.generic_req(&generic_event(
             "r2",
             "pbx-s",
             "recording",
             t0(),
-            json!({"recording_url": gone}),
+            json!({"recording_url": "https://media.pbx.example/rec/expired.wav"}),
         )))
         .await;
     assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        !text.contains("secret-internal-detail") && !text.contains("expired.wav"),
+        "{text}"
+    );
+}
+
+/// A signed payload pointing its recording at loopback, the metadata service or a host outside
+/// the allow-list is stored without fetching: the server on 127.0.0.1 is never asked, on SQLite
+/// and on DynamoDB alike.
+async fn recordings_outside_the_allow_list_are_never_fetched(store: Arc<dyn Store>) {
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    let server = axum::Router::new().fallback(move || {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async { "RIFF audio" }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
+
+    let mut h = harness_with(store).await;
+    h.tenant.recording_hosts = vec!["media.pbx.example".into()];
+    calltrack::tenants::save(&*h.store, &h.tenant)
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("ct-ssrf-{}-{}", std::process::id(), uuid_ish()));
+    h.app = App::new(
+        Ports {
+            fetcher: Arc::new(calltrack_aws::HttpFetcher::new()),
+            ..with_store(h.store.clone(), &dir, Arc::new(h.clock.clone()))
+        },
+        HttpConfig {
+            public_base_url: BASE.into(),
+        },
+    );
+    let urls = [
+        format!("http://{addr}/rec.wav"),
+        format!("https://{addr}/rec.wav"),
+        format!("http://localhost:{}/rec.wav", addr.port()),
+        "https://169.254.169.254/latest/meta-data/iam/security-credentials/".to_string(),
+        "https://evil.example/rec.wav".to_string(),
+        "https://media.pbx.example.evil.example/rec.wav".to_string(),
+    ];
+    for (i, url) in urls.iter().enumerate() {
+        let call = format!("pbx-ssrf-{i}");
+        let (st, body, _) = h
+            .send(h.generic_req(&generic_event(
+                &format!("s{i}"),
+                &call,
+                "recording",
+                t0(),
+                json!({"recording_url": url, "talk_seconds": 30}),
+            )))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{url}: {body}");
+        assert_eq!(body["accepted"], 1, "{url}: the event itself is stored");
+    }
+    let calls = h.calls().await;
+    assert_eq!(calls.len(), urls.len());
+    assert!(calls.iter().all(|c| c.recording_key.is_none()));
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "never requested"
+    );
+}
+
+#[tokio::test]
+async fn recordings_outside_the_allow_list_are_never_fetched_on_sqlite() {
+    recordings_outside_the_allow_list_are_never_fetched(Arc::new(
+        SqliteStore::in_memory().unwrap(),
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn recordings_outside_the_allow_list_are_never_fetched_on_dynamodb() {
+    recordings_outside_the_allow_list_are_never_fetched(Arc::new(
+        calltrack_integration::moto::dynamo_store().await,
+    ))
+    .await;
 }
 
 /// A visitor shown the pool's default number calls it: the signed generic call reads back from

@@ -2,12 +2,17 @@
 //! with the environment the SAM template gives it, against DynamoDB, S3, Transcribe and SES on
 //! moto server. The chain a real call follows:
 //!
-//! webhook-ingest (API Gateway v2: Twilio status callback, then its recording callback, whose
-//! audio is copied into S3) -> transcribe-recording on the recording's S3 event starts a
+//! webhook-ingest (API Gateway v2: Twilio status callback, then its recording callback) ->
+//! recording object in S3 -> transcribe-recording on the recording's S3 event starts a
 //! Transcribe job -> (moto writes no transcript, so the test puts a Transcribe fixture under
 //! `transcripts/`) -> transcribe-recording on that S3 event stores the analysis; a FAILED job
 //! event marks a second call -> roi-aggregate on its schedule event stores the report in S3 and
 //! sends one SES message; lease-expiry and number-lease on their own events.
+//!
+//! The recording callback here points at a media server on 127.0.0.1, which the egress policy
+//! refuses (only Twilio's hosts, over https, resolving to public addresses): the call is stored
+//! without the audio and the server is never asked. With no network to reach Twilio, the test
+//! then puts the recording where the copy would have (`recordings/{tenant}/{call}.wav`).
 //!
 //! Each function's init time (process start to its first `/next`) and peak RSS are printed:
 //! `cargo test -p calltrack-integration --test lambda_runtime -- --nocapture`.
@@ -184,18 +189,19 @@ async fn every_function_binary_runs_the_chain_a_call_follows() {
         .await
         .unwrap();
 
-    // The provider's media server, on loopback: a (tiny) WAV for any recording URL.
+    // A "media server" on loopback that a signed callback points at: it must never be asked.
     let audio = b"RIFF\x24\x00\x00\x00WAVEfmt two channels of a call".to_vec();
-    let served = audio.clone();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
     let media = axum::Router::new().fallback(move || {
-        let a = served.clone();
-        async move { ([("content-type", "audio/x-wav")], a) }
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async { "RIFF" }
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let media_base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, media).await.unwrap() });
 
-    // webhook-ingest: two calls and their recordings; each recording lands in S3.
+    // webhook-ingest: two calls and their recording callbacks.
     let ingest = Function::start("webhook-ingest", &c.env).await;
     let done = call_with_recording(
         &ingest,
@@ -213,26 +219,25 @@ async fn every_function_binary_runs_the_chain_a_call_follows() {
     .await;
     report(&ingest);
     drop(ingest);
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "loopback never fetched"
+    );
     let mut keys = vec![];
     for id in [&done, &failed] {
         let call = c.store.get_call(&t.id, id).await.unwrap().expect("stored");
         assert_eq!(call.outcome, Outcome::Answered);
         assert_eq!(call.attribution.channel, "billboard");
-        let key = call
-            .recording_key
-            .clone()
-            .expect("the recording was copied");
-        let got =
-            c.s3.get_object()
-                .bucket(&c.bucket)
-                .key(&key)
-                .send()
-                .await
-                .expect("the recording object is in S3");
-        assert_eq!(
-            got.body.collect().await.unwrap().into_bytes().as_ref(),
-            &audio[..]
-        );
+        assert_eq!(call.recording_key, None, "refused URL, no copy");
+        let key = calltrack::blobs::recording_key(&t.id, id, "wav");
+        c.s3.put_object()
+            .bucket(&c.bucket)
+            .key(&key)
+            .body(audio.clone().into())
+            .send()
+            .await
+            .expect("the recording object is in S3");
         keys.push(key);
     }
 

@@ -1,11 +1,20 @@
 //! Outbound HTTPS for Lambda: copying provider recordings at once, posting signed alerts.
+//!
+//! Every hop (the URL and each redirect) is https only, and the host's addresses are resolved
+//! here and filtered to public ones ([`calltrack::egress::is_public`]) before connecting, so no
+//! URL, redirect or DNS answer can steer a request to loopback, the VPC, or the metadata service.
 
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use calltrack::ports::{FetchError, Fetcher};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
+use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 
@@ -14,7 +23,67 @@ const MAX_DOWNLOAD: usize = 200 * 1024 * 1024;
 const TIMEOUT: Duration = Duration::from_secs(60);
 const MAX_REDIRECTS: usize = 5;
 
-type Https = hyper_rustls::HttpsConnector<HttpConnector>;
+type Https = hyper_rustls::HttpsConnector<HttpConnector<PublicOnly>>;
+
+/// A DNS resolver that keeps only public addresses: a host that resolves to nothing else is
+/// refused before any connection is made.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PublicOnly;
+
+impl tower_service::Service<Name> for PublicOnly {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        Box::pin(async move {
+            let public: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
+                .await?
+                .filter(|a| calltrack::egress::is_public(a.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    "the host resolves to no public address",
+                ));
+            }
+            Ok(public.into_iter())
+        })
+    }
+}
+
+/// An error and its causes, `outer: inner: ...` (hyper's own message names only the stage).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+/// Refuses a hop that is not https, or names a non-public IP address directly (IP literals
+/// bypass the resolver).
+fn check_hop(url: &str) -> Result<(), String> {
+    let uri: http::Uri = url.parse().map_err(|_| "not a URL".to_string())?;
+    if uri.scheme_str() != Some("https") {
+        return Err("only https is fetched".into());
+    }
+    let host = uri.host().ok_or("no host")?;
+    let literal = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = literal.parse::<IpAddr>() {
+        if !calltrack::egress::is_public(ip) {
+            return Err("not a public address".into());
+        }
+    }
+    Ok(())
+}
 
 /// A small HTTPS client (hyper with rustls and the system roots) with a timeout, a size limit
 /// and redirect following (Twilio's recording URLs redirect to storage).
@@ -32,7 +101,11 @@ impl HttpFetcher {
     pub fn new() -> Self {
         let client = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()
-            .map(|b| b.https_or_http().enable_http1().build())
+            .map(|b| {
+                let mut http = HttpConnector::new_with_resolver(PublicOnly);
+                http.enforce_http(false);
+                b.https_only().enable_http1().wrap_connector(http)
+            })
             .ok()
             .map(|https| Client::builder(TokioExecutor::new()).build(https));
         Self { client }
@@ -48,7 +121,7 @@ impl HttpFetcher {
             .ok_or("no TLS roots available on this machine")?;
         match tokio::time::timeout(TIMEOUT, client.request(req)).await {
             Ok(Ok(r)) => Ok(r),
-            Ok(Err(e)) => Err(e.to_string()),
+            Ok(Err(e)) => Err(with_causes(&e)),
             Err(_) => Err(format!("no answer within {}s", TIMEOUT.as_secs())),
         }
     }
@@ -63,6 +136,7 @@ impl Fetcher for HttpFetcher {
         };
         let mut current = url.to_string();
         for _ in 0..=MAX_REDIRECTS {
+            check_hop(&current).map_err(fail)?;
             let req = http::Request::get(&current)
                 .body(Full::new(Bytes::new()))
                 .map_err(|e| fail(e.to_string()))?;
@@ -105,6 +179,7 @@ impl Fetcher for HttpFetcher {
             url: url.to_string(),
             reason,
         };
+        check_hop(url).map_err(fail)?;
         let mut b = http::Request::post(url);
         for (k, v) in headers {
             b = b.header(k, v);
@@ -118,5 +193,32 @@ impl Fetcher for HttpFetcher {
         } else {
             Err(fail(format!("answered {}", resp.status())))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hops_must_be_https_and_not_name_a_private_address() {
+        assert!(check_hop("https://api.twilio.com/r.wav").is_ok());
+        for bad in [
+            "http://api.twilio.com/r.wav",
+            "https://127.0.0.1/r.wav",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://[::1]:8443/r.wav",
+            "https://10.0.0.8/r.wav",
+            "ftp://api.twilio.com/r.wav",
+        ] {
+            assert!(check_hop(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_only_to_loopback_is_refused_before_connecting() {
+        let got = HttpFetcher::new().get("https://localhost/rec.wav").await;
+        let e = got.expect_err("localhost is not fetched");
+        assert!(e.reason.contains("public"), "{}", e.reason);
     }
 }

@@ -87,6 +87,11 @@ pub struct TenantSettings {
     /// URL that receives a signed JSON alert per missed call.
     #[arg(long)]
     pub alert_webhook: Option<String>,
+    /// A host generic-format recordings may be fetched from over https (`media.pbx.example`, or
+    /// `.pbx.example` for its subdomains; repeatable, replaces the list; `-` clears it). None by
+    /// default: generic recordings are not fetched.
+    #[arg(long = "recording-host")]
+    pub recording_hosts: Vec<String>,
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -162,6 +167,14 @@ impl TenantSettings {
         }
         if let Some(v) = self.alert_webhook {
             t.alert_webhook = Some(v).filter(|s| !s.is_empty());
+        }
+        if !self.recording_hosts.is_empty() {
+            t.recording_hosts = self
+                .recording_hosts
+                .into_iter()
+                .filter(|h| h != "-")
+                .map(|h| h.to_ascii_lowercase())
+                .collect();
         }
         t.validate().map_err(invalid)
     }

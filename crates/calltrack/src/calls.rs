@@ -8,11 +8,11 @@
 //! customer inside the tenant's callback SLA, in the same unit of work.
 
 use chrono::{DateTime, Duration, Utc};
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::model::*;
 use crate::ports::*;
-use crate::{attribution, blobs, rollups};
+use crate::{attribution, blobs, egress, rollups};
 
 /// How long an event's claim is kept (garbage collection only).
 const CLAIM_DAYS: i64 = 14;
@@ -51,7 +51,8 @@ pub enum ReceiveError {
 }
 
 /// Everything one webhook event sets off: the recording copied into the blob store at once
-/// (provider URLs expire within minutes), the merge, and the missed-call alert.
+/// (provider URLs expire within minutes) when [`egress`] allows its URL (otherwise the event is
+/// stored without it), the merge, and the missed-call alert.
 pub async fn receive(
     ports: &Ports,
     tenant: &Tenant,
@@ -59,7 +60,15 @@ pub async fn receive(
 ) -> Result<Ingested, ReceiveError> {
     let now = ports.clock.now();
     let mut stored_recording = None;
-    if let (EventKind::Recording, Some(url)) = (event.kind, &event.recording_url) {
+    let fetchable = |url: &str| match egress::check_recording_url(tenant, event.provider, url) {
+        Ok(()) => true,
+        Err(why) => {
+            warn!(tenant = %tenant.id, provider = %event.provider, reason = %why, "recording not fetched");
+            false
+        }
+    };
+    let recording = event.recording_url.as_deref().filter(|url| fetchable(url));
+    if let (EventKind::Recording, Some(url)) = (event.kind, recording) {
         let id = CallId::derive(&tenant.id, event.provider, &event.provider_call_id);
         let (bytes, content_type) = ports.fetcher.get(url).await?;
         let key = blobs::recording_key(&tenant.id, &id, recording_ext(url, &content_type));

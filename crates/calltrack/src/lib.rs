@@ -10,6 +10,7 @@ pub mod attribution;
 pub mod blobs;
 pub mod calls;
 pub mod deals;
+pub mod egress;
 pub mod http;
 pub mod loss;
 pub mod model;

@@ -42,6 +42,10 @@ impl From<ReceiveError> for ApiError {
         warn!(error = %e, "webhook event not stored");
         match e {
             ReceiveError::Ingest(calls::IngestError::Store(s)) => s.into(),
+            // What the fetch or the blob store said stays in our log, never in the answer.
+            ReceiveError::Fetch(_) | ReceiveError::Blob(_) => {
+                ApiError::unavailable("the recording could not be copied; retry later")
+            }
             other => ApiError::unavailable(format!("{other}; retry later")),
         }
     }

@@ -54,6 +54,10 @@ pub struct Tenant {
     pub report_recipients: Vec<String>,
     /// Optional URL that receives a signed JSON alert for every missed call.
     pub alert_webhook: Option<String>,
+    /// Hosts generic-format recordings may be fetched from (`media.pbx.example`, or `.pbx.example`
+    /// for its subdomains); empty fetches none. Provider recordings use the providers' own hosts.
+    #[serde(default)]
+    pub recording_hosts: Vec<String>,
 }
 
 impl Tenant {
@@ -84,6 +88,7 @@ impl Tenant {
             },
             report_recipients: vec![],
             alert_webhook: None,
+            recording_hosts: vec![],
         }
     }
 
@@ -125,6 +130,20 @@ impl Tenant {
         }
         if self.callback_sla_minutes == 0 {
             return Err(Invalid::new("callback_sla_minutes", "must be at least 1"));
+        }
+        for h in &self.recording_hosts {
+            let bare = h.strip_prefix('.').unwrap_or(h);
+            let ok = !bare.is_empty()
+                && bare.contains('.')
+                && bare
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            if !ok {
+                return Err(Invalid::new(
+                    "recording_hosts",
+                    format!("'{h}' is not a host name like media.pbx.example (or .pbx.example)"),
+                ));
+            }
         }
         for o in &self.allowed_origins {
             if !(o.starts_with("https://") || o.starts_with("http://")) || o.ends_with('/') {
