@@ -835,3 +835,56 @@ async fn out_of_range_dates_giant_bodies_and_bad_paths_get_json_errors() {
     assert!(st.is_client_error(), "{st}");
     assert!(body["error"]["code"].is_string(), "{st}: {text}");
 }
+
+/// CRM updates apply in the CRM's order, not the order they arrive in: an `open` from 10:00
+/// arriving after the `won` from 10:05 changes nothing (answered as a duplicate), an amount
+/// corrected later at the same status applies, and revenue is counted once.
+#[tokio::test]
+async fn deal_updates_apply_in_the_crms_order_not_arrival_order() {
+    let h = harness().await;
+    h.send(h.generic_req(&generic_event(
+        "e1",
+        "p1",
+        "ended",
+        t0(),
+        json!({"outcome": "answered", "talk_seconds": 90}),
+    )))
+    .await;
+    let deal = |status: &str, amount: &str, minutes: i64| {
+        let body = json!({"deal_id": "d-order", "status": status, "amount": amount, "currency": "USD", "at": t0() + Duration::minutes(minutes), "phone": CALLER});
+        let bytes = body.to_string().into_bytes();
+        Request::post("/v1/hooks/acme/crm")
+            .header("content-type", "application/json")
+            .header("x-signature", generic_header_value(CRM, &bytes))
+            .body(Body::from(bytes))
+            .unwrap()
+    };
+    let (st, won, _) = h.send(deal("won", "1000.00", 5)).await;
+    assert_eq!((st, &won["duplicate"]), (StatusCode::OK, &json!(false)));
+    let (st, stale, _) = h.send(deal("open", "1000.00", 0)).await;
+    assert_eq!(
+        (st, &stale["duplicate"]),
+        (StatusCode::OK, &json!(true)),
+        "{stale}"
+    );
+    let stored = h
+        .store
+        .get_deal(&h.tenant.id, "d-order")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, DealStatus::Won);
+    let r = h.rollup().await;
+    assert_eq!((r.deals, r.won, r.revenue_minor), (1, 1, 100_000));
+    let (st, _, _) = h.send(deal("won", "1200.00", 30)).await;
+    assert_eq!(st, StatusCode::OK);
+    let r = h.rollup().await;
+    assert_eq!(
+        (r.deals, r.won, r.revenue_minor),
+        (1, 1, 120_000),
+        "the correction applies"
+    );
+    let (st, body, _) = h.send(deal("won", "-300", 40)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["field"], "amount");
+}

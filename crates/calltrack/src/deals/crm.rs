@@ -14,7 +14,7 @@ use crate::telephony::WebhookError;
 /// One deal update, verified and validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DealEvent {
-    /// The delivery's identity (redeliveries repeat it); `{deal_id}:{status}` when not sent.
+    /// The delivery's identity (redeliveries repeat it); `{deal_id}:{status}:{at}` when not sent.
     pub event_id: String,
     pub deal_id: String,
     pub status: DealStatus,
@@ -87,14 +87,23 @@ pub fn parse(
     };
     let currency = Currency::parse(&required("currency")?)?;
     let amount = required("amount")?;
-    currency.parse_major(&amount)?;
+    if currency.parse_major(&amount)? < 0 {
+        return Err(WebhookError::malformed("amount", "must not be negative"));
+    }
     let at = input::time("at", &required("at")?)?;
     let call_id = text("call_id")?.map(|c| CallId::parse(&c)).transpose()?;
     let phone = text("phone")?
         .map(|p| PhoneNumber::parse(&p, Some(default_region)))
         .transpose()
         .map_err(|e| WebhookError::malformed("phone", e.reason))?;
-    let event_id = text("event_id")?.unwrap_or_else(|| format!("{deal_id}:{status_word}"));
+    // The update's time is part of its identity: the same status sent again later (an amount
+    // corrected) is a new update, not a redelivery.
+    let event_id = text("event_id")?.unwrap_or_else(|| {
+        format!(
+            "{deal_id}:{status_word}:{}",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        )
+    });
     Ok(DealEvent {
         event_id,
         deal_id,
@@ -136,11 +145,18 @@ mod tests {
     }
 
     #[test]
-    fn deal_without_event_id_gets_one_from_deal_and_status() {
+    fn deal_without_event_id_gets_one_from_deal_status_and_time() {
         let body = r#"{"deal_id":"D-7","status":"created","amount":10,"currency":"EUR","at":"2024-03-01T12:00:00Z","call_id":"c_0123456789abcdef0123"}"#;
         let d = parse(body.as_bytes(), &http::HeaderMap::new(), None, "US").unwrap();
-        assert_eq!(d.event_id, "D-7:open");
+        assert_eq!(d.event_id, "D-7:open:2024-03-01T12:00:00.000Z");
         assert_eq!(d.call_id.unwrap().as_str(), "c_0123456789abcdef0123");
+    }
+
+    #[test]
+    fn a_negative_amount_is_refused_naming_the_field() {
+        let body = r#"{"deal_id":"D-8","status":"won","amount":"-300","currency":"USD","at":"2024-03-01T12:00:00Z"}"#;
+        let e = parse(body.as_bytes(), &http::HeaderMap::new(), None, "US").unwrap_err();
+        assert_eq!(e.field(), Some("amount"));
     }
 
     #[test]

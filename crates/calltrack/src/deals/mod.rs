@@ -37,6 +37,7 @@ pub enum DealError {
 
 /// Records a deal update, linked to a call (by our call id, else the customer's most recent
 /// inbound call within 30 days); an unmatched deal is kept as `(unlinked)`, never dropped.
+/// Updates apply in the CRM's order (`at`): a stale one is answered as a duplicate.
 pub async fn record_deal(
     store: &dyn Store,
     tenant: &Tenant,
@@ -62,6 +63,11 @@ pub async fn record_deal(
     };
     for _ in 0..MAX_ATTEMPTS {
         let old = store.get_deal(&tenant.id, &ev.deal_id).await?;
+        // Updates are ordered by the CRM's time, not by arrival: one older than the deal as
+        // stored changes nothing (an `open` sent before the `won` that arrived first).
+        if old.as_ref().is_some_and(|d| ev.at < d.at) {
+            return Ok(DealRecorded::Duplicate);
+        }
         // A deal keeps the call it was first linked to unless the CRM names one.
         let keep = old
             .as_ref()
