@@ -139,6 +139,8 @@ impl Report {
     }
 
     /// One line per channel, with a header and the totals row.
+    /// The report as CSV. The channel comes from outside input (a visitor's `utm_source`, a
+    /// static number's source), so it is written spreadsheet-safe ([`spreadsheet_safe`]).
     pub fn csv(&self) -> String {
         let mut w = csv::Writer::from_writer(vec![]);
         let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
@@ -163,7 +165,7 @@ impl Report {
         ]);
         for r in self.channels.iter().chain(std::iter::once(&self.totals)) {
             let _ = w.write_record([
-                r.channel.clone(),
+                spreadsheet_safe(&r.channel),
                 r.visits.to_string(),
                 r.calls.to_string(),
                 r.unique_callers.to_string(),
@@ -474,6 +476,16 @@ pub async fn problem_calls(
     Ok(found)
 }
 
+/// A free-text cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@` (or a tab
+/// or carriage return, which some spreadsheets skip before one of those) gets a leading `'`, so
+/// a visitor's `utm_source=HYPERLINK(...)` stays text in the ROI CSV.
+pub fn spreadsheet_safe(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,6 +534,24 @@ mod tests {
         assert_eq!(r.channels[0].cost_per_deal, Some(100.0));
         assert_eq!(r.channels[1].roi, None);
         assert_eq!(r.totals.calls, 14);
+    }
+
+    #[test]
+    fn free_text_cells_that_a_spreadsheet_would_run_are_written_as_text() {
+        for (given, written) in [
+            (
+                "=HYPERLINK(\"https://evil.example\")",
+                "'=HYPERLINK(\"https://evil.example\")",
+            ),
+            ("+1+1", "'+1+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("google/cpc", "google/cpc"),
+            ("(direct)/(none)", "(direct)/(none)"),
+        ] {
+            assert_eq!(spreadsheet_safe(given), written);
+        }
     }
 
     #[test]
