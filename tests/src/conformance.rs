@@ -35,7 +35,8 @@ macro_rules! conformance_tests {
             costs_replace_by_date_channel_and_campaign,
             claim_once_claims_a_key_once,
             lease_for_visitor_is_the_latest,
-            a_call_to_the_pools_default_number_is_pool_overflow);
+            a_call_to_the_pools_default_number_is_pool_overflow,
+            a_caller_with_98_missed_calls_gets_every_one_returned);
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {
         $(
@@ -1161,4 +1162,73 @@ pub async fn a_call_to_the_pools_default_number_is_pool_overflow(store: &dyn Sto
     assert!(stored
         .iter()
         .any(|c| c.attribution.method == AttributionMethod::PoolOverflow));
+}
+
+/// A caller who left 98 missed calls inside the callback SLA gets through: every one of them is
+/// marked returned (in transactions far below DynamoDB's 100-item limit), and the counters agree.
+pub async fn a_caller_with_98_missed_calls_gets_every_one_returned(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let caller = number(70);
+    let line = number(71);
+    let t0 = t("2026-01-21T09:00:00Z");
+    let event = |id: String, at: DateTime<Utc>, outcome: Outcome, talk: u32| CallEvent {
+        from: Some(caller.clone()),
+        to: Some(line.clone()),
+        outcome: Some(outcome),
+        talk_seconds: Some(talk),
+        ..CallEvent::new(
+            Provider::Generic,
+            id.clone(),
+            format!("{id}:ended"),
+            EventKind::Ended,
+            at,
+        )
+    };
+    for i in 0..98 {
+        let at = t0 + Duration::seconds(10 * i);
+        calltrack::calls::ingest(
+            store,
+            &tn,
+            &event(format!("missed-{i}"), at, Outcome::Missed, 0),
+            None,
+            at,
+        )
+        .await
+        .unwrap();
+    }
+    // Ends at 19 min after 120 s of talk: it connected at 17 min, after the last missed call.
+    let at = t0 + Duration::minutes(19);
+    let out = calltrack::calls::ingest(
+        store,
+        &tn,
+        &event("through".into(), at, Outcome::Answered, 120),
+        None,
+        at,
+    )
+    .await
+    .unwrap();
+    let calltrack::calls::Ingested::Applied { returned, .. } = out else {
+        panic!("applied")
+    };
+    assert_eq!(returned.len(), 98);
+    let calls = store
+        .calls_with(&tn.id, &caller, t0 - Duration::hours(1))
+        .await
+        .unwrap();
+    let missed: Vec<&Call> = calls
+        .iter()
+        .filter(|c| c.outcome == Outcome::Missed)
+        .collect();
+    assert_eq!(missed.len(), 98);
+    let connected = at - Duration::seconds(120);
+    assert!(missed.iter().all(|c| c.returned_at == Some(connected)));
+    let totals =
+        rollup_map(store, &tn)
+            .await
+            .into_values()
+            .fold(Counters::default(), |mut a, c| {
+                a.add(&c);
+                a
+            });
+    assert_eq!((totals.calls, totals.missed, totals.returned), (99, 98, 98));
 }

@@ -18,6 +18,10 @@ use crate::{attribution, blobs, egress, rollups};
 const CLAIM_DAYS: i64 = 14;
 /// Optimistic retries before giving up with a retryable error.
 const MAX_ATTEMPTS: usize = 8;
+/// Returned calls marked in one transaction: with the event claim, the call and the rollup rows
+/// a commit stays far below DynamoDB's 100 items however many missed calls a caller left; the
+/// rest are marked in further commits of this size.
+const RETURNED_PER_COMMIT: usize = 20;
 
 /// What happened to one event.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,27 +149,20 @@ pub async fn ingest(
                 merged.transcription = Transcription::Pending;
             }
         }
-        let returned = returned_calls(store, tenant, old.as_ref(), &merged).await?;
+        let mut returned = returned_calls(store, tenant, old.as_ref(), &merged).await?;
+        let later = returned.split_off(returned.len().min(RETURNED_PER_COMMIT));
 
-        let mut before: Vec<RollupDelta> = old
-            .iter()
-            .filter_map(|c| rollups::call_contribution(tenant, c))
-            .collect();
-        let mut after: Vec<RollupDelta> = rollups::call_contribution(tenant, &merged)
-            .into_iter()
-            .collect();
-        let mut writes = vec![CallWrite::new(merged.clone(), expected_version)];
-        for (was, now_returned) in &returned {
-            before.extend(rollups::call_contribution(tenant, was));
-            after.extend(rollups::call_contribution(tenant, now_returned));
-            writes.push(CallWrite::new(now_returned.clone(), Some(was.version)));
-        }
         let mut commit = Commit {
             tenant: Some(tenant.id.clone()),
             event: Some(claim.clone()),
-            calls: writes,
-            deal: None,
-            rollups: rollups::diff(before, after),
+            ..returned_commit(
+                tenant,
+                &returned,
+                old.iter()
+                    .filter_map(|c| rollups::call_contribution(tenant, c)),
+                rollups::call_contribution(tenant, &merged),
+                Some(CallWrite::new(merged.clone(), expected_version)),
+            )
         };
         match store.commit(&commit).await? {
             CommitOutcome::Duplicate => return Ok(Ingested::Duplicate),
@@ -182,15 +179,85 @@ pub async fn ingest(
                 );
                 // The call as committed: the write carries its new version.
                 let call = commit.calls.swap_remove(0).call;
+                let mut ids: Vec<CallId> = returned.into_iter().map(|(_, c)| c.id).collect();
+                ids.extend(mark_returned(store, tenant, later).await?);
                 return Ok(Ingested::Applied {
                     call: Box::new(call),
                     newly_missed,
-                    returned: returned.into_iter().map(|(_, c)| c.id).collect(),
+                    returned: ids,
                 });
             }
         }
     }
     Err(IngestError::Contended(MAX_ATTEMPTS))
+}
+
+/// The writes and rollup moves of marking `returned` (as read, as updated) pairs, with an extra
+/// write and its contribution before and after (the event's own call).
+fn returned_commit(
+    tenant: &Tenant,
+    returned: &[(Call, Call)],
+    before: impl IntoIterator<Item = RollupDelta>,
+    after: impl IntoIterator<Item = RollupDelta>,
+    first: Option<CallWrite>,
+) -> Commit {
+    let mut before: Vec<RollupDelta> = before.into_iter().collect();
+    let mut after: Vec<RollupDelta> = after.into_iter().collect();
+    let mut writes: Vec<CallWrite> = first.into_iter().collect();
+    for (was, now_returned) in returned {
+        before.extend(rollups::call_contribution(tenant, was));
+        after.extend(rollups::call_contribution(tenant, now_returned));
+        writes.push(CallWrite::new(now_returned.clone(), Some(was.version)));
+    }
+    Commit {
+        tenant: Some(tenant.id.clone()),
+        calls: writes,
+        rollups: rollups::diff(before, after),
+        ..Commit::default()
+    }
+}
+
+/// Marks the returned calls that did not fit the event's own commit, [`RETURNED_PER_COMMIT`]
+/// at a time; a call changed meanwhile is read again and marked if it is still unreturned.
+async fn mark_returned(
+    store: &dyn Store,
+    tenant: &Tenant,
+    pending: Vec<(Call, Call)>,
+) -> Result<Vec<CallId>, IngestError> {
+    let mut marked = vec![];
+    for chunk in pending.chunks(RETURNED_PER_COMMIT) {
+        let mut batch = chunk.to_vec();
+        let mut attempts = 0;
+        while !batch.is_empty() {
+            let commit = returned_commit(tenant, &batch, [], [], None);
+            match store.commit(&commit).await? {
+                CommitOutcome::Committed | CommitOutcome::Duplicate => {
+                    marked.extend(batch.iter().map(|(_, c)| c.id.clone()));
+                    break;
+                }
+                CommitOutcome::Conflict => {
+                    attempts += 1;
+                    if attempts >= MAX_ATTEMPTS {
+                        return Err(IngestError::Contended(attempts));
+                    }
+                    let mut fresh = vec![];
+                    for (_, wanted) in &batch {
+                        let Some(now) = store.get_call(&tenant.id, &wanted.id).await? else {
+                            continue;
+                        };
+                        if now.returned_at.is_none() && now.outcome == Outcome::Missed {
+                            let mut r = now.clone();
+                            r.returned_at = wanted.returned_at;
+                            r.returned_by = wanted.returned_by.clone();
+                            fresh.push((now, r));
+                        }
+                    }
+                    batch = fresh;
+                }
+            }
+        }
+    }
+    Ok(marked)
 }
 
 /// A call seen for the first time: who called which number, and where the call came from.
