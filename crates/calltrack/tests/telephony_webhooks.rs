@@ -1224,3 +1224,77 @@ fn every_provider_survives_garbage_without_panicking() {
         }
     }
 }
+
+#[test]
+fn mango_event_kind_comes_from_the_signed_json_not_the_unsigned_path() {
+    // A signed `call` event (a ringing leg) posted under `/events/summary`: still a ringing call,
+    // never the summary that would end it.
+    let v = serde_json::json!({
+        "entry_id": "ENTRY3", "call_id": "LEG3", "timestamp": 1709280905, "seq": 1,
+        "call_state": "Appeared", "location": "abonent",
+        "from": {"number": "74951234567"},
+        "to": {"extension": "101", "number": "sip:101@acme.mangosip.ru", "line_number": "74957654321"}
+    });
+    let body = mango_form(&v, "k", "s");
+    let h = HeaderMap::new();
+    let events = telephony::parse(
+        Provider::Mango,
+        &mango_req(&h, body.as_bytes(), Some("summary")),
+        Some("k:s"),
+        "RU",
+        now(),
+    )
+    .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, EventKind::Ringing);
+    assert_eq!(events[0].outcome, None);
+}
+
+#[test]
+fn mango_unsigned_malformed_request_is_refused_as_unsigned_when_a_secret_is_set() {
+    let h = HeaderMap::new();
+    for body in ["", "not a form at all", "vpbx_api_key=k&sign=abc"] {
+        assert_refused(telephony::parse(
+            Provider::Mango,
+            &mango_req(&h, body.as_bytes(), Some("call")),
+            Some("k:s"),
+            "RU",
+            now(),
+        ));
+        // Without a secret (the CLI) the shape is what is wrong.
+        assert!(matches!(
+            telephony::parse(
+                Provider::Mango,
+                &mango_req(&h, body.as_bytes(), None),
+                None,
+                "RU",
+                now()
+            ),
+            Err(WebhookError::Malformed { .. })
+        ));
+    }
+}
+
+#[test]
+fn zadarma_unsigned_malformed_request_is_refused_as_unsigned_when_a_secret_is_set() {
+    let h = HeaderMap::new();
+    let req = |body: &'static str| WebhookRequest {
+        public_url: "https://api.example.com/v1/hooks/acme/zadarma",
+        headers: &h,
+        body: body.as_bytes(),
+        mango_kind: None,
+    };
+    for body in ["", "pbx_call_id=x"] {
+        assert_refused(telephony::parse(
+            Provider::Zadarma,
+            &req(body),
+            Some("secret"),
+            "RU",
+            now(),
+        ));
+        assert!(matches!(
+            telephony::parse(Provider::Zadarma, &req(body), None, "RU", now()),
+            Err(WebhookError::Malformed { .. })
+        ));
+    }
+}

@@ -29,8 +29,14 @@ pub fn parse(
     default_region: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<CallEvent>, WebhookError> {
-    let form = input::form_body(req.headers, req.body, "Mango Office")?;
-    let json_text = input::require(&form, "json")?;
+    // With a secret, a request that cannot even show its signature is refused as unsigned (401)
+    // before anything about its shape is said; without one (the CLI) the shape errors are shown.
+    let unsigned = |e: WebhookError| match secret {
+        Some(_) => WebhookError::signature(format!("no valid vpbx_api_key and sign ({e})")),
+        None => e,
+    };
+    let form = input::form_body(req.headers, req.body, "Mango Office").map_err(unsigned)?;
+    let json_text = input::require(&form, "json").map_err(unsigned)?;
     if let Some(secret) = secret {
         let (key, salt) = secret.split_once(':').ok_or_else(|| {
             WebhookError::signature("the Mango secret must be written api_key:salt")
@@ -62,16 +68,21 @@ pub fn parse(
     if !v.is_object() {
         return Err(WebhookError::malformed("json", "is not a JSON object"));
     }
-    let kind = match req.mango_kind {
-        Some(k) => k.trim_matches('/').to_ascii_lowercase(),
-        None => guess_kind(&v).to_string(),
-    };
+    // The kind comes from the signed JSON, never from the unsigned URL path: a signed `call`
+    // event posted to `/events/summary` must not end the call.
+    let kind = guess_kind(&v);
+    if let Some(path_kind) = req.mango_kind {
+        let path_kind = path_kind.trim_matches('/').to_ascii_lowercase();
+        if !path_kind.starts_with(kind) && kind != "other" {
+            tracing::warn!(path = %path_kind, payload = kind, "Mango event posted under another kind's path; read as its payload says");
+        }
+    }
     let ctx = Ctx {
         v: &v,
         region: default_region,
         now,
     };
-    match kind.as_str() {
+    match kind {
         "call" => ctx.call(),
         "summary" => ctx.summary(),
         k if k.starts_with("record") => ctx.recording(),
@@ -80,7 +91,7 @@ pub fn parse(
     }
 }
 
-/// The event kind from the payload's shape, for the CLI (which has no URL path).
+/// The event kind from the payload's shape (the signed part of the request).
 fn guess_kind(v: &Value) -> &'static str {
     if v.get("call_state").is_some() {
         "call"
