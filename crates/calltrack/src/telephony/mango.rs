@@ -29,14 +29,9 @@ pub fn parse(
     default_region: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<CallEvent>, WebhookError> {
-    // With a secret, a request that cannot even show its signature is refused as unsigned (401)
-    // before anything about its shape is said; without one (the CLI) the shape errors are shown.
-    let unsigned = |e: WebhookError| match secret {
-        Some(_) => WebhookError::signature(format!("no valid vpbx_api_key and sign ({e})")),
-        None => e,
-    };
-    let form = input::form_body(req.headers, req.body, "Mango Office").map_err(unsigned)?;
-    let json_text = input::require(&form, "json").map_err(unsigned)?;
+    let unsigned = super::unsigned_when_verifying(secret);
+    let form = input::form_body(req.headers, req.body, "Mango Office").map_err(&unsigned)?;
+    let json_text = input::require(&form, "json").map_err(&unsigned)?;
     if let Some(secret) = secret {
         let (key, salt) = secret.split_once(':').ok_or_else(|| {
             WebhookError::signature("the Mango secret must be written api_key:salt")

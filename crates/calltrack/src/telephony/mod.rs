@@ -87,6 +87,18 @@ impl WebhookError {
     }
 }
 
+/// For providers that sign a field of the body (Zadarma, Mango): with a secret configured, a
+/// request whose shape cannot even show what it signs is refused as unsigned (401, nothing
+/// said about its shape); without one (the CLI) the shape error itself is the answer.
+pub(crate) fn unsigned_when_verifying(
+    secret: Option<&str>,
+) -> impl Fn(WebhookError) -> WebhookError + '_ {
+    move |e| match secret {
+        Some(_) => WebhookError::signature(format!("not a validly signed request ({e})")),
+        None => e,
+    }
+}
+
 impl From<Invalid> for WebhookError {
     fn from(e: Invalid) -> Self {
         Self::Malformed {

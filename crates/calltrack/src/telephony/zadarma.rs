@@ -66,15 +66,10 @@ pub fn parse(
     default_region: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<CallEvent>, WebhookError> {
-    // With a secret, a request that cannot even show what it signs is refused as unsigned (401)
-    // before its shape is judged; without one (the CLI) the shape errors are shown.
-    let unsigned = |e: WebhookError| match secret {
-        Some(_) => WebhookError::signature(format!("not a signed Zadarma notification ({e})")),
-        None => e,
-    };
-    let form = input::form_body(req.headers, req.body, "Zadarma").map_err(unsigned)?;
+    let unsigned = super::unsigned_when_verifying(secret);
+    let form = input::form_body(req.headers, req.body, "Zadarma").map_err(&unsigned)?;
     let event = input::require(&form, "event")
-        .map_err(unsigned)?
+        .map_err(&unsigned)?
         .to_string();
     if signed_fields(&event).is_none() {
         tracing::debug!(provider = "zadarma", event = %event, "notification ignored");
