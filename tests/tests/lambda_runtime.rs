@@ -201,22 +201,12 @@ async fn every_function_binary_runs_the_chain_a_call_follows() {
     let media_base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, media).await.unwrap() });
 
-    // webhook-ingest: two calls and their recording callbacks.
+    // webhook-ingest: two calls and their recording callbacks. Call ids unique to this run, so
+    // their Transcribe job names are new even on a long-lived moto server.
+    let sid = |n: u8| format!("CA{n}{}", moto::unique("run").replace('-', ""));
     let ingest = Function::start("webhook-ingest", &c.env).await;
-    let done = call_with_recording(
-        &ingest,
-        "CA5b0e1f6c4d2a9e8b7c6d5e4f3a2b1c0d",
-        "42",
-        &media_base,
-    )
-    .await;
-    let failed = call_with_recording(
-        &ingest,
-        "CA6c1f2a7d5e3b0f9c8d7e6f5a4b3c2d1e",
-        "60",
-        &media_base,
-    )
-    .await;
+    let done = call_with_recording(&ingest, &sid(1), "42", &media_base).await;
+    let failed = call_with_recording(&ingest, &sid(2), "60", &media_base).await;
     report(&ingest);
     drop(ingest);
     assert_eq!(
