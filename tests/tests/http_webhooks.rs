@@ -135,12 +135,11 @@ impl Harness {
     }
 
     fn generic_req(&self, body: &Value) -> Request<Body> {
-        let bytes = body.to_string().into_bytes();
-        Request::post("/v1/hooks/acme/generic")
-            .header("content-type", "application/json")
-            .header("x-signature", generic_header_value(GENERIC, &bytes))
-            .body(Body::from(bytes))
-            .unwrap()
+        signed_json("/v1/hooks/acme/generic", GENERIC, body)
+    }
+
+    fn crm_req(&self, body: &Value) -> Request<Body> {
+        signed_json("/v1/hooks/acme/crm", CRM, body)
     }
 
     async fn calls(&self) -> Vec<Call> {
@@ -180,6 +179,16 @@ impl Harness {
             .unwrap();
         self.send(req).await
     }
+}
+
+/// A JSON body posted to `path`, signed as the generic format and the CRM webhook are.
+fn signed_json(path: &str, secret: &str, body: &Value) -> Request<Body> {
+    let bytes = body.to_string().into_bytes();
+    Request::post(path)
+        .header("content-type", "application/json")
+        .header("x-signature", generic_header_value(secret, &bytes))
+        .body(Body::from(bytes))
+        .unwrap()
 }
 
 fn generic_event(id: &str, call: &str, event: &str, at: DateTime<Utc>, extra: Value) -> Value {
@@ -462,13 +471,7 @@ async fn deals_link_by_phone_and_costs_reject_a_bad_row_whole() {
     .await;
     h.clock.advance(Duration::hours(3));
     let deal = json!({"event_id": "d1-won", "deal_id": "d1", "status": "won", "amount": "1250.00", "currency": "USD", "at": t0() + Duration::hours(3), "phone": CALLER});
-    let bytes = deal.to_string().into_bytes();
-    let req = Request::post("/v1/hooks/acme/crm")
-        .header("content-type", "application/json")
-        .header("x-signature", generic_header_value(CRM, &bytes))
-        .body(Body::from(bytes))
-        .unwrap();
-    let (st, body, _) = h.send(req).await;
+    let (st, body, _) = h.send(h.crm_req(&deal)).await;
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body["channel"], "billboard");
     let r = h.rollup().await;
@@ -851,13 +854,7 @@ async fn deal_updates_apply_in_the_crms_order_not_arrival_order() {
     )))
     .await;
     let deal = |status: &str, amount: &str, minutes: i64| {
-        let body = json!({"deal_id": "d-order", "status": status, "amount": amount, "currency": "USD", "at": t0() + Duration::minutes(minutes), "phone": CALLER});
-        let bytes = body.to_string().into_bytes();
-        Request::post("/v1/hooks/acme/crm")
-            .header("content-type", "application/json")
-            .header("x-signature", generic_header_value(CRM, &bytes))
-            .body(Body::from(bytes))
-            .unwrap()
+        h.crm_req(&json!({"deal_id": "d-order", "status": status, "amount": amount, "currency": "USD", "at": t0() + Duration::minutes(minutes), "phone": CALLER}))
     };
     let (st, won, _) = h.send(deal("won", "1000.00", 5)).await;
     assert_eq!((st, &won["duplicate"]), (StatusCode::OK, &json!(false)));

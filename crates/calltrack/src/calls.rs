@@ -64,15 +64,19 @@ pub async fn receive(
 ) -> Result<Ingested, ReceiveError> {
     let now = ports.clock.now();
     let mut stored_recording = None;
-    let fetchable = |url: &str| match egress::check_recording_url(tenant, event.provider, url) {
-        Ok(()) => true,
-        Err(why) => {
-            warn!(tenant = %tenant.id, provider = %event.provider, reason = %why, "recording not fetched");
-            false
+    let recording = match (event.kind, event.recording_url.as_deref()) {
+        (EventKind::Recording, Some(url)) => {
+            match egress::check_recording_url(tenant, event.provider, url) {
+                Ok(()) => Some(url),
+                Err(why) => {
+                    warn!(tenant = %tenant.id, provider = %event.provider, reason = %why, "recording not fetched");
+                    None
+                }
+            }
         }
+        _ => None,
     };
-    let recording = event.recording_url.as_deref().filter(|url| fetchable(url));
-    if let (EventKind::Recording, Some(url)) = (event.kind, recording) {
+    if let Some(url) = recording {
         let id = CallId::derive(&tenant.id, event.provider, &event.provider_call_id);
         let (bytes, content_type) = ports.fetcher.get(url).await?;
         let key = blobs::recording_key(&tenant.id, &id, recording_ext(url, &content_type));
