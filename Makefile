@@ -12,7 +12,7 @@ demo:
 
 # Lambda binaries for `sam build` (cargo-lambda uses the `lambda` profile, see infra/template.yaml).
 lambda:
-	cargo build --profile lambda -p webhook-ingest -p number-lease -p lease-expiry -p transcribe-recording -p roi-aggregate
+	cargo build --profile lambda -p webhook-ingest -p number-lease -p lease-expiry -p transcribe-recording -p roi-aggregate -p recording-fetch
 
 bench:
 	cargo bench -p calltrack

@@ -12,7 +12,10 @@ step() { printf '\n== %s\n' "$*" >&2; }
 need_py() { # module, pip spec
   python3 -c "import $1" 2>/dev/null || { step "installing $2"; python3 -m pip install --quiet "$2"; }
 }
-need_py moto 'moto[server]'
+# moto 5.2.1 answers CompleteMultipartUpload with the wrong XML root, which aws-sdk-s3 rejects
+# (the streamed recording upload); 5.2.5 answers as S3 does.
+python3 -c 'import sys, moto; sys.exit(tuple(int(x) for x in moto.__version__.split(".")[:3]) < (5, 2, 5))' 2>/dev/null ||
+  { step "installing moto[server]>=5.2.5"; python3 -m pip install --quiet 'moto[server]>=5.2.5'; }
 need_py flask_cors 'moto[server]'
 command -v cfn-lint >/dev/null 2>&1 || { step "installing cfn-lint"; python3 -m pip install --quiet cfn-lint; }
 

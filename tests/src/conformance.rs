@@ -1134,7 +1134,7 @@ pub async fn a_call_to_the_pools_default_number_is_pool_overflow(store: &dyn Sto
     };
     let mut got = vec![];
     for (id, to) in [("overflow-1", &default), ("pooled-1", &nums[0])] {
-        let out = calltrack::calls::ingest(store, &tn, &ended(id, to), None, at)
+        let out = calltrack::calls::ingest(store, &tn, &ended(id, to), false, at)
             .await
             .unwrap();
         let calltrack::calls::Ingested::Applied { call, .. } = out else {
@@ -1190,7 +1190,7 @@ pub async fn a_caller_with_98_missed_calls_gets_every_one_returned(store: &dyn S
             store,
             &tn,
             &event(format!("missed-{i}"), at, Outcome::Missed, 0),
-            None,
+            false,
             at,
         )
         .await
@@ -1202,7 +1202,7 @@ pub async fn a_caller_with_98_missed_calls_gets_every_one_returned(store: &dyn S
         store,
         &tn,
         &event("through".into(), at, Outcome::Answered, 120),
-        None,
+        false,
         at,
     )
     .await

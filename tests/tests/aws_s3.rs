@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use calltrack::ports::{BlobError, BlobStore};
-use calltrack_aws::S3BlobStore;
+use calltrack::ports::{BlobError, BlobStore, ByteSource, FetchError, StreamError};
+use calltrack_aws::{S3BlobStore, PART_SIZE};
 use calltrack_integration::moto;
 
 async fn blobs() -> S3BlobStore {
@@ -80,4 +80,116 @@ async fn link_is_a_presigned_get_that_reads_the_blob() {
         .unwrap();
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, "channel,calls\nbillboard,3\n");
+}
+
+/// A body produced `chunk` bytes at a time, `total` bytes in all (a byte pattern that tells
+/// parts apart), failing after `fail_after` bytes when set.
+struct Synthetic {
+    total: usize,
+    sent: usize,
+    chunk: usize,
+    fail_after: Option<usize>,
+}
+
+fn byte_at(i: usize) -> u8 {
+    (i % 251) as u8
+}
+
+#[async_trait::async_trait]
+impl ByteSource for Synthetic {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
+        if self.fail_after.is_some_and(|f| self.sent >= f) {
+            return Err(FetchError::new(
+                "https://api.twilio.com/r.wav",
+                "connection reset",
+            ));
+        }
+        if self.sent >= self.total {
+            return Ok(None);
+        }
+        let n = self.chunk.min(self.total - self.sent);
+        let out = (self.sent..self.sent + n).map(byte_at).collect();
+        self.sent += n;
+        Ok(Some(out))
+    }
+}
+
+#[tokio::test]
+async fn a_streamed_body_larger_than_a_part_is_uploaded_in_parts_and_reads_back_whole() {
+    let store = blobs().await;
+    let total = 2 * PART_SIZE + 3;
+    let mut body = Synthetic {
+        total,
+        sent: 0,
+        chunk: 64 * 1024,
+        fail_after: None,
+    };
+    let key = "recordings/acme/c_0123456789abcdef0123.wav";
+    let n = store
+        .put_stream(key, "audio/x-wav", &mut body)
+        .await
+        .unwrap();
+    assert_eq!(n, total as u64);
+    let got = store.get(key).await.unwrap();
+    assert_eq!(got.len(), total);
+    assert!(got.iter().enumerate().all(|(i, b)| *b == byte_at(i)));
+    let head = store
+        .client()
+        .head_object()
+        .bucket(store.bucket())
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        head.e_tag().unwrap_or("").ends_with("-3\""),
+        "three parts: {:?}",
+        head.e_tag()
+    );
+    assert_eq!(head.content_type(), Some("audio/x-wav"));
+}
+
+#[tokio::test]
+async fn a_small_streamed_body_is_one_put() {
+    let store = blobs().await;
+    let mut body = Synthetic {
+        total: 1000,
+        sent: 0,
+        chunk: 7,
+        fail_after: None,
+    };
+    assert_eq!(
+        store
+            .put_stream("a/b.wav", "audio/wav", &mut body)
+            .await
+            .unwrap(),
+        1000
+    );
+    assert_eq!(store.get("a/b.wav").await.unwrap().len(), 1000);
+}
+
+#[tokio::test]
+async fn a_download_that_breaks_midway_leaves_no_object_and_no_open_upload() {
+    let store = blobs().await;
+    let mut body = Synthetic {
+        total: 3 * PART_SIZE,
+        sent: 0,
+        chunk: 1024 * 1024,
+        fail_after: Some(PART_SIZE + 2 * 1024 * 1024),
+    };
+    let key = "recordings/acme/c_0123456789abcdef0124.wav";
+    let err = store
+        .put_stream(key, "audio/wav", &mut body)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StreamError::Source(_)), "{err:?}");
+    assert!(matches!(store.get(key).await, Err(BlobError::NotFound(_))));
+    let open = store
+        .client()
+        .list_multipart_uploads()
+        .bucket(store.bucket())
+        .send()
+        .await
+        .unwrap();
+    assert!(open.uploads().is_empty(), "aborted: {:?}", open.uploads());
 }

@@ -7,6 +7,7 @@ use axum::body::Body;
 use calltrack::http::{router, App, HttpConfig};
 use calltrack::model::*;
 use calltrack::ports::*;
+use calltrack::recordings::{self, LocalQueue};
 use calltrack::telephony::{signature::generic_header_value, twilio};
 use calltrack::tenants::new_api_key;
 use calltrack_embedded::{with_store, SqliteStore};
@@ -596,26 +597,72 @@ async fn voice_answers_twiml_forwarding_to_the_business_line_and_zadarma_echo_wo
     assert_eq!((st, text.as_str()), (StatusCode::OK, "abc123"));
 }
 
-/// A fetcher standing in for the public internet (no network here): serves one recording URL on
-/// an allowed host and counts every request it is asked to make.
+/// A fetcher standing in for the public internet (no network here): serves the URLs it was
+/// given, each only to a request that passes its check (method, auth, signature, as the
+/// provider would check them), in small chunks; it records every request it is asked to make.
 struct StubInternet {
+    routes: Vec<StubRoute>,
+    asked: std::sync::Mutex<Vec<FetchRequest>>,
+}
+
+struct StubRoute {
     url: String,
-    audio: Vec<u8>,
-    asked: std::sync::Mutex<Vec<String>>,
+    check: Box<dyn Fn(&FetchRequest) -> bool + Send + Sync>,
+    content_type: &'static str,
+    body: Vec<u8>,
+}
+
+impl StubInternet {
+    fn new(routes: Vec<StubRoute>) -> Arc<Self> {
+        Arc::new(Self {
+            routes,
+            asked: Default::default(),
+        })
+    }
+
+    fn asked(&self) -> Vec<FetchRequest> {
+        self.asked.lock().unwrap().clone()
+    }
+}
+
+fn route(url: &str, content_type: &'static str, body: &[u8]) -> StubRoute {
+    StubRoute {
+        url: url.into(),
+        check: Box::new(|r| r.method == http::Method::GET),
+        content_type,
+        body: body.to_vec(),
+    }
+}
+
+/// A body handed out 7 bytes at a time, as a slow network would.
+struct Chunked(std::collections::VecDeque<Vec<u8>>);
+
+#[async_trait::async_trait]
+impl ByteSource for Chunked {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
+        Ok(self.0.pop_front())
+    }
 }
 
 #[async_trait::async_trait]
 impl Fetcher for StubInternet {
-    async fn get(&self, url: &str) -> Result<(Vec<u8>, String), FetchError> {
-        self.asked.lock().unwrap().push(url.to_string());
-        if url == self.url {
-            Ok((self.audio.clone(), "audio/x-wav".into()))
-        } else {
-            Err(FetchError {
-                url: url.into(),
-                reason: "answered 404 Not Found (secret-internal-detail)".into(),
-            })
+    async fn open(&self, req: &FetchRequest) -> Result<Download, FetchError> {
+        self.asked.lock().unwrap().push(req.clone());
+        let Some(r) = self.routes.iter().find(|r| r.url == req.url) else {
+            let mut e =
+                FetchError::new(&req.url, "answered 404 Not Found (secret-internal-detail)");
+            e.status = Some(404);
+            return Err(e);
+        };
+        if !(r.check)(req) {
+            let mut e = FetchError::new(&req.url, "answered 401 Unauthorized");
+            e.status = Some(401);
+            return Err(e);
         }
+        Ok(Download {
+            content_type: r.content_type.into(),
+            body: Box::new(Chunked(r.body.chunks(7).map(<[u8]>::to_vec).collect())),
+        })
     }
 
     async fn post_json(
@@ -624,41 +671,47 @@ impl Fetcher for StubInternet {
         _: &[u8],
         _: &[(String, String)],
     ) -> Result<(), FetchError> {
-        Err(FetchError {
-            url: url.into(),
-            reason: "not served".into(),
-        })
+        Err(FetchError::new(url, "not served"))
     }
 }
 
-/// A recording on a host the tenant allows is copied into the blob store at once, the call
-/// points at it and waits for transcription; a URL that no longer answers (they expire in
-/// minutes) is a 503 so the provider retries, and the answer says nothing of what the fetch met.
+/// The harness's app on `internet`, with an in-process recording queue the test drains.
+fn with_internet(h: &mut Harness, internet: Arc<StubInternet>) -> (Ports, Arc<LocalQueue>) {
+    let dir = std::env::temp_dir().join(format!("ct-rec-{}-{}", std::process::id(), uuid_ish()));
+    let queue = Arc::new(LocalQueue::default());
+    let ports = Ports {
+        fetcher: internet,
+        recordings: queue.clone(),
+        ..with_store(h.store.clone(), &dir, Arc::new(h.clock.clone()))
+    };
+    h.app = App::new(
+        ports.clone(),
+        HttpConfig {
+            public_base_url: BASE.into(),
+        },
+    );
+    (ports, queue)
+}
+
+/// A webhook announcing a recording answers before anything is downloaded: the call is stored
+/// "recording pending" and one job is queued. The worker then streams the audio into the blob
+/// store and the call points at it, waiting for transcription. Redeliveries download nothing
+/// again; a URL that no longer answers (they expire in minutes) is given up with the reason on
+/// the call, and nothing of what the fetch met reaches the sender.
 #[tokio::test]
-async fn a_recording_on_an_allowed_host_is_copied_into_the_blob_store_at_once() {
-    let audio = b"RIFF\x24\x00\x00\x00WAVEfmt fake audio".to_vec();
-    let internet = Arc::new(StubInternet {
-        url: "https://media.pbx.example/rec/RE1.wav".into(),
-        audio: audio.clone(),
-        asked: Default::default(),
-    });
+async fn a_recording_is_downloaded_after_the_webhook_answers_and_only_once() {
+    let audio = b"RIFF\x24\x00\x00\x00WAVEfmt fake audio, two channels of it".to_vec();
+    let internet = StubInternet::new(vec![route(
+        "https://media.pbx.example/rec/RE1.wav",
+        "audio/x-wav",
+        &audio,
+    )]);
     let mut h = harness().await;
     h.tenant.recording_hosts = vec!["media.pbx.example".into()];
     calltrack::tenants::save(&*h.store, &h.tenant)
         .await
         .unwrap();
-    let dir = std::env::temp_dir().join(format!("ct-rec-{}", std::process::id()));
-    let ports = Ports {
-        fetcher: internet.clone(),
-        ..with_store(h.store.clone(), &dir, Arc::new(h.clock.clone()))
-    };
-    let blobs = ports.blobs.clone();
-    h.app = App::new(
-        ports,
-        HttpConfig {
-            public_base_url: BASE.into(),
-        },
-    );
+    let (ports, queue) = with_internet(&mut h, internet.clone());
     h.send(h.generic_req(&generic_event(
         "r0",
         "pbx-r",
@@ -667,21 +720,45 @@ async fn a_recording_on_an_allowed_host_is_copied_into_the_blob_store_at_once() 
         json!({"outcome": "answered", "talk_seconds": 80}),
     )))
     .await;
-    let (st, body, _) = h
-        .send(h.generic_req(&generic_event(
-            "r1",
-            "pbx-r",
-            "recording",
-            t0() + Duration::seconds(1),
-            json!({"recording_url": "https://media.pbx.example/rec/RE1.wav"}),
-        )))
-        .await;
+    let recording = generic_event(
+        "r1",
+        "pbx-r",
+        "recording",
+        t0() + Duration::seconds(1),
+        json!({"recording_url": "https://media.pbx.example/rec/RE1.wav"}),
+    );
+    let (st, body, _) = h.send(h.generic_req(&recording)).await;
     assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(
+        internet.asked().is_empty(),
+        "the webhook did not wait for the audio"
+    );
+    let call = h.calls().await.remove(0);
+    assert!(call.recording_pending && call.recording_key.is_none());
+    assert_eq!(queue.len(), 1);
+    // A redelivery before the download queues the (idempotent) job again.
+    let (st, _, _) = h.send(h.generic_req(&recording)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(queue.len(), 2);
+
+    let done = recordings::drain(&ports, &queue).await;
+    let outcomes: Vec<String> = done
+        .iter()
+        .map(|(_, r)| format!("{:?}", r.as_ref().unwrap()))
+        .collect();
+    assert!(outcomes[0].starts_with("Stored"), "{outcomes:?}");
+    assert_eq!(outcomes[1], "AlreadyStored");
+    assert_eq!(internet.asked().len(), 1, "downloaded once");
     let call = h.calls().await.remove(0);
     let key = call.recording_key.clone().expect("recording stored");
     assert_eq!(key, format!("recordings/acme/{}.wav", call.id));
+    assert!(!call.recording_pending);
     assert_eq!(call.transcription, Transcription::Pending);
-    assert_eq!(blobs.get(&key).await.unwrap(), audio);
+    assert_eq!(ports.blobs.get(&key).await.unwrap(), audio);
+    // A redelivery after the download queues nothing.
+    h.send(h.generic_req(&recording)).await;
+    assert!(queue.is_empty());
+
     let (st, _, text) = h
         .send(h.generic_req(&generic_event(
             "r2",
@@ -691,10 +768,158 @@ async fn a_recording_on_an_allowed_host_is_copied_into_the_blob_store_at_once() 
             json!({"recording_url": "https://media.pbx.example/rec/expired.wav"}),
         )))
         .await;
-    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(st, StatusCode::OK, "{text}");
+    let done = recordings::drain(&ports, &queue).await;
     assert!(
-        !text.contains("secret-internal-detail") && !text.contains("expired.wav"),
-        "{text}"
+        matches!(&done[0].1, Ok(recordings::Fetched::GaveUp(_))),
+        "{done:?}"
+    );
+    let gone = h
+        .calls()
+        .await
+        .into_iter()
+        .find(|c| c.provider_call_id == "pbx-s")
+        .unwrap();
+    assert!(!gone.recording_pending && gone.recording_key.is_none());
+    assert_eq!(
+        gone.transcription,
+        Transcription::Failed("recording not downloaded: the provider answered 404".into())
+    );
+    assert!(!text.contains("secret-internal-detail") && !text.contains("expired"));
+}
+
+/// Zadarma announces a recording by `call_id_with_rec`: the worker asks its API for the link
+/// with a request signed as Zadarma's own client signs it (the stub accepts only that exact
+/// Authorization, computed independently), then downloads the link.
+#[tokio::test]
+async fn a_zadarma_recording_is_fetched_through_its_signed_api() {
+    let audio = b"ID3 fake mp3 frames".to_vec();
+    let link = "https://api.zadarma.com/v1/pbx/record/download/abc/1758291234.2345678.mp3";
+    let api =
+        "https://api.zadarma.com/v1/pbx/record/request/?call_id=1758291234.2345678&format=json";
+    let internet = StubInternet::new(vec![
+        StubRoute {
+            url: api.into(),
+            check: Box::new(|r| {
+                r.method == http::Method::GET
+                    && r.headers.contains(&(
+                        "authorization".into(),
+                        "zd-key:YmJjYTMxOTgwNmJjNTk5MTViNGY0ZjM3YmZlZGNhMzI5NTQ4OGQxZA==".into(),
+                    ))
+            }),
+            content_type: "application/json",
+            body:
+                json!({"status": "success", "link": link, "lifetime_till": "2026-03-02 13:00:00"})
+                    .to_string()
+                    .into_bytes(),
+        },
+        route(link, "audio/mpeg", &audio),
+    ]);
+    let mut h = harness().await;
+    h.tenant
+        .provider_secrets
+        .insert("zadarma".into(), "zd-secret".into());
+    h.tenant
+        .provider_secrets
+        .insert("zadarma_key".into(), "zd-key".into());
+    calltrack::tenants::save(&*h.store, &h.tenant)
+        .await
+        .unwrap();
+    let (ports, queue) = with_internet(&mut h, internet.clone());
+    let form: Vec<(String, String)> = [
+        ("event", "NOTIFY_RECORD"),
+        ("pbx_call_id", "in_8c1f"),
+        ("call_id_with_rec", "1758291234.2345678"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let req = Request::post("/v1/hooks/acme/zadarma")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(
+            "signature",
+            calltrack::telephony::zadarma::sign(&form, "zd-secret").unwrap(),
+        )
+        .body(Body::from(serde_urlencoded::to_string(&form).unwrap()))
+        .unwrap();
+    let (st, body, _) = h.send(req).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(internet.asked().is_empty());
+    let done = recordings::drain(&ports, &queue).await;
+    assert!(
+        matches!(&done[0].1, Ok(recordings::Fetched::Stored { .. })),
+        "{done:?}"
+    );
+    let call = h.calls().await.remove(0);
+    let key = call.recording_key.expect("stored");
+    assert!(key.ends_with(".mp3"), "{key}");
+    assert_eq!(ports.blobs.get(&key).await.unwrap(), audio);
+    let urls: Vec<String> = internet.asked().into_iter().map(|r| r.url).collect();
+    assert_eq!(urls, vec![api.to_string(), link.to_string()]);
+}
+
+/// Mango announces a recording by `recording_id`: the worker posts `queries/recording/post`
+/// signed with the tenant's `api_key:salt` (the stub checks `sign`, computed independently) and
+/// stores what it answers.
+#[tokio::test]
+async fn a_mango_recording_is_fetched_through_its_signed_api() {
+    let audio = b"ID3 mango mp3".to_vec();
+    let rec = "MToxMDEyODIxOToyMDIzMDU5NDk5Mjow";
+    let internet = StubInternet::new(vec![StubRoute {
+        url: "https://app.mango-office.ru/vpbx/queries/recording/post".into(),
+        check: Box::new(|r| {
+            let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&r.body).unwrap();
+            let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+            r.method == http::Method::POST
+                && get("vpbx_api_key") == Some("mg-key")
+                && get("json")
+                    == Some(
+                        r#"{"action":"download","recording_id":"MToxMDEyODIxOToyMDIzMDU5NDk5Mjow"}"#,
+                    )
+                && get("sign")
+                    == Some("c88e0f9213cc46cc2a0deda3db13e59e204431423b3ce167bf1bf09de98e7e63")
+        }),
+        content_type: "audio/mpeg",
+        body: audio.clone(),
+    }]);
+    let mut h = harness().await;
+    h.tenant
+        .provider_secrets
+        .insert("mango".into(), "mg-key:mg-salt".into());
+    calltrack::tenants::save(&*h.store, &h.tenant)
+        .await
+        .unwrap();
+    let (ports, queue) = with_internet(&mut h, internet.clone());
+    let json = json!({
+        "entry_id": "MToxMDEyODIxOTo0NTY=",
+        "recording_id": rec,
+        "recording_state": "Completed",
+        "timestamp": t0().timestamp(),
+    })
+    .to_string();
+    let form = [
+        ("vpbx_api_key", "mg-key".to_string()),
+        (
+            "sign",
+            calltrack::telephony::mango::sign("mg-key", &json, "mg-salt"),
+        ),
+        ("json", json.clone()),
+    ];
+    let req = Request::post("/v1/hooks/acme/mango/events/recording")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(serde_urlencoded::to_string(form).unwrap()))
+        .unwrap();
+    let (st, body, _) = h.send(req).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let done = recordings::drain(&ports, &queue).await;
+    assert!(
+        matches!(&done[0].1, Ok(recordings::Fetched::Stored { .. })),
+        "{done:?}"
+    );
+    let call = h.calls().await.remove(0);
+    assert_eq!(
+        ports.blobs.get(&call.recording_key.unwrap()).await.unwrap(),
+        audio
     );
 }
 
@@ -718,11 +943,14 @@ async fn recordings_outside_the_allow_list_are_never_fetched(store: Arc<dyn Stor
         .await
         .unwrap();
     let dir = std::env::temp_dir().join(format!("ct-ssrf-{}-{}", std::process::id(), uuid_ish()));
+    let queue = Arc::new(LocalQueue::default());
+    let ports = Ports {
+        fetcher: Arc::new(calltrack_aws::HttpFetcher::new()),
+        recordings: queue.clone(),
+        ..with_store(h.store.clone(), &dir, Arc::new(h.clock.clone()))
+    };
     h.app = App::new(
-        Ports {
-            fetcher: Arc::new(calltrack_aws::HttpFetcher::new()),
-            ..with_store(h.store.clone(), &dir, Arc::new(h.clock.clone()))
-        },
+        ports.clone(),
         HttpConfig {
             public_base_url: BASE.into(),
         },
@@ -749,9 +977,12 @@ async fn recordings_outside_the_allow_list_are_never_fetched(store: Arc<dyn Stor
         assert_eq!(st, StatusCode::OK, "{url}: {body}");
         assert_eq!(body["accepted"], 1, "{url}: the event itself is stored");
     }
+    assert!(queue.is_empty(), "nothing queued for download");
     let calls = h.calls().await;
     assert_eq!(calls.len(), urls.len());
-    assert!(calls.iter().all(|c| c.recording_key.is_none()));
+    assert!(calls
+        .iter()
+        .all(|c| c.recording_key.is_none() && !c.recording_pending));
     assert_eq!(
         hits.load(std::sync::atomic::Ordering::SeqCst),
         0,

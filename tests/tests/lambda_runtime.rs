@@ -9,10 +9,13 @@
 //! event marks a second call -> roi-aggregate on its schedule event stores the report in S3 and
 //! sends one SES message; lease-expiry and number-lease on their own events.
 //!
-//! The recording callback here points at a media server on 127.0.0.1, which the egress policy
-//! refuses (only Twilio's hosts, over https, resolving to public addresses): the call is stored
-//! without the audio and the server is never asked. With no network to reach Twilio, the test
-//! then puts the recording where the copy would have (`recordings/{tenant}/{call}.wav`).
+//! The Twilio recording callbacks here point at a media server on 127.0.0.1, which the egress
+//! policy refuses (only Twilio's hosts, over https, resolving to public addresses): the calls are
+//! stored without the audio, nothing is queued and the server is never asked. A generic PBX's
+//! recording on a host the tenant allows is queued on SQS by webhook-ingest (which answers
+//! without downloading); recording-fetch takes that message and, with no network to reach the
+//! host (`.invalid` never resolves), hands it back to SQS for a retry. The test then puts the
+//! Twilio recordings where the download would have (`recordings/{tenant}/{call}.wav`).
 //!
 //! Each function's init time (process start to its first `/next`) and peak RSS are printed:
 //! `cargo test -p calltrack-integration --test lambda_runtime -- --nocapture`.
@@ -34,6 +37,8 @@ struct Cloud {
     s3: aws_sdk_s3::Client,
     bucket: String,
     sender: String,
+    sqs: aws_sdk_sqs::Client,
+    queue: String,
     env: Vec<(&'static str, String)>,
 }
 
@@ -55,7 +60,18 @@ async fn cloud() -> Cloud {
         .send()
         .await
         .expect("verify the sender");
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let queue = sqs
+        .create_queue()
+        .queue_name(moto::unique("recordings"))
+        .send()
+        .await
+        .expect("queue")
+        .queue_url()
+        .expect("queue url")
+        .to_string();
     let env = vec![
+        ("RECORDING_QUEUE_URL", queue.clone()),
         ("TABLE_NAME", store.table().to_string()),
         ("RECORDINGS_BUCKET", bucket.clone()),
         ("REPORT_SENDER", sender.clone()),
@@ -67,6 +83,8 @@ async fn cloud() -> Cloud {
         s3,
         bucket,
         sender,
+        sqs,
+        queue,
         env,
     }
 }
@@ -88,6 +106,40 @@ fn twilio_event(params: &[(&str, &str)]) -> Value {
     event["headers"]["x-twilio-signature"] = json!(sig);
     event["headers"]["content-length"] = json!(body.len().to_string());
     event
+}
+
+/// The API Gateway v2 sample event carrying a generic-format JSON event, signed with `secret`.
+fn generic_event(body: &Value, secret: &str) -> Value {
+    let mut event: Value = serde_json::from_str(include_str!(
+        "../../events/apigw-v2-webhook-ingest-twilio.json"
+    ))
+    .unwrap();
+    let bytes = body.to_string();
+    event["rawPath"] = json!("/v1/hooks/acme/generic");
+    event["requestContext"]["http"]["path"] = json!("/v1/hooks/acme/generic");
+    event["pathParameters"]["provider"] = json!("generic");
+    event["body"] = json!(base64::engine::general_purpose::STANDARD.encode(&bytes));
+    let headers = event["headers"].as_object_mut().unwrap();
+    headers.remove("x-twilio-signature");
+    headers.insert("content-type".into(), json!("application/json"));
+    headers.insert("content-length".into(), json!(bytes.len().to_string()));
+    headers.insert(
+        "x-signature".into(),
+        json!(calltrack::telephony::signature::generic_header_value(
+            secret,
+            bytes.as_bytes()
+        )),
+    );
+    event
+}
+
+/// The sample SQS event carrying one received message.
+fn sqs_event(message_id: &str, body: &str) -> Value {
+    let mut e: Value =
+        serde_json::from_str(include_str!("../../events/sqs-recording-job.json")).unwrap();
+    e["Records"][0]["messageId"] = json!(message_id);
+    e["Records"][0]["body"] = json!(body);
+    e
 }
 
 fn s3_event(bucket: &str, key: &str) -> Value {
@@ -158,6 +210,9 @@ async fn every_function_binary_runs_the_chain_a_call_follows() {
     let c = cloud().await;
     let mut t = Tenant::new(TenantId::parse("acme").unwrap(), "Acme Plumbing");
     t.provider_secrets.insert("twilio".into(), TOKEN.into());
+    t.provider_secrets
+        .insert("generic".into(), "pbx-secret".into());
+    t.recording_hosts = vec!["media.pbx.invalid".into()];
     t.site_key = Some("site-acme".into());
     t.allowed_origins = vec!["https://www.acme-plumbing.example".into()];
     t.report_recipients = vec!["owner@acme.example".into()];
@@ -207,8 +262,55 @@ async fn every_function_binary_runs_the_chain_a_call_follows() {
     let ingest = Function::start("webhook-ingest", &c.env).await;
     let done = call_with_recording(&ingest, &sid(1), "42", &media_base).await;
     let failed = call_with_recording(&ingest, &sid(2), "60", &media_base).await;
+    let pbx_call = format!("pbx-{}", sid(3));
+    let pbx = ok_http(
+        &ingest
+            .invoke(&generic_event(
+                &json!({"event_id": "rec-1", "call_id": pbx_call, "event": "recording",
+                        "direction": "inbound", "from": "+14155550123", "to": "+14155552671",
+                        "at": "2026-03-12T19:05:00Z", "talk_seconds": 30,
+                        "recording_url": "https://media.pbx.invalid/rec/1.wav"}),
+                "pbx-secret",
+            ))
+            .await,
+    );
+    assert_eq!(pbx["accepted"], 1, "{pbx}");
     report(&ingest);
     drop(ingest);
+    let pbx_id = CallId::derive(&t.id, Provider::Generic, &pbx_call);
+
+    // The allowed recording is queued (not downloaded) on SQS; the refused ones are not.
+    let got = c
+        .sqs
+        .receive_message()
+        .queue_url(&c.queue)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let messages = got.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let body = messages[0].body().unwrap();
+    let job: calltrack::recordings::RecordingJob = serde_json::from_str(body).unwrap();
+    assert_eq!(job.call, pbx_id);
+    let pending = c.store.get_call(&t.id, &pbx_id).await.unwrap().unwrap();
+    assert!(pending.recording_pending && pending.recording_key.is_none());
+    // recording-fetch: the host does not resolve, so the job goes back to SQS for a retry.
+    let fetch = Function::start("recording-fetch", &c.env).await;
+    let message_id = messages[0].message_id().unwrap();
+    let out = fetch.invoke(&sqs_event(message_id, body)).await.unwrap();
+    assert_eq!(
+        out["batchItemFailures"],
+        json!([{"itemIdentifier": message_id}]),
+        "{out}"
+    );
+    report(&fetch);
+    drop(fetch);
+    let still = c.store.get_call(&t.id, &pbx_id).await.unwrap().unwrap();
+    assert!(
+        still.recording_pending,
+        "pending until a try succeeds or gives up"
+    );
     assert_eq!(
         hits.load(std::sync::atomic::Ordering::SeqCst),
         0,
@@ -310,7 +412,7 @@ async fn every_function_binary_runs_the_chain_a_call_follows() {
             .expect("the report is in S3");
     let r: Value =
         serde_json::from_slice(&json_report.body.collect().await.unwrap().into_bytes()).unwrap();
-    assert_eq!(r["totals"]["calls"], 2, "{r}");
+    assert_eq!(r["totals"]["calls"], 3, "{r}");
     let sent = moto::moto_data().await;
     let ours: Vec<&Value> = sent["ses"]["Message"]
         .as_array()

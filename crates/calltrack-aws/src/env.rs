@@ -3,14 +3,19 @@
 //!
 //! Variables: `TABLE_NAME` (DynamoDB table, required), `RECORDINGS_BUCKET` (S3 bucket for
 //! recordings, transcripts and reports, required), `REPORT_SENDER` (SES verified sender, for
-//! reports and alerts; without it mail is refused with a clear error), plus the standard AWS ones
+//! reports and alerts; without it mail is refused with a clear error), `RECORDING_QUEUE_URL`
+//! (the SQS queue recordings are downloaded from; without it a recording event answers 503),
+//! plus the standard AWS ones
 //! (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL` for a local emulator).
 
 use std::sync::Arc;
 
 use calltrack::ports::{Ports, SystemClock};
 
-use crate::{DynamoStore, HttpFetcher, S3BlobStore, SesMailer, TranscribeTranscriber};
+use crate::{
+    DynamoStore, HttpFetcher, NoRecordingQueue, S3BlobStore, SesMailer, SqsRecordingQueue,
+    TranscribeTranscriber,
+};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0} is not set: the AWS backend needs it (see README, Configuration)")]
@@ -29,6 +34,7 @@ pub async fn ports_from_env() -> Result<Ports, MissingVar> {
     let table = var("TABLE_NAME")?;
     let bucket = var("RECORDINGS_BUCKET")?;
     let sender = var("REPORT_SENDER").unwrap_or_default();
+    let queue = var("RECORDING_QUEUE_URL").ok();
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     Ok(Ports {
         store: Arc::new(DynamoStore::from_env(&config, table)),
@@ -36,6 +42,10 @@ pub async fn ports_from_env() -> Result<Ports, MissingVar> {
         transcriber: Arc::new(TranscribeTranscriber::from_env(&config, bucket)),
         mailer: Arc::new(SesMailer::from_env(&config, sender)),
         fetcher: Arc::new(HttpFetcher::new()),
+        recordings: match queue {
+            Some(url) => Arc::new(SqsRecordingQueue::from_env(&config, url)),
+            None => Arc::new(NoRecordingQueue),
+        },
         clock: Arc::new(SystemClock),
     })
 }

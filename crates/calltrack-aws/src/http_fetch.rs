@@ -11,16 +11,18 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use calltrack::ports::{FetchError, Fetcher};
-use http_body_util::{BodyExt, Full, Limited};
+use calltrack::ports::{ByteSource, Download, FetchError, FetchRequest, Fetcher};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 
-/// Recordings larger than this are refused rather than held in a Lambda's memory.
-const MAX_DOWNLOAD: usize = 200 * 1024 * 1024;
+/// Until the status and headers are in.
 const TIMEOUT: Duration = Duration::from_secs(60);
+/// The whole body (a 500 MB recording at 4 MB/s); a stalled one fails sooner, per chunk.
+const BODY_TIMEOUT: Duration = Duration::from_secs(240);
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_REDIRECTS: usize = 5;
 
 type Https = hyper_rustls::HttpsConnector<HttpConnector<PublicOnly>>;
@@ -85,8 +87,8 @@ fn check_hop(url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A small HTTPS client (hyper with rustls and the system roots) with a timeout, a size limit
-/// and redirect following (Twilio's recording URLs redirect to storage).
+/// A small HTTPS client (hyper with rustls and the system roots) with timeouts and redirect
+/// following (Twilio's recording URLs redirect to storage); bodies are read as they arrive.
 pub struct HttpFetcher {
     client: Option<Client<Https, Full<Bytes>>>,
 }
@@ -129,42 +131,64 @@ impl HttpFetcher {
 
 #[async_trait]
 impl Fetcher for HttpFetcher {
-    async fn get(&self, url: &str) -> Result<(Vec<u8>, String), FetchError> {
-        let fail = |reason: String| FetchError {
-            url: url.to_string(),
-            reason,
-        };
-        let mut current = url.to_string();
+    /// Follows up to [`MAX_REDIRECTS`] redirects, each hop checked; a 301/302/303 after a POST
+    /// continues as a GET (Mango's recording API answers its file that way).
+    async fn open(&self, req: &FetchRequest) -> Result<Download, FetchError> {
+        let fail = |reason: String| FetchError::new(&req.url, reason);
+        let mut current = req.url.clone();
+        let mut method = req.method.clone();
+        let mut body = req.body.clone();
+        let mut headers = req.headers.clone();
         for _ in 0..=MAX_REDIRECTS {
             check_hop(&current).map_err(fail)?;
-            let req = http::Request::get(&current)
-                .body(Full::new(Bytes::new()))
+            let mut b = http::Request::builder()
+                .method(method.clone())
+                .uri(&current);
+            for (k, v) in &headers {
+                b = b.header(k, v);
+            }
+            let http_req = b
+                .body(Full::new(Bytes::from(body.clone())))
                 .map_err(|e| fail(e.to_string()))?;
-            let resp = self.request(req).await.map_err(fail)?;
-            if resp.status().is_redirection() {
+            let resp = self.request(http_req).await.map_err(fail)?;
+            let status = resp.status();
+            if status.is_redirection() {
                 let next = resp
                     .headers()
                     .get(http::header::LOCATION)
-                    .and_then(|v| v.to_str().ok());
-                current = next
-                    .ok_or_else(|| fail("redirect without a Location".into()))?
-                    .to_string();
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| fail("redirect without a Location".into()))?;
+                let base: http::Uri = current.parse().map_err(|_| fail("not a URL".into()))?;
+                current = absolute(&base, next);
+                if status != http::StatusCode::TEMPORARY_REDIRECT
+                    && status != http::StatusCode::PERMANENT_REDIRECT
+                {
+                    method = http::Method::GET;
+                    body.clear();
+                }
+                // Credentials are for the host they were given to, not wherever it points.
+                headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
                 continue;
             }
-            if !resp.status().is_success() {
-                return Err(fail(format!("answered {}", resp.status())));
+            if !status.is_success() {
+                let mut e = fail(format!("answered {status}"));
+                e.status = Some(status.as_u16());
+                return Err(e);
             }
-            let ct = resp
+            let content_type = resp
                 .headers()
                 .get(http::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("application/octet-stream")
                 .to_string();
-            let body = Limited::new(resp.into_body(), MAX_DOWNLOAD)
-                .collect()
-                .await
-                .map_err(|e| fail(e.to_string()))?;
-            return Ok((body.to_bytes().to_vec(), ct));
+            return Ok(Download {
+                content_type,
+                body: Box::new(Chunks {
+                    body: resp.into_body(),
+                    url: req.url.clone(),
+                    deadline: tokio::time::Instant::now() + BODY_TIMEOUT,
+                }),
+            });
         }
         Err(fail(format!("more than {MAX_REDIRECTS} redirects")))
     }
@@ -175,10 +199,7 @@ impl Fetcher for HttpFetcher {
         body: &[u8],
         headers: &[(String, String)],
     ) -> Result<(), FetchError> {
-        let fail = |reason: String| FetchError {
-            url: url.to_string(),
-            reason,
-        };
+        let fail = |reason: String| FetchError::new(url, reason);
         check_hop(url).map_err(fail)?;
         let mut b = http::Request::post(url);
         for (k, v) in headers {
@@ -196,9 +217,75 @@ impl Fetcher for HttpFetcher {
     }
 }
 
+/// A `Location` made absolute against the URL that answered it.
+fn absolute(base: &http::Uri, location: &str) -> String {
+    if location.contains("://") {
+        return location.to_string();
+    }
+    let scheme = base.scheme_str().unwrap_or("https");
+    let authority = base.authority().map(|a| a.as_str()).unwrap_or("");
+    if location.starts_with('/') {
+        format!("{scheme}://{authority}{location}")
+    } else {
+        let dir = base.path().rsplit_once('/').map_or("", |(d, _)| d);
+        format!("{scheme}://{authority}{dir}/{location}")
+    }
+}
+
+/// A response body read frame by frame, within the body deadline and an idle timeout.
+struct Chunks {
+    body: hyper::body::Incoming,
+    url: String,
+    deadline: tokio::time::Instant,
+}
+
+#[async_trait]
+impl ByteSource for Chunks {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
+        loop {
+            let wait = IDLE_TIMEOUT.min(
+                self.deadline
+                    .saturating_duration_since(tokio::time::Instant::now()),
+            );
+            let frame = match tokio::time::timeout(wait, self.body.frame()).await {
+                Err(_) => {
+                    return Err(FetchError::new(
+                        &self.url,
+                        "the body stalled or took too long",
+                    ))
+                }
+                Ok(None) => return Ok(None),
+                Ok(Some(Err(e))) => return Err(FetchError::new(&self.url, with_causes(&e))),
+                Ok(Some(Ok(f))) => f,
+            };
+            if let Ok(data) = frame.into_data() {
+                if !data.is_empty() {
+                    return Ok(Some(data.to_vec()));
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_redirects_resolve_against_the_url_that_answered() {
+        let base: http::Uri = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1.wav"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            absolute(&base, "https://media.twiliocdn.com/x"),
+            "https://media.twiliocdn.com/x"
+        );
+        assert_eq!(absolute(&base, "/y.wav"), "https://api.twilio.com/y.wav");
+        assert_eq!(
+            absolute(&base, "RE2.wav"),
+            "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE2.wav"
+        );
+    }
 
     #[test]
     fn hops_must_be_https_and_not_name_a_private_address() {
@@ -217,8 +304,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_name_resolving_only_to_loopback_is_refused_before_connecting() {
-        let got = HttpFetcher::new().get("https://localhost/rec.wav").await;
-        let e = got.expect_err("localhost is not fetched");
+        let got = HttpFetcher::new()
+            .open(&FetchRequest::get("https://localhost/rec.wav"))
+            .await;
+        let Err(e) = got else {
+            panic!("localhost is not fetched")
+        };
         assert!(e.reason.contains("public"), "{}", e.reason);
     }
 }

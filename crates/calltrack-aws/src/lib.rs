@@ -1,4 +1,5 @@
-//! Adapters for AWS: the DynamoDB store, S3 blobs, Amazon Transcribe and SES mail.
+//! Adapters for AWS: the DynamoDB store, S3 blobs, Amazon Transcribe, SES mail and the SQS
+//! recording queue.
 //!
 //! Every adapter is built once from an `aws_config::SdkConfig` (which honours `AWS_ENDPOINT_URL`,
 //! so the same code runs against moto server in tests and against AWS in Lambda) and then
@@ -12,13 +13,15 @@ mod env;
 mod http_fetch;
 mod s3;
 mod ses;
+mod sqs;
 mod transcribe;
 
 pub use dynamo::{DynamoStore, TABLE_DEFINITION};
 pub use env::{ports_from_env, var, MissingVar};
 pub use http_fetch::HttpFetcher;
-pub use s3::S3BlobStore;
+pub use s3::{S3BlobStore, PART_SIZE};
 pub use ses::SesMailer;
+pub use sqs::{NoRecordingQueue, SqsRecordingQueue};
 pub use transcribe::TranscribeTranscriber;
 
 /// True when the configuration points the SDK at a local emulator rather than AWS itself.

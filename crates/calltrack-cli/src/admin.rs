@@ -62,8 +62,9 @@ pub struct TenantSettings {
     /// An origin allowed to call the lease API (repeatable; replaces the list).
     #[arg(long = "origin")]
     pub origins: Vec<String>,
-    /// A provider secret as provider=value: twilio (auth token), telnyx (public key), zadarma,
-    /// mango (api_key:salt), generic, crm, alert. Repeatable.
+    /// A provider secret as provider=value: twilio (auth token), telnyx (public key), zadarma
+    /// (API secret), zadarma_key (API key, to fetch recordings), mango (api_key:salt), generic,
+    /// crm, alert. Repeatable.
     #[arg(long = "secret", value_parser = parse_kv)]
     pub secrets: Vec<(String, String)>,
     #[arg(long)]
@@ -97,7 +98,14 @@ pub struct TenantSettings {
 fn parse_kv(s: &str) -> Result<(String, String), String> {
     let (k, v) = s.split_once('=').ok_or("expected provider=value")?;
     let known = [
-        "twilio", "telnyx", "zadarma", "mango", "generic", "crm", "alert",
+        "twilio",
+        "telnyx",
+        "zadarma",
+        "zadarma_key",
+        "mango",
+        "generic",
+        "crm",
+        "alert",
     ];
     if !known.contains(&k) {
         return Err(format!(

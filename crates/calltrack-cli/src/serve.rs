@@ -1,13 +1,27 @@
 //! `calltrack serve`: the HTTP API on the embedded backend, the same router as the Lambdas.
+//!
+//! On the embedded backend recordings are downloaded for real, in-process: webhooks leave jobs
+//! on a local queue and a background worker fetches them over HTTPS (the same egress policy and
+//! fetcher as in Lambda), as the recording-fetch function does from SQS.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use calltrack::http::{App, HttpConfig};
+use calltrack::ports::Ports;
+use calltrack::recordings::{self, LocalQueue};
 use clap::Args as ClapArgs;
+use tracing::{error, warn};
 
 use crate::backend;
 use crate::exit::{CmdResult, Failure};
-use crate::Globals;
+use crate::{Backend, Globals};
+
+/// Tries per recording job before it is left pending (SQS's maxReceiveCount in the template).
+const TRIES: u32 = 5;
+/// Downloads running at once.
+const PARALLEL: usize = 4;
 
 #[derive(Debug, ClapArgs)]
 pub struct Args {
@@ -20,7 +34,13 @@ pub struct Args {
 }
 
 pub async fn run(g: &Globals, a: Args) -> CmdResult {
-    let ports = backend::open(g).await?;
+    let mut ports = backend::open(g).await?;
+    if g.backend == Backend::Sqlite {
+        let queue = Arc::new(LocalQueue::default());
+        ports.fetcher = Arc::new(calltrack_aws::HttpFetcher::new());
+        ports.recordings = queue.clone();
+        spawn_recording_worker(ports.clone(), queue);
+    }
     let base = a
         .public_base_url
         .unwrap_or_else(|| format!("http://{}", a.addr));
@@ -43,4 +63,38 @@ pub async fn run(g: &Globals, a: Args) -> CmdResult {
         })
         .await?;
     Ok(())
+}
+
+/// Downloads queued recordings in the background, [`PARALLEL`] at a time; a job that failed
+/// retryably is tried again after 2, 4, 8, 16 s, and after [`TRIES`] tries stays pending on
+/// its call (logged).
+fn spawn_recording_worker(ports: Ports, queue: Arc<LocalQueue>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
+    tokio::spawn(async move {
+        loop {
+            let Some(job) = queue.pop() else {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            };
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let ports = ports.clone();
+            tokio::spawn(async move {
+                let _slot = slot;
+                for attempt in 1..=TRIES {
+                    match recordings::fetch(&ports, &job).await {
+                        Ok(_) => return,
+                        Err(e) if attempt < TRIES => {
+                            warn!(tenant = %job.tenant, call_id = %job.call, attempt, error = %e, "recording download to be retried");
+                            tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
+                        }
+                        Err(e) => {
+                            error!(tenant = %job.tenant, call_id = %job.call, error = %e, "recording download given up; the call stays pending");
+                        }
+                    }
+                }
+            });
+        }
+    });
 }

@@ -54,6 +54,44 @@ impl BlobStore for FsBlobStore {
         let path = self.path(key)?;
         Ok(format!("file://{}", path.display()))
     }
+
+    /// Written to a temporary file beside the key and renamed into place once complete.
+    async fn put_stream(
+        &self,
+        key: &str,
+        _content_type: &str,
+        body: &mut dyn ByteSource,
+    ) -> Result<u64, StreamError> {
+        use tokio::io::AsyncWriteExt as _;
+        let unavailable =
+            |e: std::io::Error| StreamError::Store(BlobError::Unavailable(e.to_string()));
+        let path = self.path(key)?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(unavailable)?;
+        }
+        let tmp = path.with_extension(format!("part-{}", uuid::Uuid::new_v4().simple()));
+        let written = async {
+            let mut file = tokio::fs::File::create(&tmp).await.map_err(unavailable)?;
+            let mut n = 0u64;
+            while let Some(chunk) = body.next_chunk().await? {
+                file.write_all(&chunk).await.map_err(unavailable)?;
+                n += chunk.len() as u64;
+            }
+            file.sync_all().await.map_err(unavailable)?;
+            Ok::<u64, StreamError>(n)
+        }
+        .await;
+        match written {
+            Ok(n) => {
+                tokio::fs::rename(&tmp, &path).await.map_err(unavailable)?;
+                Ok(n)
+            }
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                Err(e)
+            }
+        }
+    }
 }
 
 /// Mail written as `.eml`-like files into an outbox directory, one per message.
@@ -103,18 +141,18 @@ impl Mailer for FileMailer {
     }
 }
 
-/// Outbound HTTP for a machine with no network: every fetch fails with a clear reason, so a
-/// recording URL is kept on the call and the failure is visible instead of silently dropped.
+/// Outbound HTTP for a machine with no network (the demo, tests): every fetch fails with a
+/// clear reason instead of silently doing nothing. `calltrack serve` fetches for real.
 #[derive(Debug, Default)]
 pub struct OfflineFetcher;
 
 #[async_trait]
 impl Fetcher for OfflineFetcher {
-    async fn get(&self, url: &str) -> Result<(Vec<u8>, String), FetchError> {
-        Err(FetchError {
-            url: url.to_string(),
-            reason: "outbound HTTP is off on the embedded backend".into(),
-        })
+    async fn open(&self, req: &FetchRequest) -> Result<Download, FetchError> {
+        Err(FetchError::new(
+            &req.url,
+            "outbound HTTP is off on this backend",
+        ))
     }
 
     async fn post_json(
@@ -123,10 +161,7 @@ impl Fetcher for OfflineFetcher {
         _body: &[u8],
         _headers: &[(String, String)],
     ) -> Result<(), FetchError> {
-        Err(FetchError {
-            url: url.to_string(),
-            reason: "outbound HTTP is off on the embedded backend".into(),
-        })
+        Err(FetchError::new(url, "outbound HTTP is off on this backend"))
     }
 }
 

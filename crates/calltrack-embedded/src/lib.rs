@@ -1,5 +1,5 @@
 //! Adapters for one machine: the SQLite store, blobs in a directory, mail into an outbox
-//! directory, no outbound HTTP and no transcription service. `calltrack serve` and
+//! directory, recordings queued in memory, no outbound HTTP and no transcription service. `calltrack serve` and
 //! `calltrack demo` run on these; the conformance suite runs the store against DynamoDB's twin.
 //! [`ports`] is this backend's composition root.
 
@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use calltrack::ports::{Clock, Ports, Store, StoreResult, SystemClock};
+use calltrack::recordings::LocalQueue;
 
 pub use files::{FileMailer, FsBlobStore, OfflineFetcher, OfflineTranscriber};
 pub use sqlite::SqliteStore;
@@ -34,6 +35,7 @@ pub fn with_store(store: Arc<dyn Store>, dir: &Path, clock: Arc<dyn Clock>) -> P
         transcriber: Arc::new(OfflineTranscriber),
         mailer: Arc::new(FileMailer::new(dir.join("outbox"))),
         fetcher: Arc::new(OfflineFetcher),
+        recordings: Arc::new(LocalQueue::default()),
         clock,
     }
 }

@@ -12,7 +12,7 @@ use tracing::{info, warn};
 
 use crate::model::*;
 use crate::ports::*;
-use crate::{attribution, blobs, egress, rollups};
+use crate::{attribution, recordings, rollups};
 
 /// How long an event's claim is kept (garbage collection only).
 const CLAIM_DAYS: i64 = 14;
@@ -48,49 +48,46 @@ pub enum IngestError {
 pub enum ReceiveError {
     #[error(transparent)]
     Ingest(#[from] IngestError),
-    #[error("recording copy failed: {0}")]
-    Fetch(#[from] FetchError),
-    #[error("recording store failed: {0}")]
-    Blob(#[from] BlobError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
 }
 
-/// Everything one webhook event sets off: the recording copied into the blob store at once
-/// (provider URLs expire within minutes) when [`egress`] allows its URL (otherwise the event is
-/// stored without it), the merge, and the missed-call alert.
+/// Everything one webhook event sets off: the merge (a recording event that [`recordings`]
+/// may fetch leaves the call "recording pending"), the download queued (after the duplicate
+/// check: a redelivery queues it again only while it has not happened), and the missed-call
+/// alert. The webhook never waits for the audio.
 pub async fn receive(
     ports: &Ports,
     tenant: &Tenant,
     event: &CallEvent,
 ) -> Result<Ingested, ReceiveError> {
     let now = ports.clock.now();
-    let mut stored_recording = None;
-    let recording = match (event.kind, event.recording_url.as_deref()) {
-        (EventKind::Recording, Some(url)) => {
-            match egress::check_recording_url(tenant, event.provider, url) {
-                Ok(()) => Some(url),
-                Err(why) => {
-                    warn!(tenant = %tenant.id, provider = %event.provider, reason = %why, "recording not fetched");
-                    None
-                }
-            }
+    let source = recordings::source_for(tenant, event).unwrap_or_else(|why| {
+        warn!(tenant = %tenant.id, provider = %event.provider, reason = %why, "recording not fetched");
+        None
+    });
+    let out = ingest(&*ports.store, tenant, event, source.is_some(), now).await?;
+    if let Some(source) = source {
+        let call = CallId::derive(&tenant.id, event.provider, &event.provider_call_id);
+        let queue_it = match &out {
+            Ingested::Applied { call, .. } => call.recording_pending,
+            Ingested::Duplicate => ports
+                .store
+                .get_call(&tenant.id, &call)
+                .await
+                .map_err(IngestError::from)?
+                .is_some_and(|c| c.recording_pending && c.recording_key.is_none()),
+        };
+        if queue_it {
+            let job = recordings::RecordingJob {
+                tenant: tenant.id.clone(),
+                call,
+                provider: event.provider,
+                source,
+            };
+            ports.recordings.enqueue(&job).await?;
         }
-        _ => None,
-    };
-    if let Some(url) = recording {
-        let id = CallId::derive(&tenant.id, event.provider, &event.provider_call_id);
-        let (bytes, content_type) = ports.fetcher.get(url).await?;
-        let key = blobs::recording_key(&tenant.id, &id, recording_ext(url, &content_type));
-        ports.blobs.put(&key, bytes, &content_type).await?;
-        stored_recording = Some(key);
     }
-    let out = ingest(
-        &*ports.store,
-        tenant,
-        event,
-        stored_recording.as_deref(),
-        now,
-    )
-    .await?;
     if let Ingested::Applied {
         call,
         newly_missed: true,
@@ -102,29 +99,13 @@ pub async fn receive(
     Ok(out)
 }
 
-/// The file extension for a recording, from its URL or content type (`mp3` by default).
-fn recording_ext(url: &str, content_type: &str) -> &'static str {
-    let path = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if path.ends_with(".wav") || content_type.contains("wav") {
-        "wav"
-    } else if path.ends_with(".ogg") || content_type.contains("ogg") {
-        "ogg"
-    } else {
-        "mp3"
-    }
-}
-
 /// Merges one event into its call and commits it with its rollups and returned calls.
-/// `stored_recording` is the blob key a recording event's audio was copied to.
+/// `recording_pending` marks a call whose recording is about to be queued for download.
 pub async fn ingest(
     store: &dyn Store,
     tenant: &Tenant,
     event: &CallEvent,
-    stored_recording: Option<&str>,
+    recording_pending: bool,
     now: DateTime<Utc>,
 ) -> Result<Ingested, IngestError> {
     let id = CallId::derive(&tenant.id, event.provider, &event.provider_call_id);
@@ -147,11 +128,8 @@ pub async fn ingest(
             None => new_call(store, tenant, event).await?,
         };
         let mut merged = merge(tenant, base, event);
-        if let Some(key) = stored_recording {
-            merged.recording_key = Some(key.to_string());
-            if merged.transcription == Transcription::None {
-                merged.transcription = Transcription::Pending;
-            }
+        if recording_pending && merged.recording_key.is_none() {
+            merged.recording_pending = true;
         }
         let mut returned = returned_calls(store, tenant, old.as_ref(), &merged).await?;
         let later = returned.split_off(returned.len().min(RETURNED_PER_COMMIT));

@@ -12,12 +12,15 @@ use crate::model::{Provider, Tenant};
 /// The hosts a provider serves recordings from (`.suffix` matches that domain's subdomains).
 /// Twilio: `RecordingUrl` is on `api.twilio.com` (or a regional `api.<edge>.<region>.twilio.com`);
 /// Telnyx: `recording_urls` are presigned links to its S3 buckets. Zadarma and Mango announce
-/// recordings by id through their APIs, which are not fetched yet.
+/// recordings by id: their APIs (`api.zadarma.com`, `app.mango-office.ru`) answer a link on
+/// their own domains.
 pub fn media_hosts(provider: Provider) -> &'static [&'static str] {
     match provider {
         Provider::Twilio => &["api.twilio.com", ".twilio.com"],
         Provider::Telnyx => &[".telnyx.com", "s3.amazonaws.com", ".s3.amazonaws.com"],
-        Provider::Zadarma | Provider::Mango | Provider::Generic => &[],
+        Provider::Zadarma => &["api.zadarma.com", ".zadarma.com"],
+        Provider::Mango => &["app.mango-office.ru", ".mango-office.ru"],
+        Provider::Generic => &[],
     }
 }
 

@@ -17,6 +17,7 @@ pub mod model;
 pub mod numbers;
 pub mod period;
 pub mod ports;
+pub mod recordings;
 pub mod report;
 pub mod reporting;
 pub mod roi;

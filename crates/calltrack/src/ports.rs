@@ -1,5 +1,5 @@
 //! The traits the adapters implement: the store (one port per use case), blobs, transcriber,
-//! mailer, fetcher, clock; and [`Ports`], the set of them the composition root builds once.
+//! mailer, fetcher, the recording queue, clock; and [`Ports`], the set of them the composition root builds once.
 //!
 //! Use cases take these as arguments, so the same code runs on SQLite and the filesystem on one
 //! machine, and on DynamoDB, S3, Transcribe and SES in Lambda. The store speaks in domain
@@ -311,6 +311,31 @@ pub trait BlobStore: Send + Sync {
     async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError>;
     /// A time-limited link to read the blob.
     async fn link(&self, key: &str, valid_for: std::time::Duration) -> Result<String, BlobError>;
+    /// Stores what `body` yields, chunk by chunk, never holding all of it (S3: a multipart
+    /// upload once the body outgrows one part). Nothing is stored at `key` unless the whole body
+    /// arrived. Returns the bytes written.
+    async fn put_stream(
+        &self,
+        key: &str,
+        content_type: &str,
+        body: &mut dyn ByteSource,
+    ) -> Result<u64, StreamError>;
+}
+
+/// Why a streamed put failed: the source (a download) or the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Source(#[from] FetchError),
+    #[error(transparent)]
+    Store(#[from] BlobError),
+}
+
+/// A body read in chunks (a download on its way to the blob store).
+#[async_trait]
+pub trait ByteSource: Send {
+    /// The next chunk; `None` at the end.
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, FetchError>;
 }
 
 /// A request to transcribe one recording.
@@ -368,18 +393,95 @@ pub trait Mailer: Send + Sync {
 pub struct FetchError {
     pub url: String,
     pub reason: String,
+    /// The HTTP status when the server answered with a failure (4xx/5xx).
+    pub status: Option<u16>,
 }
 
-/// Outbound HTTP: copying recordings from provider URLs, posting signed alert webhooks.
+impl FetchError {
+    pub fn new(url: &str, reason: impl Into<String>) -> Self {
+        Self {
+            url: url.to_string(),
+            reason: reason.into(),
+            status: None,
+        }
+    }
+
+    /// True when asking again later may succeed: no answer, a 5xx, 408 or 429. A 4xx is final.
+    pub fn is_retryable(&self) -> bool {
+        self.status.is_none_or(|s| s >= 500 || s == 408 || s == 429)
+    }
+}
+
+/// One outbound request: a GET, or a POST with a form or JSON body, with extra headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchRequest {
+    pub method: http::Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl FetchRequest {
+    pub fn get(url: impl Into<String>) -> Self {
+        Self {
+            method: http::Method::GET,
+            url: url.into(),
+            headers: vec![],
+            body: vec![],
+        }
+    }
+
+    /// A form POST (`application/x-www-form-urlencoded`).
+    pub fn post_form(url: impl Into<String>, fields: &[(&str, &str)]) -> Self {
+        Self {
+            method: http::Method::POST,
+            url: url.into(),
+            headers: vec![(
+                "content-type".into(),
+                "application/x-www-form-urlencoded".into(),
+            )],
+            body: serde_urlencoded::to_string(fields)
+                .unwrap_or_default()
+                .into_bytes(),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+/// A successful answer whose body has not been read yet.
+pub struct Download {
+    pub content_type: String,
+    pub body: Box<dyn ByteSource>,
+}
+
+/// Outbound HTTP: downloading recordings from providers, posting signed alert webhooks. Every
+/// adapter follows redirects itself and checks each hop against the egress policy.
 #[async_trait]
 pub trait Fetcher: Send + Sync {
-    async fn get(&self, url: &str) -> Result<(Vec<u8>, String), FetchError>;
+    /// Sends `req` and answers once the status and headers are in (a non-2xx is an error with
+    /// its status); the body is read through [`Download::body`].
+    async fn open(&self, req: &FetchRequest) -> Result<Download, FetchError>;
     async fn post_json(
         &self,
         url: &str,
         body: &[u8],
         headers: &[(String, String)],
     ) -> Result<(), FetchError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("recording queue: {0}")]
+pub struct QueueError(pub String);
+
+/// Where the webhook leaves a recording to download, so it answers without waiting for it
+/// (SQS in AWS, with retries and a dead-letter queue; an in-process queue on one machine).
+#[async_trait]
+pub trait RecordingQueue: Send + Sync {
+    async fn enqueue(&self, job: &crate::recordings::RecordingJob) -> Result<(), QueueError>;
 }
 
 /// Every adapter the use cases run on, built once by a composition root (`calltrack_embedded::
@@ -391,6 +493,7 @@ pub struct Ports {
     pub transcriber: Arc<dyn Transcriber>,
     pub mailer: Arc<dyn Mailer>,
     pub fetcher: Arc<dyn Fetcher>,
+    pub recordings: Arc<dyn RecordingQueue>,
     pub clock: Arc<dyn Clock>,
 }
 

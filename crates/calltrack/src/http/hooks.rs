@@ -42,9 +42,9 @@ impl From<ReceiveError> for ApiError {
         warn!(error = %e, "webhook event not stored");
         match e {
             ReceiveError::Ingest(calls::IngestError::Store(s)) => s.into(),
-            // What the fetch or the blob store said stays in our log, never in the answer.
-            ReceiveError::Fetch(_) | ReceiveError::Blob(_) => {
-                ApiError::unavailable("the recording could not be copied; retry later")
+            // What the queue said stays in our log, never in the answer.
+            ReceiveError::Queue(_) => {
+                ApiError::unavailable("the recording could not be queued; retry later")
             }
             other => ApiError::unavailable(format!("{other}; retry later")),
         }

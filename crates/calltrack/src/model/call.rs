@@ -143,6 +143,9 @@ pub struct CallEvent {
     pub answered_by: Option<String>,
     /// Where the provider keeps the recording (copy it at once: such URLs expire).
     pub recording_url: Option<String>,
+    /// A recording announced by id (Zadarma's `call_id_with_rec`, Mango's `recording_id`),
+    /// fetched through the provider's API.
+    pub recording_id: Option<String>,
     /// The provider's own status word, kept when it is not one we know.
     pub raw_status: Option<String>,
     /// The provider's ordering of events within a call, when it gives one.
@@ -174,6 +177,7 @@ impl CallEvent {
             missed_reason: None,
             answered_by: None,
             recording_url: None,
+            recording_id: None,
             raw_status: None,
             sequence: None,
         }
@@ -221,6 +225,10 @@ pub struct Call {
     pub returned_at: Option<DateTime<Utc>>,
     pub returned_by: Option<CallId>,
     pub recording_key: Option<String>,
+    /// A recording was announced and its download is queued (`recordings`); cleared when the
+    /// audio is stored or the download is given up.
+    #[serde(default)]
+    pub recording_pending: bool,
     pub attribution: Attribution,
     /// True when this caller had never called the tenant before.
     pub first_time_caller: bool,
@@ -265,6 +273,7 @@ impl Call {
             returned_at: None,
             returned_by: None,
             recording_key: None,
+            recording_pending: false,
             attribution: Attribution::unattributed(),
             first_time_caller: true,
             transcription: Transcription::None,

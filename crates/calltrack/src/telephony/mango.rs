@@ -16,10 +16,25 @@ use super::input::{self, json_scalar};
 use super::signature::{ct_eq, sha256_hex};
 use super::{WebhookError, WebhookRequest};
 use crate::model::{CallEvent, Direction, EventKind, MissedReason, Outcome, PhoneNumber, Provider};
+use crate::ports::FetchRequest;
 
 /// The `sign` Mango computes for a `json` field (for tests and tools).
 pub fn sign(api_key: &str, json: &str, salt: &str) -> String {
     sha256_hex(format!("{api_key}{json}{salt}").as_bytes())
+}
+
+/// Mango's API endpoint that answers a recording (a redirect to a short-lived file link).
+pub const RECORDING_URL: &str = "https://app.mango-office.ru/vpbx/queries/recording/post";
+
+/// The signed request for a recording by its `recording_id`: a form POST of `vpbx_api_key`,
+/// `sign` and `json = {"recording_id", "action": "download"}`, signed like the webhooks.
+pub fn recording_request(api_key: &str, salt: &str, recording_id: &str) -> FetchRequest {
+    let json = serde_json::json!({"recording_id": recording_id, "action": "download"}).to_string();
+    let sign = sign(api_key, &json, salt);
+    FetchRequest::post_form(
+        RECORDING_URL,
+        &[("vpbx_api_key", api_key), ("sign", &sign), ("json", &json)],
+    )
 }
 
 /// Verifies (with the tenant's `api_key:salt`) and parses one Mango event.
@@ -300,6 +315,31 @@ impl Ctx<'_> {
         );
         // Mango hands recordings out through its API (queries/recording/post) by this id.
         e.raw_status = Some(format!("recording_id={rec}"));
+        e.recording_id = Some(rec.to_string());
         Ok(vec![e])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `sign` computed independently: sha256_hex("mg-key" + json + "mg-salt").
+    #[test]
+    fn recording_requests_are_signed_like_the_webhooks() {
+        let req = recording_request("mg-key", "mg-salt", "MToxMDEyODIxOToyMDIzMDU5NDk5Mjow");
+        assert_eq!(req.method, http::Method::POST);
+        assert_eq!(req.url, RECORDING_URL);
+        let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&req.body).unwrap();
+        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(
+            get("json"),
+            Some(r#"{"action":"download","recording_id":"MToxMDEyODIxOToyMDIzMDU5NDk5Mjow"}"#)
+        );
+        assert_eq!(
+            get("sign"),
+            Some("c88e0f9213cc46cc2a0deda3db13e59e204431423b3ce167bf1bf09de98e7e63")
+        );
+        assert_eq!(get("vpbx_api_key"), Some("mg-key"));
     }
 }

@@ -17,6 +17,7 @@ use super::input::{self, Form};
 use super::signature::{ct_eq, header, hmac_sha1};
 use super::{WebhookError, WebhookRequest};
 use crate::model::{CallEvent, Direction, EventKind, MissedReason, Outcome, Provider};
+use crate::ports::FetchRequest;
 
 /// The answer to Zadarma's URL check: the value of `zd_echo` in the query string, if present.
 pub fn echo(query: &str) -> Option<String> {
@@ -45,6 +46,52 @@ pub fn sign(form: &[(String, String)], secret: &str) -> Option<String> {
     let s = signed_string(form)?;
     let hex_mac = hex::encode(hmac_sha1(secret.as_bytes(), s.as_bytes()));
     Some(base64::engine::general_purpose::STANDARD.encode(hex_mac))
+}
+
+/// Zadarma's API host; recordings are requested from `pbx/record/request`.
+pub const API_BASE: &str = "https://api.zadarma.com";
+
+/// The signed API request for a recording's link: `GET /v1/pbx/record/request/` with
+/// `call_id` (the notification's `call_id_with_rec`) and `format=json`, authorised as Zadarma's
+/// own client does: `Authorization: {key}:{base64(hex(HMAC-SHA1(secret, method + query +
+/// md5(query))))}` over the parameters sorted by name, form-encoded.
+pub fn record_request(key: &str, secret: &str, call_id_with_rec: &str) -> FetchRequest {
+    let method = "/v1/pbx/record/request/";
+    let query = serde_urlencoded::to_string([("call_id", call_id_with_rec), ("format", "json")])
+        .unwrap_or_default();
+    FetchRequest::get(format!("{API_BASE}{method}?{query}")).header(
+        "authorization",
+        format!("{key}:{}", api_signature(secret, method, &query)),
+    )
+}
+
+/// The signature of one API call (see [`record_request`]).
+pub fn api_signature(secret: &str, method: &str, query: &str) -> String {
+    use md5::Digest as _;
+    let md5 = hex::encode(md5::Md5::digest(query.as_bytes()));
+    let mac = hmac_sha1(
+        secret.as_bytes(),
+        format!("{method}{query}{md5}").as_bytes(),
+    );
+    base64::engine::general_purpose::STANDARD.encode(hex::encode(mac))
+}
+
+/// The download link in `pbx/record/request`'s answer (`link`, or the first of `links`).
+pub fn record_link(answer: &[u8]) -> Result<String, String> {
+    let v: serde_json::Value =
+        serde_json::from_slice(answer).map_err(|e| format!("the API answered no JSON ({e})"))?;
+    if v.get("status").and_then(|s| s.as_str()) != Some("success") {
+        let msg = v
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap_or("no message");
+        return Err(format!("the API refused: {msg}"));
+    }
+    v.get("link")
+        .and_then(|l| l.as_str())
+        .or_else(|| v.pointer("/links/0").and_then(|l| l.as_str()))
+        .map(str::to_string)
+        .ok_or_else(|| "the API answered no link".to_string())
 }
 
 fn signed_string(form: &[(String, String)]) -> Option<String> {
@@ -178,6 +225,7 @@ fn events(
             e.to = None;
             e.event_id = format!("{pbx_call_id}:{event}:{rec}");
             e.raw_status = Some(format!("call_id_with_rec={rec}"));
+            e.recording_id = Some(rec.trim().to_string());
         }
         "NOTIFY_OUT_START" => {}
         _ => {}
@@ -202,6 +250,41 @@ fn disposition_outcome(d: &str, duration: Option<u32>) -> Option<(Outcome, Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The vector computed by an independent implementation of Zadarma's PHP client
+    /// (`base64_encode(hash_hmac('sha1', $method . $query . md5($query), $secret))`).
+    #[test]
+    fn recording_requests_are_signed_as_zadarmas_client_signs_them() {
+        let req = record_request("zd-key", "zd-secret", "1758291234.2345678");
+        assert_eq!(
+            req.url,
+            "https://api.zadarma.com/v1/pbx/record/request/?call_id=1758291234.2345678&format=json"
+        );
+        assert_eq!(
+            req.headers,
+            vec![(
+                "authorization".to_string(),
+                "zd-key:YmJjYTMxOTgwNmJjNTk5MTViNGY0ZjM3YmZlZGNhMzI5NTQ4OGQxZA==".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn the_record_link_is_read_from_link_or_links_and_refusals_say_why() {
+        let one =
+            br#"{"status":"success","link":"https://api.zadarma.com/r/1.mp3","lifetime_till":"x"}"#;
+        assert_eq!(record_link(one).unwrap(), "https://api.zadarma.com/r/1.mp3");
+        let many = br#"{"status":"success","links":["https://api.zadarma.com/r/2.mp3"]}"#;
+        assert_eq!(
+            record_link(many).unwrap(),
+            "https://api.zadarma.com/r/2.mp3"
+        );
+        let refused = br#"{"status":"error","message":"record not found"}"#;
+        assert!(record_link(refused)
+            .unwrap_err()
+            .contains("record not found"));
+        assert!(record_link(b"<html>").is_err());
+    }
 
     #[test]
     fn echo_returns_the_zd_echo_value() {
