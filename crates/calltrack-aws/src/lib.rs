@@ -16,6 +16,7 @@ mod ses;
 mod sqs;
 mod transcribe;
 
+pub use counter::OpUsage;
 pub use dynamo::{DynamoStore, TABLE_DEFINITION};
 pub use env::{ports_from_env, var, MissingVar};
 pub use http_fetch::HttpFetcher;

@@ -150,6 +150,12 @@ impl DynamoStore {
         table::create_table(&self.client, &self.table).await
     }
 
+    /// Requests and capacity units per DynamoDB operation since the store was built, the units
+    /// worked out from each request and answer by DynamoDB's rules (see BENCHMARKS.md, costs).
+    pub fn usage(&self) -> std::collections::BTreeMap<String, crate::OpUsage> {
+        self.requests.usage()
+    }
+
     /// Write capacity units consumed so far, as DynamoDB reported them.
     pub fn write_units(&self) -> f64 {
         self.write_milliunits.load(Ordering::Relaxed) as f64 / 1000.0
