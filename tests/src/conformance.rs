@@ -31,6 +31,7 @@ macro_rules! conformance_tests {
             commit_with_a_stale_version_writes_nothing,
             commit_of_several_calls_is_all_or_nothing,
             calls_are_listed_by_time_and_by_caller,
+            calls_page_through_a_period_in_order_without_gaps_or_repeats,
             deals_update_by_version_and_list_by_day,
             costs_replace_by_date_channel_and_campaign,
             claim_once_claims_a_key_once,
@@ -909,6 +910,72 @@ pub async fn calls_are_listed_by_time_and_by_caller(store: &dyn Store) {
     );
     assert!(store
         .calls_between(&other.id, t0, t0 + Duration::days(9))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+/// Paging a period `limit` at a time yields every call of `[from, to)` once, in (start, id)
+/// order, calls that started at the same millisecond included; another tenant's never.
+pub async fn calls_page_through_a_period_in_order_without_gaps_or_repeats(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let other = tenant(store).await;
+    let t0 = t("2026-02-01T00:00:00Z");
+    // Eleven calls, three of them at the same instant; one before and one after the period.
+    let starts = [-1i64, 0, 5, 5, 5, 9, 12, 30, 31, 40, 41, 59, 60];
+    for (i, m) in starts.iter().enumerate() {
+        for owner in [&tn, &other] {
+            let c = call(
+                owner,
+                &format!("pg-{i:02}"),
+                &number(i as u32),
+                t0 + Duration::minutes(*m),
+            );
+            store
+                .commit(&Commit {
+                    calls: vec![CallWrite::new(c, None)],
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+        }
+    }
+    let (from, to) = (t0, t0 + Duration::minutes(60));
+    let all = store.calls_between(&tn.id, from, to).await.unwrap();
+    assert_eq!(all.len(), 11);
+    for limit in [1, 3, 4, 11, 50] {
+        let mut got = vec![];
+        let mut cursor: Option<CallCursor> = None;
+        loop {
+            let page = store
+                .calls_page(&tn.id, from, to, cursor.as_ref(), limit)
+                .await
+                .unwrap();
+            assert!(page.len() <= limit);
+            cursor = page.last().map(CallCursor::after);
+            let done = page.len() < limit;
+            got.extend(page);
+            if done {
+                break;
+            }
+        }
+        let ids: Vec<&CallId> = got.iter().map(|c| &c.id).collect();
+        let want: Vec<&CallId> = all.iter().map(|c| &c.id).collect();
+        assert_eq!(ids, want, "limit {limit}");
+        assert!(got.iter().all(|c| c.tenant == tn.id));
+    }
+    let mut keys: Vec<(DateTime<Utc>, CallId)> =
+        all.iter().map(|c| (c.started_at, c.id.clone())).collect();
+    let sorted = {
+        let mut k = keys.clone();
+        k.sort();
+        k
+    };
+    assert_eq!(keys, sorted, "ordered by (start, id)");
+    keys.dedup();
+    assert_eq!(keys.len(), 11);
+    assert!(store
+        .calls_page(&tn.id, from, to, None, 0)
         .await
         .unwrap()
         .is_empty());

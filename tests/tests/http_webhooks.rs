@@ -1116,3 +1116,98 @@ async fn deal_updates_apply_in_the_crms_order_not_arrival_order() {
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["field"], "amount");
 }
+
+/// `GET /v1/calls` answers pages of `limit` with a `next_cursor` until the period is done:
+/// following it yields every call once, in order, filters included; a bad `limit` or `cursor`
+/// is a 400 naming it.
+#[tokio::test]
+async fn the_call_log_is_paginated_by_an_opaque_cursor() {
+    let h = harness().await;
+    for i in 0..25 {
+        let mut c = Call::new(
+            &h.tenant.id,
+            Provider::Generic,
+            &format!("pg-{i}"),
+            Direction::Inbound,
+            t0() + Duration::minutes(i),
+        );
+        c.attribution.channel = if i % 4 == 0 {
+            "billboard"
+        } else {
+            "google/cpc"
+        }
+        .into();
+        let commit = Commit {
+            tenant: Some(h.tenant.id.clone()),
+            calls: vec![CallWrite::new(c, None)],
+            ..Commit::default()
+        };
+        assert_eq!(
+            h.store.commit(&commit).await.unwrap(),
+            CommitOutcome::Committed
+        );
+    }
+    let all: Vec<String> = h
+        .calls()
+        .await
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    let walk = |query: &'static str| {
+        let h = &h;
+        async move {
+            let mut ids = vec![];
+            let mut sizes = vec![];
+            let mut cursor: Option<String> = None;
+            loop {
+                let path = match &cursor {
+                    Some(c) => {
+                        format!("/v1/calls?from=2026-03-01&to=2026-03-03&{query}&cursor={c}")
+                    }
+                    None => format!("/v1/calls?from=2026-03-01&to=2026-03-03&{query}"),
+                };
+                let (st, body, text) = h.api(&path, "application/json").await;
+                assert_eq!(st, StatusCode::OK, "{text}");
+                let page = body["calls"].as_array().unwrap();
+                assert_eq!(body["count"], page.len());
+                sizes.push(page.len());
+                ids.extend(page.iter().map(|c| c["id"].as_str().unwrap().to_string()));
+                match body["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_string()),
+                    None => break,
+                }
+            }
+            (ids, sizes)
+        }
+    };
+    let (ids, sizes) = walk("limit=10").await;
+    assert_eq!(ids, all, "every call once, in order");
+    assert_eq!(sizes, vec![10, 10, 5]);
+    let (billboard, sizes) = walk("limit=3&channel=billboard").await;
+    assert_eq!(billboard.len(), 7);
+    assert_eq!(sizes, vec![3, 3, 1]);
+    let (st, body, _) = h
+        .api(
+            "/v1/calls?from=2026-03-01&to=2026-03-03",
+            "application/json",
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(body["count"], 25, "the default page holds 100");
+    assert!(body["next_cursor"].is_null());
+    for (q, field) in [
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("limit=ten", "limit"),
+        ("cursor=not-a-cursor", "cursor"),
+    ] {
+        let (st, body, _) = h
+            .api(
+                &format!("/v1/calls?from=2026-03-01&to=2026-03-03&{q}"),
+                "application/json",
+            )
+            .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{q}");
+        assert_eq!(body["error"]["field"], field, "{q}");
+    }
+}

@@ -4,6 +4,7 @@
 use calltrack::calls::{missed_state, MissedState};
 use calltrack::loss::{LossInputs, WhatIf};
 use calltrack::model::*;
+use calltrack::ports::CallCursor;
 use calltrack::report::build;
 use calltrack::roi::{self, day_bounds};
 use chrono::{NaiveDate, Utc};
@@ -187,6 +188,31 @@ fn days(t: &Tenant, p: &Period) -> Result<(NaiveDate, NaiveDate), Failure> {
         .map_err(|e| Failure::Invalid(format!("--{}: {}", e.field, e.reason)))
 }
 
+/// Calls read from the store per page by `calls list`.
+const CLI_PAGE: usize = 500;
+
+/// One line of `calls list`: id, start, outcome (and missed state), channel, masked caller, talk.
+fn print_call(t: &Tenant, c: &Call, now: chrono::DateTime<Utc>) {
+    let state = missed_state(t, c, now)
+        .map(|s| format!(" ({s:?})").to_lowercase())
+        .unwrap_or_default();
+    println!(
+        "{}  {}  {:<11}{}  {:<20} {}  talk {}s",
+        c.id,
+        c.started_at.format("%Y-%m-%d %H:%M:%S"),
+        c.outcome.as_str(),
+        state,
+        c.attribution.channel,
+        c.caller
+            .as_ref()
+            .map(|p| p.masked())
+            .unwrap_or_else(|| "hidden".into()),
+        c.talk_seconds
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "-".into())
+    );
+}
+
 pub async fn calls(g: &Globals, cmd: CallsCmd) -> CmdResult {
     match cmd {
         CallsCmd::List(a) => {
@@ -198,42 +224,39 @@ pub async fn calls(g: &Globals, cmd: CallsCmd) -> CmdResult {
                     .ok_or_else(|| Failure::Invalid(format!("outcome: '{o}' is not an outcome")))?;
             }
             let now = Utc::now();
-            let list: Vec<Call> = ports
-                .store
-                .calls_between(&t.id, start, end)
-                .await?
-                .into_iter()
-                .filter(|c| a.outcome.as_deref().is_none_or(|o| c.outcome.as_str() == o))
-                .filter(|c| {
-                    a.channel
+            let keep = |c: &Call| {
+                a.outcome.as_deref().is_none_or(|o| c.outcome.as_str() == o)
+                    && a.channel
                         .as_deref()
                         .is_none_or(|ch| c.attribution.channel == ch)
-                })
-                .collect();
+            };
+            // Page by page (the store's cursor), so a long period is never loaded at once;
+            // text lines go out as each page arrives.
+            let mut list: Vec<Call> = vec![];
+            let mut shown = 0usize;
+            let mut cursor = None;
+            loop {
+                let page = ports
+                    .store
+                    .calls_page(&t.id, start, end, cursor.as_ref(), CLI_PAGE)
+                    .await?;
+                cursor = page.last().map(CallCursor::after);
+                for c in page.iter().filter(|c| keep(c)) {
+                    shown += 1;
+                    if g.json {
+                        list.push(c.clone());
+                    } else {
+                        print_call(&t, c, now);
+                    }
+                }
+                if page.len() < CLI_PAGE {
+                    break;
+                }
+            }
             if g.json {
                 return print_json(&list);
             }
-            for c in &list {
-                let state = missed_state(&t, c, now)
-                    .map(|s| format!(" ({s:?})").to_lowercase())
-                    .unwrap_or_default();
-                println!(
-                    "{}  {}  {:<11}{}  {:<20} {}  talk {}s",
-                    c.id,
-                    c.started_at.format("%Y-%m-%d %H:%M:%S"),
-                    c.outcome.as_str(),
-                    state,
-                    c.attribution.channel,
-                    c.caller
-                        .as_ref()
-                        .map(|p| p.masked())
-                        .unwrap_or_else(|| "hidden".into()),
-                    c.talk_seconds
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| "-".into())
-                );
-            }
-            eprintln!("{} calls", list.len());
+            eprintln!("{shown} calls");
             Ok(())
         }
         CallsCmd::Show { tenant, call_id } => {

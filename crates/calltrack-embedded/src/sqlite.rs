@@ -608,6 +608,29 @@ impl CallStore for SqliteStore {
         })
     }
 
+    async fn calls_page(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after: Option<&CallCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Call>> {
+        // Before every call of the period: (from - 1 ms, "") sorts first.
+        let (after_ms, after_id) = after
+            .map(|c| (ms(c.started_at), c.id.as_str().to_string()))
+            .unwrap_or((ms(from) - 1, String::new()));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_conn(move |c| {
+            query_docs(
+                c,
+                "SELECT data FROM calls WHERE tenant = ?1 AND started_at >= ?2 AND started_at < ?3 \
+                 AND (started_at > ?4 OR (started_at = ?4 AND id > ?5)) ORDER BY started_at, id LIMIT ?6",
+                params![tenant.as_str(), ms(from), ms(to), after_ms, after_id, limit],
+            )
+        })
+    }
+
     async fn calls_with(
         &self,
         tenant: &TenantId,

@@ -231,6 +231,16 @@ pub trait CallStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<Call>>;
+    /// At most `limit` calls that started in `[from, to)` and come after `after` in (start,
+    /// id) order, oldest first: one page of a listing, read without loading the period.
+    async fn calls_page(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after: Option<&CallCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Call>>;
     /// Calls with this caller (inbound: who called; outbound: who was called) since `since`,
     /// oldest first.
     async fn calls_with(
@@ -242,6 +252,46 @@ pub trait CallStore: Send + Sync {
     /// The unit of work: event claim + calls + deal + rollups, atomically. Versions are written
     /// as the commit carries them ([`CallWrite`], [`DealWrite`]).
     async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome>;
+}
+
+/// A position in a call listing: the last call a page showed, (start, id). Opaque to clients
+/// ([`CallCursor::encode`]: base64url of `{start ms}:{id}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallCursor {
+    pub started_at: DateTime<Utc>,
+    pub id: CallId,
+}
+
+impl CallCursor {
+    pub fn after(call: &Call) -> Self {
+        Self {
+            started_at: call.started_at,
+            id: call.id.clone(),
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            "{}:{}",
+            self.started_at.timestamp_millis(),
+            self.id
+        ))
+    }
+
+    /// `None` for anything [`encode`](Self::encode) did not make.
+    pub fn decode(s: &str) -> Option<Self> {
+        use base64::Engine as _;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s.trim())
+            .ok()?;
+        let text = String::from_utf8(raw).ok()?;
+        let (ms, id) = text.split_once(':')?;
+        Some(Self {
+            started_at: Utc.timestamp_millis_opt(ms.parse().ok()?).single()?,
+            id: CallId::parse(id).ok()?,
+        })
+    }
 }
 
 /// CRM deals and ad costs.

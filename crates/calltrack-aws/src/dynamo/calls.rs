@@ -30,6 +30,36 @@ impl CallStore for DynamoStore {
         docs(&items)
     }
 
+    async fn calls_page(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after: Option<&CallCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Call>> {
+        let last = to - chrono::Duration::milliseconds(1);
+        // GSI1SK is `{ts}#{id}`: the first key after the cursor's is that key plus "\0".
+        let lo = match after {
+            Some(c) => format!("{}#{}\0", key::ts(c.started_at), c.id).max(key::ts(from)),
+            None => key::ts(from),
+        };
+        let hi = format!("{}$", key::ts(last));
+        if lo > hi || limit == 0 {
+            return Ok(vec![]);
+        }
+        let mut e = Expr::default();
+        let cond = format!(
+            "{} = {} AND {} BETWEEN {} AND {}",
+            e.name(GSI1PK),
+            e.value(s(key::calls_gsi1(tenant))),
+            e.name(GSI1SK),
+            e.value(s(lo)),
+            e.value(s(hi))
+        );
+        docs(&self.query(Some(GSI1), &cond, e, true, Some(limit)).await?)
+    }
+
     async fn calls_with(
         &self,
         tenant: &TenantId,

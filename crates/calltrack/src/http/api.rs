@@ -14,7 +14,15 @@ use serde_json::{json, Value};
 use super::{authenticate, ApiError, ApiResult, AppState};
 use crate::calls::missed_state;
 use crate::model::*;
+use crate::ports::CallCursor;
 use crate::{deals, period, report, roi};
+
+/// Calls per page of `GET /v1/calls` unless `limit` says otherwise.
+const DEFAULT_PAGE: usize = 100;
+/// The most `limit` may ask for: 1,000 calls are about 0.8 MB of JSON.
+const MAX_PAGE: usize = 1000;
+/// Store pages read for one answer when filters match little.
+const MAX_SCANNED_PAGES: usize = 10;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -107,6 +115,8 @@ fn call_view(tenant: &Tenant, call: &Call, now: DateTime<Utc>) -> Value {
     v
 }
 
+/// `GET /v1/calls`: one page of `limit` calls (default [`DEFAULT_PAGE`], at most [`MAX_PAGE`]:
+/// a page stays far below Lambda's 6 MB answer), with `next_cursor` to ask for the next.
 async fn list_calls(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -126,19 +136,68 @@ async fn list_calls(
         None => None,
     };
     let channel = q.get("channel").filter(|v| !v.is_empty());
-    let calls = app.ports.store.calls_between(&tenant.id, from, to).await?;
-    let shown: Vec<Value> = calls
-        .iter()
-        .filter(|c| channel.is_none_or(|ch| &c.attribution.channel == ch))
-        .filter(|c| match outcome.as_deref() {
-            None => true,
-            Some(o @ ("returned" | "lost" | "pending")) => missed_state(&tenant, c, now)
-                .is_some_and(|s| serde_json::to_value(s).ok() == Some(json!(o))),
-            Some(o) => c.outcome.as_str() == o,
-        })
-        .map(|c| call_view(&tenant, c, now))
-        .collect();
-    Ok(Json(json!({"from": from, "to": to, "count": shown.len(), "calls": shown})).into_response())
+    let limit = match q.get("limit").filter(|v| !v.is_empty()) {
+        None => DEFAULT_PAGE,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "limit",
+                    format!("'{l}' is not a whole number from 1 to {MAX_PAGE}"),
+                )
+            })?,
+    };
+    let mut cursor = match q.get("cursor").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(c) => Some(
+            CallCursor::decode(c)
+                .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this API gave"))?,
+        ),
+    };
+    let keep = |c: &Call| {
+        channel.is_none_or(|ch| &c.attribution.channel == ch)
+            && match outcome.as_deref() {
+                None => true,
+                Some(o @ ("returned" | "lost" | "pending")) => missed_state(&tenant, c, now)
+                    .is_some_and(|s| serde_json::to_value(s).ok() == Some(json!(o))),
+                Some(o) => c.outcome.as_str() == o,
+            }
+    };
+    // Pages of `limit` are read until `limit` calls match or the period ends; a filter that
+    // matches little stops after MAX_SCANNED_PAGES and hands out a cursor to go on from.
+    let mut shown = Vec::new();
+    let mut more = false;
+    for _ in 0..MAX_SCANNED_PAGES {
+        let page = app
+            .ports
+            .store
+            .calls_page(&tenant.id, from, to, cursor.as_ref(), limit)
+            .await?;
+        more = page.len() == limit;
+        for c in &page {
+            cursor = Some(CallCursor::after(c));
+            if keep(c) {
+                shown.push(call_view(&tenant, c, now));
+                if shown.len() == limit {
+                    break;
+                }
+            }
+        }
+        if shown.len() == limit {
+            more = more || page.last().map(CallCursor::after) != cursor;
+            break;
+        }
+        if !more {
+            break;
+        }
+    }
+    let next = more.then(|| cursor.map(|c| c.encode())).flatten();
+    Ok(Json(
+        json!({"from": from, "to": to, "count": shown.len(), "calls": shown, "next_cursor": next}),
+    )
+    .into_response())
 }
 
 async fn get_call(
