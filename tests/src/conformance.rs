@@ -32,6 +32,7 @@ macro_rules! conformance_tests {
             commit_of_several_calls_is_all_or_nothing,
             calls_are_listed_by_time_and_by_caller,
             calls_page_through_a_period_in_order_without_gaps_or_repeats,
+            rate_buckets_are_compare_and_set_and_expire,
             deals_update_by_version_and_list_by_day,
             costs_replace_by_date_channel_and_campaign,
             claim_once_claims_a_key_once,
@@ -979,6 +980,101 @@ pub async fn calls_page_through_a_period_in_order_without_gaps_or_repeats(store:
         .await
         .unwrap()
         .is_empty());
+}
+
+/// A rate bucket is written only over the state it was read in (two requests racing on one
+/// bucket: one wins), reads as absent once expired, and is the tenant's alone.
+pub async fn rate_buckets_are_compare_and_set_and_expire(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let other = tenant(store).await;
+    let now = t("2026-02-01T10:00:00Z");
+    let later = now + Duration::minutes(2);
+    assert_eq!(
+        store
+            .get_bucket(&tn.id, "src#203.0.113.7", now)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(store
+        .put_bucket(&tn.id, "src#203.0.113.7", 100, None, now, later)
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .put_bucket(&tn.id, "src#203.0.113.7", 200, None, now, later)
+            .await
+            .unwrap(),
+        "a second writer that read 'absent' loses"
+    );
+    assert_eq!(
+        store
+            .get_bucket(&tn.id, "src#203.0.113.7", now)
+            .await
+            .unwrap(),
+        Some(100)
+    );
+    assert!(!store
+        .put_bucket(&tn.id, "src#203.0.113.7", 300, Some(99), now, later)
+        .await
+        .unwrap());
+    assert!(store
+        .put_bucket(&tn.id, "src#203.0.113.7", 300, Some(100), now, later)
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .get_bucket(&tn.id, "src#203.0.113.7", now)
+            .await
+            .unwrap(),
+        Some(300)
+    );
+    assert_eq!(
+        store
+            .get_bucket(&other.id, "src#203.0.113.7", now)
+            .await
+            .unwrap(),
+        None,
+        "buckets are per tenant"
+    );
+    // Past its expiry the bucket is gone: absent for reads and for the next writer.
+    let after = later + Duration::seconds(1);
+    assert_eq!(
+        store
+            .get_bucket(&tn.id, "src#203.0.113.7", after)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(!store
+        .put_bucket(
+            &tn.id,
+            "src#203.0.113.7",
+            400,
+            Some(300),
+            after,
+            after + Duration::minutes(1)
+        )
+        .await
+        .unwrap());
+    assert!(store
+        .put_bucket(
+            &tn.id,
+            "src#203.0.113.7",
+            400,
+            None,
+            after,
+            after + Duration::minutes(1)
+        )
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .get_bucket(&tn.id, "src#203.0.113.7", after)
+            .await
+            .unwrap(),
+        Some(400)
+    );
 }
 
 pub async fn deals_update_by_version_and_list_by_day(store: &dyn Store) {

@@ -9,6 +9,7 @@
 
 mod counter;
 mod dynamo;
+pub mod edge;
 mod env;
 mod http_fetch;
 mod s3;

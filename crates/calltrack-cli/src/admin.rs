@@ -93,6 +93,12 @@ pub struct TenantSettings {
     /// default: generic recordings are not fetched.
     #[arg(long = "recording-host")]
     pub recording_hosts: Vec<String>,
+    /// New snippet leases a minute from one source address (default 30; 0 = no limit).
+    #[arg(long)]
+    pub lease_rate: Option<u32>,
+    /// New snippet leases a minute for the whole tenant (default 1200; 0 = no limit).
+    #[arg(long)]
+    pub tenant_lease_rate: Option<u32>,
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -175,6 +181,12 @@ impl TenantSettings {
         }
         if let Some(v) = self.alert_webhook {
             t.alert_webhook = Some(v).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = self.lease_rate {
+            t.lease_rate.per_source_per_minute = v;
+        }
+        if let Some(v) = self.tenant_lease_rate {
+            t.lease_rate.per_tenant_per_minute = v;
         }
         if !self.recording_hosts.is_empty() {
             t.recording_hosts = self

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use calltrack::http::{App, HttpConfig};
 use calltrack::ports::Ports;
 use calltrack::recordings::{self, LocalQueue};
@@ -31,6 +32,17 @@ pub struct Args {
     /// The public URL providers post to; webhook signatures are checked against it.
     #[arg(long, env = "PUBLIC_BASE_URL")]
     pub public_base_url: Option<String>,
+    /// A proxy in front of serve (CIDR, repeatable): requests from it are counted by the
+    /// rightmost X-Forwarded-For address outside these ranges. Without it the socket's peer
+    /// address is the source, and X-Forwarded-For is ignored.
+    #[arg(long = "trusted-proxy", value_parser = parse_cidr)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+fn parse_cidr(s: &str) -> Result<ipnet::IpNet, String> {
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("'{s}' is not an address or CIDR range (10.0.0.0/8, ::1)"))
 }
 
 pub async fn run(g: &Globals, a: Args) -> CmdResult {
@@ -44,10 +56,25 @@ pub async fn run(g: &Globals, a: Args) -> CmdResult {
     let base = a
         .public_base_url
         .unwrap_or_else(|| format!("http://{}", a.addr));
+    let trusted = Arc::new(a.trusted_proxies);
     let app = calltrack::http::router(App::new(
         ports,
         HttpConfig {
             public_base_url: base.clone(),
+        },
+    ))
+    .layer(axum::middleware::map_request(
+        move |ConnectInfo(peer): ConnectInfo<SocketAddr>, mut req: axum::extract::Request| {
+            let trusted = trusted.clone();
+            async move {
+                let xff = req
+                    .headers()
+                    .get("x-forwarded-for")
+                    .and_then(|v| v.to_str().ok());
+                let source = calltrack::http::source_from(peer.ip(), xff, &trusted);
+                req.extensions_mut().insert(source);
+                req
+            }
         },
     ));
     let listener = tokio::net::TcpListener::bind(a.addr)
@@ -57,11 +84,14 @@ pub async fn run(g: &Globals, a: Args) -> CmdResult {
         "calltrack: serving on http://{} (public base URL {base}); Ctrl-C stops",
         a.addr
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
 

@@ -62,6 +62,28 @@ async fn admin_commands_work_on_dynamodb_through_the_aws_environment() {
             "web",
         ],
     ));
+    // The deploy guide's secrets: Zadarma needs its API key as well to fetch recordings.
+    let set = ok(ct(
+        &endpoint,
+        &table,
+        &[
+            "--json",
+            "tenant",
+            "set",
+            "acme",
+            "--secret",
+            "twilio=tw-token",
+            "--secret",
+            "zadarma=zd-secret",
+            "--secret",
+            "zadarma_key=zd-key",
+            "--recipient",
+            "owner@acme.example",
+        ],
+    ));
+    let secrets = set["provider_secrets"].as_object().expect("masked secrets");
+    assert!(secrets.contains_key("zadarma_key") && secrets.contains_key("zadarma"));
+    assert!(!set.to_string().contains("zd-secret"), "secrets are masked");
     let shown = ok(ct(
         &endpoint,
         &table,

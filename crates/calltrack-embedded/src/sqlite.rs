@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS rollups (tenant TEXT NOT NULL, day TEXT NOT NULL, cha
   talk_seconds INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tenant, day, channel));
 CREATE TABLE IF NOT EXISTS claims (tenant TEXT NOT NULL, key TEXT NOT NULL, expires_at INTEGER NOT NULL,
   PRIMARY KEY (tenant, key));
+CREATE TABLE IF NOT EXISTS buckets (tenant TEXT NOT NULL, key TEXT NOT NULL, tat INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL, PRIMARY KEY (tenant, key));
 "#;
 
 /// The SQLite store. One connection behind a mutex: writes are serialised, which is also what
@@ -364,6 +366,56 @@ impl NumberStore for SqliteStore {
 
 #[async_trait]
 impl LeaseStore for SqliteStore {
+    async fn get_bucket(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        self.with_conn(|c| {
+            c.query_row(
+                "SELECT tat FROM buckets WHERE tenant = ?1 AND key = ?2 AND expires_at > ?3",
+                params![tenant.as_str(), key, ms(now)],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(unavailable)
+        })
+    }
+
+    async fn put_bucket(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        tat_ms: i64,
+        expected: Option<i64>,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.with_conn(|c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            let current: Option<i64> = tx
+                .query_row(
+                    "SELECT tat FROM buckets WHERE tenant = ?1 AND key = ?2 AND expires_at > ?3",
+                    params![tenant.as_str(), key, ms(now)],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            if current != expected {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO buckets (tenant, key, tat, expires_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (tenant, key) DO UPDATE SET tat = excluded.tat, expires_at = excluded.expires_at",
+                params![tenant.as_str(), key, tat_ms, ms(expires_at)],
+            )
+            .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(true)
+        })
+    }
+
     async fn all_slots(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Vec<PoolSlot>> {
         self.with_conn(|c| {
             slots(

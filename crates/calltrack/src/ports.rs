@@ -159,6 +159,26 @@ pub trait NumberStore: Send + Sync {
 /// Pool slots, leases and the pools' health counters.
 #[async_trait]
 pub trait LeaseStore: Send + Sync {
+    /// A rate bucket's state (`numbers::limits`): its theoretical arrival time in ms, if the
+    /// bucket exists and has not expired.
+    async fn get_bucket(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>>;
+    /// Sets a bucket to `tat_ms` if it still holds `expected` at `now` (`None`: absent or
+    /// expired); false when another request moved it first. It may be forgotten after
+    /// `expires_at`.
+    async fn put_bucket(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        tat_ms: i64,
+        expected: Option<i64>,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Every slot of a pool, ordered by `available_at` ascending (least recently released first).
     async fn all_slots(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Vec<PoolSlot>>;
     /// Points the slot at the new lease (`available_at` = its expiry, `visitor_id` = its visitor)

@@ -274,3 +274,112 @@ async fn a_foreign_origin_is_refused_and_preflights_answer_the_tenant_origin() {
         );
     }
 }
+
+fn from(source: &str, req: Request<Body>) -> Request<Body> {
+    let mut req = req;
+    req.extensions_mut()
+        .insert(calltrack::http::Source(Some(source.parse().unwrap())));
+    req
+}
+
+/// One source flooding `POST /v1/leases` with fresh visitor ids is refused with 429 (the JSON
+/// error, `Retry-After` in whole seconds) once its minute's worth is spent; the refused requests
+/// take no number and record no visit, so a visitor from another source still gets a number of
+/// its own. The bucket refills with time (the clock port).
+#[tokio::test]
+async fn a_flood_from_one_source_is_refused_and_another_visitor_still_gets_a_number() {
+    let f = fixture(10).await;
+    let mut t = f
+        .store
+        .get_tenant(&TenantId::parse("acme").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    t.lease_rate.per_source_per_minute = 6;
+    f.store.put_tenant(&t).await.unwrap();
+    let mut granted = vec![];
+    let mut refused = 0;
+    for i in 0..200 {
+        let req = from(
+            "203.0.113.7",
+            post("/v1/leases", &lease_body(&format!("bot-{i}"))),
+        );
+        let (status, headers, body) = send(&f.app, req).await;
+        match status {
+            StatusCode::OK => granted.push(body["number"].as_str().unwrap().to_string()),
+            StatusCode::TOO_MANY_REQUESTS => {
+                refused += 1;
+                assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+                let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+                assert!((1..=10).contains(&wait), "{wait}");
+                assert_eq!(
+                    headers["access-control-allow-origin"], "https://acme.example",
+                    "the snippet can read the refusal"
+                );
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!((granted.len(), refused), (6, 194));
+    let taken = f
+        .store
+        .all_slots(&t.id, &PoolId::parse("web").unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.available_at > f.clock.now())
+        .count();
+    assert_eq!(taken, 6, "refused requests leased nothing");
+
+    let (status, _, body) = send(
+        &f.app,
+        from(
+            "198.51.100.20",
+            post("/v1/leases", &lease_body("real-visitor")),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let number = body["number"].as_str().unwrap().to_string();
+    assert!(!granted.contains(&number), "a number of its own: {number}");
+
+    // Ten seconds refill one token at 6 a minute.
+    f.clock.advance(Duration::seconds(10));
+    let (status, _, _) = send(
+        &f.app,
+        from("203.0.113.7", post("/v1/leases", &lease_body("bot-again"))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_source_behind_trusted_proxies_is_the_rightmost_untrusted_forwarded_address() {
+    use calltrack::http::{source_from, Source};
+    let trusted: Vec<ipnet::IpNet> =
+        vec!["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+    // Not behind a trusted proxy: X-Forwarded-For is the client's to forge, so it is ignored.
+    assert_eq!(
+        source_from(ip("198.51.100.9"), Some("1.2.3.4"), &trusted),
+        Source(Some(ip("198.51.100.9")))
+    );
+    // Behind two trusted hops: the first address they did not add themselves.
+    assert_eq!(
+        source_from(
+            ip("10.0.0.2"),
+            Some("6.6.6.6, 203.0.113.5, 10.0.0.9"),
+            &trusted
+        ),
+        Source(Some(ip("203.0.113.5")))
+    );
+    // A trusted peer without the header, or with garbage: the last trusted address.
+    assert_eq!(
+        source_from(ip("::1"), None, &trusted),
+        Source(Some(ip("::1")))
+    );
+    assert_eq!(
+        source_from(ip("10.0.0.2"), Some("nonsense"), &trusted),
+        Source(Some(ip("10.0.0.2")))
+    );
+}

@@ -12,7 +12,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         public_base_url: var("PUBLIC_BASE_URL")?,
     };
     let router = calltrack::http::router(App::new(ports_from_env().await?, config));
-    lambda_http::run(router).await
+    lambda_http::run(calltrack_aws::edge::lambda_router(router)).await
 }
 
 #[cfg(test)]

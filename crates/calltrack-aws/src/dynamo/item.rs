@@ -75,6 +75,11 @@ pub(crate) mod key {
         format!("HEALTH#{p}#{}", ts(hour))
     }
 
+    /// A rate bucket: its own partition, so buckets never make one tenant item hot.
+    pub(crate) fn bucket_pk(t: &TenantId, k: &str) -> String {
+        format!("RL#{t}#{}", escape(k))
+    }
+    pub(crate) const BUCKET_SK: &str = "BUCKET";
     pub(crate) fn call_sk(id: &CallId) -> String {
         format!("CALL#{id}")
     }

@@ -4,6 +4,63 @@ use super::*;
 
 #[async_trait]
 impl LeaseStore for DynamoStore {
+    /// A bucket is its own partition (`RL#{tenant}#{key}`), so a flood spreads over the
+    /// per-source items and the tenant's sharded ones instead of one hot tenant item.
+    async fn get_bucket(
+        &self,
+        tenant: &TenantId,
+        k: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        let Some(item) = self.get(key::bucket_pk(tenant, k), key::BUCKET_SK).await? else {
+            return Ok(None);
+        };
+        let num = |f: &str| {
+            item.get(f)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse::<i64>().ok())
+        };
+        Ok(match (num("tat"), num("expires_at")) {
+            (Some(tat), Some(exp)) if exp > ms(now) => Some(tat),
+            _ => None,
+        })
+    }
+
+    async fn put_bucket(
+        &self,
+        tenant: &TenantId,
+        k: &str,
+        tat_ms: i64,
+        expected: Option<i64>,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let item = Item::from([
+            (PK.into(), s(key::bucket_pk(tenant, k))),
+            (SK.into(), s(key::BUCKET_SK)),
+            ("tat".into(), n(tat_ms)),
+            ("expires_at".into(), n(ms(expires_at))),
+            (TTL.into(), ttl(expires_at)),
+        ]);
+        let mut e = Expr::default();
+        let cond = match expected {
+            Some(old) => format!(
+                "{} = {} AND {} > {}",
+                e.name("tat"),
+                e.value(n(old)),
+                e.name("expires_at"),
+                e.value(n(ms(now)))
+            ),
+            None => format!(
+                "attribute_not_exists({}) OR {} <= {}",
+                e.name(PK),
+                e.name("expires_at"),
+                e.value(n(ms(now)))
+            ),
+        };
+        self.put_if(item, Some(&cond), e).await
+    }
+
     async fn all_slots(&self, tenant: &TenantId, pool: &PoolId) -> StoreResult<Vec<PoolSlot>> {
         let items = self
             .query_partition(GSI1, GSI1PK, key::slots_gsi1(tenant, pool))

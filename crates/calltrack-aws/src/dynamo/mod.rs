@@ -24,9 +24,11 @@
 //! | cost        | `T#<tenant>`     | `COST#<date>#<channel>#<campaign>` (`%`, `#` escaped) |                       |                                               |
 //! | rollup      | `T#<tenant>`     | `ROLLUP#<day>#<channel>`        |                                             |                                               |
 //! | claim       | `T#<tenant>`     | `CLAIM#<provider:event id>`     |                                             |                                               |
+//! | rate bucket | `RL#<tenant>#<key>` | `BUCKET`                     |                                             |                                               |
 //!
 //! `ts(t)` is epoch milliseconds zero-padded to 15 digits, so strings sort like instants. Claims
-//! carry `ttl` (epoch seconds) for garbage collection only: nothing reads it.
+//! and rate buckets carry `ttl` (epoch seconds) for garbage collection only: nothing reads it (a
+//! bucket's own `expires_at` decides whether it still counts).
 //!
 //! Other attributes: tenant `site_key`; site key `tenant` + a copy of the tenant's `doc` (one
 //! read for the snippet's hot path); number `tenant`, `pool` (pool numbers only); slot `number`,

@@ -203,14 +203,22 @@ impl Sim {
             "origin".to_string(),
             "https://demo-plumbing.example".to_string(),
         )];
-        let (st, resp) = self
-            .post(
-                "/v1/leases",
-                "text/plain",
-                headers,
-                body.to_string().into_bytes(),
-            )
-            .await?;
+        // Each simulated visitor comes from an address of its own, as real ones do, so the
+        // per-source lease limit sees the demo's traffic as it would see a site's.
+        let source = std::net::IpAddr::V4(std::net::Ipv4Addr::from(self.rng.gen::<u32>()));
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri("/v1/leases")
+            .header("content-type", "text/plain");
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        let mut req = req
+            .body(Body::from(body.to_string().into_bytes()))
+            .map_err(anyhow::Error::from)?;
+        req.extensions_mut()
+            .insert(calltrack::http::Source(Some(source)));
+        let (st, resp) = self.send(req).await?;
         if !st.is_success() {
             return Err(Failure::Other(anyhow::anyhow!(
                 "lease refused ({st}): {}",

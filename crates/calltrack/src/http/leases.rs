@@ -13,12 +13,13 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::{ApiError, ApiResult, App, AppState};
+use super::{ApiError, ApiResult, App, AppState, Source};
 use crate::model::{IntentKind, Lease, LeaseId, PhoneNumber, PoolId, PoolSettings, Tenant, Visit};
+use crate::numbers::limits::{self, RetryAfter};
 use crate::numbers::{self, display_number, is_bot, AcquireError, LeaseError};
 
 pub fn routes() -> Router<AppState> {
@@ -171,15 +172,29 @@ fn lease_json(
 
 /// `POST /v1/leases`: a number for a visit. The pool is the body's `pool` if given, else the
 /// tenant's first pool by id.
-async fn create(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn create(
+    State(app): State<AppState>,
+    Extension(source): Extension<Source>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let origin = origin(&headers);
     let mut tenant = None;
-    let result = create_inner(&app, &headers, &body, origin.as_deref(), &mut tenant).await;
+    let result = create_inner(
+        &app,
+        source,
+        &headers,
+        &body,
+        origin.as_deref(),
+        &mut tenant,
+    )
+    .await;
     respond(result, origin.as_deref(), tenant.as_ref())
 }
 
 async fn create_inner(
     app: &App,
+    source: Source,
     headers: &HeaderMap,
     body: &Bytes,
     origin: Option<&str>,
@@ -195,6 +210,15 @@ async fn create_inner(
         .ok_or_else(|| ApiError::not_found("unknown site key"))?;
     let tenant = seen.insert(t);
     check_origin(tenant, origin)?;
+    let now = app.ports.clock.now();
+    if let Err(RetryAfter(secs)) =
+        limits::admit_lease(app.ports.store.as_ref(), tenant, source, now).await?
+    {
+        return Err(ApiError::rate_limited(
+            secs,
+            format!("too many new leases from this address; retry in {secs} s"),
+        ));
+    }
     let pool = pool_for(app, tenant, text(&b, "pool", 40)?).await?;
     let ua = headers
         .get(header::USER_AGENT)

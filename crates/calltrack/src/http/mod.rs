@@ -15,6 +15,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::de::DeserializeOwned;
 
+pub use crate::numbers::limits::Source;
 pub use error::{ApiError, ApiResult};
 
 use crate::model::{Tenant, TenantId};
@@ -66,7 +67,43 @@ pub fn router(app: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(error::json_errors))
+        .layer(axum::middleware::map_request(unknown_source))
         .with_state(app)
+}
+
+/// A request no edge labelled with its [`Source`] (serve and the Lambdas do) comes from an
+/// unknown source: every such request shares one rate bucket.
+async fn unknown_source(mut req: axum::extract::Request) -> axum::extract::Request {
+    if req.extensions().get::<Source>().is_none() {
+        req.extensions_mut().insert(Source(None));
+    }
+    req
+}
+
+/// Where a request came from when `peer` connected to us: the peer itself, unless it is one of
+/// the `trusted` proxies, then the rightmost `X-Forwarded-For` address that is not (the first
+/// hop a trusted proxy saw); a malformed entry stops the walk at the last trusted address.
+pub fn source_from(
+    peer: std::net::IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: &[ipnet::IpNet],
+) -> Source {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    let mut source = peer;
+    if is_trusted(&peer) {
+        for hop in forwarded_for.unwrap_or("").rsplit(',') {
+            match hop.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) => {
+                    source = ip;
+                    if !is_trusted(&ip) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    Source(Some(source))
 }
 
 /// Reads a JSON body whatever its content type says (the snippet's `sendBeacon` sends

@@ -24,6 +24,26 @@ pub struct TranscriptionRules {
     pub min_talk_seconds: u32,
 }
 
+/// How many new leases the snippet's public route grants, per minute (0 = no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseRate {
+    /// From one source address (an IPv6 address counts by its /64); a minute's worth may come
+    /// at once.
+    pub per_source_per_minute: u32,
+    /// From all sources together.
+    pub per_tenant_per_minute: u32,
+}
+
+impl Default for LeaseRate {
+    /// 30 a minute per source (a busy office behind one NAT), 1,200 a minute per tenant.
+    fn default() -> Self {
+        Self {
+            per_source_per_minute: 30,
+            per_tenant_per_minute: 1200,
+        }
+    }
+}
+
 /// A customer of calltrack: one business, its settings and secrets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tenant {
@@ -58,6 +78,9 @@ pub struct Tenant {
     /// for its subdomains); empty fetches none. Provider recordings use the providers' own hosts.
     #[serde(default)]
     pub recording_hosts: Vec<String>,
+    /// Limits on new leases (`numbers::limits`).
+    #[serde(default)]
+    pub lease_rate: LeaseRate,
 }
 
 impl Tenant {
@@ -89,6 +112,7 @@ impl Tenant {
             report_recipients: vec![],
             alert_webhook: None,
             recording_hosts: vec![],
+            lease_rate: LeaseRate::default(),
         }
     }
 

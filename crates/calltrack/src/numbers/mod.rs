@@ -9,6 +9,7 @@
 //! policies and size pools. The behaviour model and the rules are written up in `docs/pool.md`.
 
 mod directory;
+pub mod limits;
 mod pool;
 pub mod sim;
 mod visitors;
