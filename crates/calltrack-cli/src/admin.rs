@@ -27,6 +27,10 @@ pub struct TenantAddArgs {
     pub name: String,
     #[command(flatten)]
     pub settings: TenantSettings,
+    /// Let the snippet lease numbers from any site. Without it `tenant add` needs at least one
+    /// `--origin`: a lease request is then refused unless it comes from one of them.
+    #[arg(long, conflicts_with = "origins")]
+    pub any_origin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -231,6 +235,13 @@ pub async fn tenant(g: &Globals, cmd: TenantCmd) -> CmdResult {
                 return Err(Failure::Invalid(format!(
                     "tenant '{id}' exists; use `calltrack tenant set`"
                 )));
+            }
+            if a.settings.origins.is_empty() && !a.any_origin {
+                return Err(Failure::Invalid(
+                    "origin: give the site that embeds the snippet with --origin https://... \
+                     (repeatable), or --any-origin to let any site lease numbers"
+                        .into(),
+                ));
             }
             let mut t = Tenant::new(id.clone(), &a.name);
             a.settings.apply(&mut t)?;

@@ -190,9 +190,21 @@ fn bad_admin_input_exits_4_with_a_reason_and_writes_nothing() {
     }
     let listed = ct(&d, &["--json", "tenant", "show", "acme"]);
     assert_eq!(listed.status.code(), Some(4), "no tenant was written");
+    // Without a site to lease numbers to, and without saying any site may: refused, naming it.
+    let o = ct(&d, &["tenant", "add", "acme", "--name", "Acme"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("origin"));
     json(&ct(
         &d,
-        &["tenant", "add", "acme", "--name", "Acme", "--json"],
+        &[
+            "tenant",
+            "add",
+            "acme",
+            "--name",
+            "Acme",
+            "--any-origin",
+            "--json",
+        ],
     ));
     for args in [
         vec!["tenant", "add", "acme", "--name", "again"],

@@ -41,6 +41,8 @@ async fn admin_commands_work_on_dynamodb_through_the_aws_environment() {
             "Acme",
             "--site-key",
             "acme-site",
+            "--origin",
+            "https://www.acme-plumbing.example",
         ],
     ));
     assert!(t["api_key"].as_str().unwrap().starts_with("ctk_acme."));

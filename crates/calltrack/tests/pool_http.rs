@@ -161,6 +161,7 @@ async fn renew_extends_and_an_ended_lease_is_410() {
     );
     f.clock.advance(Duration::minutes(10));
     let renew = Request::post(format!("/v1/leases/{id}/renew"))
+        .header("origin", "https://acme.example")
         .body(Body::empty())
         .unwrap();
     let (status, _, body) = send(&f.app, renew).await;
@@ -203,6 +204,7 @@ async fn an_intent_is_recorded_and_an_unknown_kind_is_400() {
 async fn a_bot_gets_the_default_number_without_a_lease() {
     let f = fixture(1).await;
     let req = Request::post("/v1/leases")
+        .header("origin", "https://acme.example")
         .header(
             "user-agent",
             "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
@@ -382,4 +384,32 @@ async fn the_source_behind_trusted_proxies_is_the_rightmost_untrusted_forwarded_
         source_from(ip("10.0.0.2"), Some("nonsense"), &trusted),
         Source(Some(ip("10.0.0.2")))
     );
+}
+
+/// A tenant that lists its sites gets leases requested only from them: a request without an
+/// `Origin` (a script, not a browser on the site) is 403 naming `origin` and leases nothing.
+#[tokio::test]
+async fn a_lease_request_without_an_origin_is_refused_when_the_tenant_lists_sites() {
+    let f = fixture(2).await;
+    let req = Request::post("/v1/leases")
+        .header("content-type", "application/json")
+        .header("user-agent", "curl/8.5.0")
+        .body(Body::from(lease_body("scripted").to_string()))
+        .unwrap();
+    let (status, _, body) = send(&f.app, req).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "origin_required");
+    assert_eq!(body["error"]["field"], "origin");
+    let taken = f
+        .store
+        .all_slots(
+            &TenantId::parse("acme").unwrap(),
+            &PoolId::parse("web").unwrap(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.available_at > f.clock.now())
+        .count();
+    assert_eq!(taken, 0);
 }

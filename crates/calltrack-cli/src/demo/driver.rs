@@ -151,7 +151,7 @@ impl Sim {
                         .post(
                             &format!("/v1/leases/{lease_id}/renew"),
                             "text/plain",
-                            vec![],
+                            site_origin(),
                             b"{}".to_vec(),
                         )
                         .await?;
@@ -170,7 +170,7 @@ impl Sim {
                     self.post(
                         &format!("/v1/leases/{lease_id}/intent"),
                         "text/plain",
-                        vec![],
+                        site_origin(),
                         body,
                     )
                     .await?;
@@ -199,10 +199,7 @@ impl Sim {
         if let Some(r) = ch.referrer {
             body["referrer"] = json!(r);
         }
-        let headers = vec![(
-            "origin".to_string(),
-            "https://demo-plumbing.example".to_string(),
-        )];
+        let headers = site_origin();
         // Each simulated visitor comes from an address of its own, as real ones do, so the
         // per-source lease limit sees the demo's traffic as it would see a site's.
         let source = std::net::IpAddr::V4(std::net::Ipv4Addr::from(self.rng.gen::<u32>()));
@@ -580,4 +577,12 @@ pub(super) fn merge_json(into: &mut serde_json::Value, from: &serde_json::Value)
             a.insert(k.clone(), v.clone());
         }
     }
+}
+
+/// The `Origin` a browser on the demo site sends with every snippet request.
+fn site_origin() -> Vec<(String, String)> {
+    vec![(
+        "origin".to_string(),
+        "https://demo-plumbing.example".to_string(),
+    )]
 }

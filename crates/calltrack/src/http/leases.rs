@@ -3,8 +3,9 @@
 //! The snippet runs on the tenant's site, so every answer carries CORS headers for the
 //! tenant's allowed origins. The tenant is only known after reading the body (site key) or the
 //! lease, so CORS is decided here per request rather than by a static layer: a request from an
-//! origin the tenant did not allow gets 403 and consumes nothing. A tenant with no allowed
-//! origins accepts any. The preflight of `POST /v1/leases` cannot know the tenant (it has no
+//! origin the tenant did not allow, or without an `Origin` when the tenant lists origins, gets
+//! 403 and consumes nothing. A tenant with no allowed origins (`tenant add --any-origin`)
+//! accepts any. The preflight of `POST /v1/leases` cannot know the tenant (it has no
 //! body) and echoes any origin; the POST itself is then checked. Bodies may arrive as
 //! `text/plain` JSON (what `navigator.sendBeacon` sends without a preflight).
 
@@ -50,7 +51,9 @@ fn origin_allowed(tenant: &Tenant, origin: &str) -> bool {
             .any(|o| o.eq_ignore_ascii_case(origin))
 }
 
-/// Refuses a browser request from an origin the tenant did not allow.
+/// Refuses a request from an origin the tenant did not allow, and one without an `Origin` when
+/// the tenant lists origins (browsers always send it on these cross-site POSTs; a script that
+/// leaves it out to get numbers is not the tenant's site).
 fn check_origin(tenant: &Tenant, origin: Option<&str>) -> ApiResult<()> {
     match origin {
         Some(o) if !origin_allowed(tenant, o) => Err(ApiError::new(
@@ -58,6 +61,14 @@ fn check_origin(tenant: &Tenant, origin: Option<&str>) -> ApiResult<()> {
             "origin_not_allowed",
             format!("origin '{o}' is not among the tenant's allowed origins; add it to the tenant"),
         )),
+        None if !tenant.allowed_origins.is_empty() => Err(ApiError {
+            field: Some("origin".into()),
+            ..ApiError::new(
+                StatusCode::FORBIDDEN,
+                "origin_required",
+                "the request has no Origin header; only the tenant's sites may lease numbers",
+            )
+        }),
         _ => Ok(()),
     }
 }
