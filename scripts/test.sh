@@ -21,13 +21,8 @@ command -v cfn-lint >/dev/null 2>&1 || { step "installing cfn-lint"; python3 -m 
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)
-# Single-threaded: threaded moto has let two conditional writes of one item both succeed
-# (../shared/AWS-LOCAL.md), which the concurrency tests would report as our bug.
-step "starting moto server (single-threaded) on 127.0.0.1:$port"
-python3 -c 'import sys
-from werkzeug.serving import run_simple
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False)' "$port" >"$log" 2>&1 &
+step "starting moto server (single-threaded, tests/moto_server.py) on 127.0.0.1:$port"
+python3 tests/moto_server.py "$port" >"$log" 2>&1 &
 moto_pid=$!
 cleanup() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -f "$log"; }
 trap cleanup EXIT

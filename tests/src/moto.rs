@@ -24,26 +24,8 @@ use calltrack_aws::DynamoStore;
 /// The environment variable naming an emulator that is already running.
 pub const ENDPOINT_ENV: &str = "CALLTRACK_TEST_AWS_ENDPOINT";
 
-/// Starts moto's WSGI app under werkzeug and exits when stdin closes (the test process ended).
-const LAUNCHER: &str = r#"
-import logging, os, sys, threading
-logging.getLogger("werkzeug").setLevel(logging.ERROR)
-try:
-    from werkzeug.serving import run_simple
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-except ImportError as e:
-    sys.stderr.write("calltrack tests: cannot import moto server (%s)\n" % e)
-    sys.exit(3)
-
-def exit_with_parent():
-    sys.stdin.read()
-    os._exit(0)
-
-threading.Thread(target=exit_with_parent, daemon=True).start()
-port = int(sys.argv[1])
-os.environ.setdefault("MOTO_PORT", str(port))
-run_simple("127.0.0.1", port, DomainDispatcherApplication(create_backend_app), threaded=False)
-"#;
+/// Starts moto (tests/moto_server.py), exiting when stdin closes (the test process ended).
+const LAUNCHER: &str = include_str!("../moto_server.py");
 
 struct Server {
     url: String,
@@ -79,6 +61,7 @@ fn start() -> Server {
             .arg("-c")
             .arg(LAUNCHER)
             .arg(port.to_string())
+            .arg("--exit-with-stdin")
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(log)
