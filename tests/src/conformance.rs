@@ -510,13 +510,27 @@ pub async fn intents_append_to_an_existing_lease_only(store: &dyn Store) {
         kind: IntentKind::Copy,
         at: t0 + Duration::minutes(2),
     };
-    assert!(store.add_intent(&lease.id, &i1).await.unwrap());
-    assert!(store.add_intent(&lease.id, &i2).await.unwrap());
+    assert!(store.add_intent(&lease.id, &i1, 5).await.unwrap());
+    assert!(store.add_intent(&lease.id, &i2, 5).await.unwrap());
     assert_eq!(
         store.get_lease(&lease.id).await.unwrap().unwrap().intents,
         vec![i1.clone(), i2]
     );
-    assert!(!store.add_intent(&LeaseId::random(), &i1).await.unwrap());
+    assert!(!store.add_intent(&LeaseId::random(), &i1, 5).await.unwrap());
+    assert!(
+        !store.add_intent(&lease.id, &i1, 2).await.unwrap(),
+        "a lease holding `max` intents takes no more"
+    );
+    assert_eq!(
+        store
+            .get_lease(&lease.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .intents
+            .len(),
+        2
+    );
 }
 
 pub async fn leases_for_number_are_those_overlapping_the_window(store: &dyn Store) {

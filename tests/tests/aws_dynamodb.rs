@@ -249,7 +249,8 @@ async fn lease_operations_are_one_request_each() {
             &Intent {
                 kind: IntentKind::Tap,
                 at: now
-            }
+            },
+            calltrack::numbers::MAX_INTENTS_PER_LEASE
         )
         .await
         .unwrap());

@@ -527,11 +527,11 @@ impl LeaseStore for SqliteStore {
         })
     }
 
-    async fn add_intent(&self, id: &LeaseId, intent: &Intent) -> StoreResult<bool> {
+    async fn add_intent(&self, id: &LeaseId, intent: &Intent, max: usize) -> StoreResult<bool> {
         self.in_tx(|tx| {
             let stored: Option<Lease> =
                 query_doc(tx, "SELECT data FROM leases WHERE id = ?1", [id.as_str()])?;
-            let Some(mut lease) = stored else {
+            let Some(mut lease) = stored.filter(|l| l.intents.len() < max) else {
                 return Ok((false, false));
             };
             lease.intents.push(intent.clone());

@@ -202,8 +202,9 @@ pub trait LeaseStore: Send + Sync {
         now: DateTime<Utc>,
         holds_slot: bool,
     ) -> StoreResult<bool>;
-    /// Appends a call intent to a lease. False when there is no such lease.
-    async fn add_intent(&self, id: &LeaseId, intent: &Intent) -> StoreResult<bool>;
+    /// Appends a call intent to a lease that has fewer than `max`. False when there is no such
+    /// lease or it has `max` already.
+    async fn add_intent(&self, id: &LeaseId, intent: &Intent, max: usize) -> StoreResult<bool>;
     /// Leases on a number that started in `[from, to]`, oldest first. The domain widens `from`
     /// by the longest a lease can live to find every lease overlapping a moment
     /// ([`crate::numbers::leases_overlapping`]).

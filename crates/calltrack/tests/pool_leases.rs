@@ -451,3 +451,78 @@ async fn expiry_racing_acquires_never_double_leases_a_number() {
     leased.dedup();
     assert_eq!((before, leased.len(), overflow), (5, 5, 5));
 }
+
+/// Intents count while the lease is live and for the pool's grace after it ended, and at most
+/// `MAX_INTENTS_PER_LEASE` of them: more would only let a script pile evidence on one number.
+#[tokio::test]
+async fn intents_are_taken_within_the_grace_and_a_few_per_lease() {
+    let (store, clock, tenant, pool) = setup(2, |p| {
+        p.lease_minutes = 10;
+        p.grace_minutes = 30;
+    })
+    .await;
+    let lease = numbers::acquire(&store, &clock, &tenant, &pool, visit("v1"))
+        .await
+        .unwrap()
+        .lease
+        .unwrap();
+    for _ in 0..numbers::MAX_INTENTS_PER_LEASE {
+        numbers::intent(&store, &clock, &lease.id, IntentKind::Tap)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        numbers::intent(&store, &clock, &lease.id, IntentKind::Copy).await,
+        Err(LeaseError::TooManyIntents)
+    ));
+    let other = numbers::acquire(&store, &clock, &tenant, &pool, visit("v2"))
+        .await
+        .unwrap()
+        .lease
+        .unwrap();
+    // The lease ended at +10 min; its grace runs to +40 min.
+    clock.advance(Duration::minutes(39));
+    numbers::intent(&store, &clock, &other.id, IntentKind::Click)
+        .await
+        .unwrap();
+    clock.advance(Duration::minutes(2));
+    assert!(matches!(
+        numbers::intent(&store, &clock, &other.id, IntentKind::Tap).await,
+        Err(LeaseError::Ended)
+    ));
+}
+
+/// "Exhausted" means a visitor had to share a number whose other lease was live. Reusing a
+/// free number before its cool-down (nothing free has rested) is an early reuse only, so the
+/// report's "pool too small" warning does not fire while attribution is unaffected.
+#[tokio::test]
+async fn reusing_a_free_number_early_is_not_counted_as_exhaustion() {
+    // Hard cool-down with sharing: an unrested free number goes through the exhaustion path.
+    let (store, clock, tenant, pool) = setup(1, |p| {
+        p.lease_minutes = 10;
+        p.cooldown_minutes = 30;
+        p.selection = Selection::LruHardCooldown;
+        p.exhaustion = ExhaustionPolicy::ShareOldest;
+    })
+    .await;
+    numbers::acquire(&store, &clock, &tenant, &pool, visit("v1"))
+        .await
+        .unwrap();
+    clock.advance(Duration::minutes(15)); // v1's lease ended, its number has not rested
+    let b = numbers::acquire(&store, &clock, &tenant, &pool, visit("v2"))
+        .await
+        .unwrap();
+    assert_eq!(b.outcome, AcquireOutcome::EarlyReuse);
+    let c = numbers::acquire(&store, &clock, &tenant, &pool, visit("v3"))
+        .await
+        .unwrap();
+    assert_eq!(c.outcome, AcquireOutcome::Shared, "v2's lease is live");
+    let health = store
+        .pool_health(&tenant.id, &pool.id, t0(), t0() + Duration::hours(1))
+        .await
+        .unwrap();
+    let total = health.iter().fold((0, 0), |(e, r), (_, h)| {
+        (e + h.exhaustions, r + h.early_reuses)
+    });
+    assert_eq!(total, (1, 2), "one real exhaustion (v3), two early reuses");
+}

@@ -177,7 +177,7 @@ impl LeaseStore for DynamoStore {
         Ok(matches!(self.transact(items).await?, Tx::Committed))
     }
 
-    async fn add_intent(&self, id: &LeaseId, intent: &Intent) -> StoreResult<bool> {
+    async fn add_intent(&self, id: &LeaseId, intent: &Intent, max: usize) -> StoreResult<bool> {
         let mut e = Expr::default();
         let update = format!(
             "SET {i} = list_append(if_not_exists({i}, {}), {})",
@@ -185,7 +185,12 @@ impl LeaseStore for DynamoStore {
             e.value(AttributeValue::L(vec![intent_value(intent)?])),
             i = e.name("intents"),
         );
-        let cond = format!("attribute_exists({})", e.name(PK));
+        let cond = format!(
+            "attribute_exists({}) AND (attribute_not_exists({i}) OR size({i}) < {})",
+            e.name(PK),
+            e.value(n(i64::try_from(max).unwrap_or(i64::MAX))),
+            i = e.name("intents"),
+        );
         self.update_if(
             key::lease_pk(id),
             key::LEASE_SK.into(),

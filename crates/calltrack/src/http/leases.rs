@@ -309,6 +309,14 @@ fn lease_error(e: LeaseError) -> ApiError {
         LeaseError::Ended => {
             ApiError::gone("the lease has ended; request a new one with POST /v1/leases")
         }
+        LeaseError::TooManyIntents => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_intents",
+            format!(
+                "the lease has its {} intents already",
+                numbers::MAX_INTENTS_PER_LEASE
+            ),
+        ),
         LeaseError::Store(e) => e.into(),
     }
 }

@@ -17,6 +17,6 @@ mod visitors;
 pub use directory::{leases_at, leases_overlapping, look_up, Dialled, LONGEST_LEASE};
 pub use pool::{
     acquire, expire, free_at, intent, renew, AcquireError, AcquireOutcome, Acquired, ExpiryReport,
-    LeaseError, Pool,
+    LeaseError, Pool, MAX_INTENTS_PER_LEASE,
 };
 pub use visitors::{display_number, is_bot, pool_for_visit};

@@ -42,6 +42,10 @@ pub enum AcquireError {
 }
 
 /// Why a lease could not be renewed or given an intent.
+/// Intents one lease may record: a visitor taps or copies a number a few times at most, and
+/// more would only let a script pile evidence onto one number.
+pub const MAX_INTENTS_PER_LEASE: usize = 5;
+
 #[derive(Debug, thiserror::Error)]
 pub enum LeaseError {
     #[error("no such lease")]
@@ -49,6 +53,9 @@ pub enum LeaseError {
     /// The lease reached its expiry: the page should acquire a new one.
     #[error("the lease has ended; acquire a new one")]
     Ended,
+    /// The lease has its [`MAX_INTENTS_PER_LEASE`] intents already.
+    #[error("the lease has all the intents it may record")]
+    TooManyIntents,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -335,8 +342,10 @@ impl<'a> Pool<'a> {
                 .take(pool, slot, &visit, &visit_counter, now, true)
                 .await?
             {
+                // Exhausted only when the visitor shares a number whose other lease is live;
+                // a free number reused before its cool-down is an early reuse, nothing more.
                 let delta = PoolHealth {
-                    exhaustions: 1,
+                    exhaustions: i64::from(shared),
                     early_reuses: 1,
                     ..PoolHealth::default()
                 };
@@ -429,16 +438,36 @@ impl<'a> Pool<'a> {
     }
 
     /// Records a call intent (tap, click, copy of the number) on a lease, at the clock's time.
-    /// Accepted on an ended lease too: it is evidence for a call that may still come.
+    /// Accepted while the lease is live and for the pool's grace after it ended (evidence for a
+    /// call that may still come, and no longer), at most [`MAX_INTENTS_PER_LEASE`] per lease
+    /// (the store enforces the count, so concurrent intents cannot pass it either).
     pub async fn intent(&self, id: &LeaseId, kind: IntentKind) -> Result<Intent, LeaseError> {
-        let intent = Intent {
-            kind,
-            at: self.clock.now(),
-        };
-        if self.store.add_intent(id, &intent).await? {
+        let now = self.clock.now();
+        let lease = self
+            .store
+            .get_lease(id)
+            .await?
+            .ok_or(LeaseError::NotFound)?;
+        let pool = self
+            .store
+            .get_pool(&lease.tenant, &lease.pool)
+            .await?
+            .ok_or(LeaseError::Ended)?;
+        if now > lease.end() + minutes(pool.grace_minutes) {
+            return Err(LeaseError::Ended);
+        }
+        if lease.intents.len() >= MAX_INTENTS_PER_LEASE {
+            return Err(LeaseError::TooManyIntents);
+        }
+        let intent = Intent { kind, at: now };
+        if self
+            .store
+            .add_intent(id, &intent, MAX_INTENTS_PER_LEASE)
+            .await?
+        {
             Ok(intent)
         } else {
-            Err(LeaseError::NotFound)
+            Err(LeaseError::TooManyIntents)
         }
     }
 }

@@ -357,7 +357,8 @@ pub async fn simulate(store: &dyn Store, p: &SimParams) -> Result<SimOutcome, Si
                             slot.1 = l.expires_at;
                         }
                     }
-                    Err(LeaseError::Ended | LeaseError::NotFound) => {
+                    // (Renewals never answer TooManyIntents; it shares the error type.)
+                    Err(LeaseError::Ended | LeaseError::NotFound | LeaseError::TooManyIntents) => {
                         // The snippet asks for a new lease and shows whatever it gets.
                         let visit = Visit {
                             visitor_id: format!("v{i}"),
@@ -383,7 +384,10 @@ pub async fn simulate(store: &dyn Store, p: &SimParams) -> Result<SimOutcome, Si
                 let kind = plans[i].intent.map(|(_, k)| k).unwrap_or(IntentKind::Tap);
                 if let Some(id) = shown[i].as_ref().and_then(|s| s.lease.clone()) {
                     match pool.intent(&id, kind).await {
-                        Ok(_) | Err(LeaseError::NotFound | LeaseError::Ended) => {}
+                        Ok(_)
+                        | Err(
+                            LeaseError::NotFound | LeaseError::Ended | LeaseError::TooManyIntents,
+                        ) => {}
                         Err(LeaseError::Store(e)) => return Err(e.into()),
                     }
                 }
