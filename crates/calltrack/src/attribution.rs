@@ -68,6 +68,13 @@ impl Default for AttributionRules {
     }
 }
 
+impl AttributionRules {
+    /// A page last seen `since_seen` ago is still open: within two heartbeats, plus 30 s.
+    pub fn page_open(&self, since_seen: Duration) -> bool {
+        since_seen <= self.heartbeat * 2 + Duration::seconds(30)
+    }
+}
+
 /// Weight of a page open at the call (or, evidence off, of the lease holding the number).
 const OPEN: f64 = 4.0;
 /// Weight of a closed page just seen (or, evidence off, of a lease that just ended).
@@ -173,7 +180,7 @@ impl AttributionRules {
             };
         }
         let since_seen = t - l.last_seen_at;
-        let open = since_seen <= self.heartbeat * 2 + Duration::seconds(30);
+        let open = self.page_open(since_seen);
         let base = if open {
             OPEN
         } else {

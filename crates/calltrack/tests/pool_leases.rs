@@ -492,7 +492,7 @@ async fn intents_are_taken_within_the_grace_and_a_few_per_lease() {
     ));
 }
 
-/// "Exhausted" means a visitor had to share a number whose other lease was live. Reusing a
+/// "Exhausted" means a visitor had to share a number whose other page is still open. Reusing a
 /// free number before its cool-down (nothing free has rested) is an early reuse only, so the
 /// report's "pool too small" warning does not fire while attribution is unaffected.
 #[tokio::test]
@@ -525,4 +525,33 @@ async fn reusing_a_free_number_early_is_not_counted_as_exhaustion() {
         (e + h.exhaustions, r + h.early_reuses)
     });
     assert_eq!(total, (1, 2), "one real exhaustion (v3), two early reuses");
+}
+
+/// A lease outlives its page: sharing a number whose visitor stopped heartbeating minutes ago
+/// takes nothing from an open page, so it is an early reuse, not an exhaustion; sharing one
+/// whose page still beats is.
+#[tokio::test]
+async fn sharing_a_number_whose_page_has_closed_is_not_an_exhaustion() {
+    let (store, clock, tenant, pool) = setup(1, |p| p.lease_minutes = 15).await;
+    numbers::acquire(&store, &clock, &tenant, &pool, visit("v1"))
+        .await
+        .unwrap();
+    clock.advance(Duration::minutes(5)); // v1 left without a heartbeat; its lease runs to +15
+    let b = numbers::acquire(&store, &clock, &tenant, &pool, visit("v2"))
+        .await
+        .unwrap();
+    assert_eq!(b.outcome, AcquireOutcome::Shared);
+    clock.advance(Duration::minutes(1)); // v2's page was seen a minute ago
+    let c = numbers::acquire(&store, &clock, &tenant, &pool, visit("v3"))
+        .await
+        .unwrap();
+    assert_eq!(c.outcome, AcquireOutcome::Shared);
+    let health = store
+        .pool_health(&tenant.id, &pool.id, t0(), t0() + Duration::hours(1))
+        .await
+        .unwrap();
+    let total = health.iter().fold((0, 0), |(e, r), (_, h)| {
+        (e + h.exhaustions, r + h.early_reuses)
+    });
+    assert_eq!(total, (1, 2), "only v3 took a number from an open page");
 }

@@ -338,14 +338,19 @@ impl<'a> Pool<'a> {
                 };
             };
             let shared = slot.available_at > now;
+            // Its last renewal put the slot's expiry a lease length ahead of when it was seen.
+            let page_open = shared
+                && crate::attribution::AttributionRules::default()
+                    .page_open(now - (slot.available_at - minutes(pool.lease_minutes)));
             if let Some(lease) = self
                 .take(pool, slot, &visit, &visit_counter, now, true)
                 .await?
             {
-                // Exhausted only when the visitor shares a number whose other lease is live;
-                // a free number reused before its cool-down is an early reuse, nothing more.
+                // Exhausted only when the visitor shares a number whose other page is still
+                // open (as attribution judges it): a number reused before its cool-down, or
+                // whose lease outlives a page already closed, is an early reuse, nothing more.
                 let delta = PoolHealth {
-                    exhaustions: i64::from(shared),
+                    exhaustions: i64::from(page_open),
                     early_reuses: 1,
                     ..PoolHealth::default()
                 };
