@@ -405,6 +405,15 @@ impl LeaseStore for SqliteStore {
             if current != expected {
                 return Ok(false);
             }
+            if expected.is_none() {
+                // DynamoDB forgets expired buckets by TTL; here a new bucket clears the
+                // tenant's expired ones, so a flood of sources leaves no rows behind.
+                tx.execute(
+                    "DELETE FROM buckets WHERE tenant = ?1 AND expires_at <= ?2",
+                    params![tenant.as_str(), ms(now)],
+                )
+                .map_err(unavailable)?;
+            }
             tx.execute(
                 "INSERT INTO buckets (tenant, key, tat, expires_at) VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT (tenant, key) DO UPDATE SET tat = excluded.tat, expires_at = excluded.expires_at",

@@ -303,6 +303,15 @@ async fn lease_and_tenant(app: &App, id: &str) -> ApiResult<(Lease, Tenant)> {
     Ok((lease, tenant))
 }
 
+/// A lease's pool settings; a lease whose pool is gone has ended (410).
+async fn pool_of(app: &App, lease: &Lease) -> ApiResult<PoolSettings> {
+    app.ports
+        .store
+        .get_pool(&lease.tenant, &lease.pool)
+        .await?
+        .ok_or_else(|| lease_error(LeaseError::Ended))
+}
+
 fn lease_error(e: LeaseError) -> ApiError {
     match e {
         LeaseError::NotFound => ApiError::not_found("no such lease"),
@@ -333,12 +342,7 @@ async fn renew(
         let (lease, t) = lease_and_tenant(&app, &id).await?;
         let t = tenant.insert(t);
         check_origin(t, origin.as_deref())?;
-        let pool = app
-            .ports
-            .store
-            .get_pool(&lease.tenant, &lease.pool)
-            .await?
-            .ok_or_else(|| lease_error(LeaseError::Ended))?;
+        let pool = pool_of(&app, &lease).await?;
         let renewed = numbers::Pool::new(app.ports.store.as_ref(), app.ports.clock.as_ref())
             .extend(&pool, lease)
             .await
@@ -373,7 +377,9 @@ async fn intent(
         };
         let (lease, t) = lease_and_tenant(&app, &id).await?;
         check_origin(tenant.insert(t), origin.as_deref())?;
-        let recorded = numbers::intent(app.ports.store.as_ref(), app.ports.clock.as_ref(), &lease.id, kind)
+        let pool = pool_of(&app, &lease).await?;
+        let recorded = numbers::Pool::new(app.ports.store.as_ref(), app.ports.clock.as_ref())
+            .record_intent(&pool, &lease, kind)
             .await
             .map_err(lease_error)?;
         Ok(json!({"lease_id": lease.id, "kind": recorded.kind, "at": recorded.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)}))

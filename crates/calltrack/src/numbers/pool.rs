@@ -385,6 +385,15 @@ impl<'a> Pool<'a> {
     /// A heartbeat from the page: the lease lives `lease_minutes` from now, capped at the pool's
     /// maximum session after it started, and never shorter than it was. Reads the lease's pool.
     pub async fn renew(&self, id: &LeaseId) -> Result<Lease, LeaseError> {
+        let (lease, pool) = self.lease_and_pool(id).await?;
+        self.extend(&pool, lease).await
+    }
+
+    /// A lease and its pool's settings; a lease whose pool is gone has ended.
+    async fn lease_and_pool(
+        &self,
+        id: &LeaseId,
+    ) -> Result<(Lease, model::PoolSettings), LeaseError> {
         let lease = self
             .store
             .get_lease(id)
@@ -395,7 +404,7 @@ impl<'a> Pool<'a> {
             .get_pool(&lease.tenant, &lease.pool)
             .await?
             .ok_or(LeaseError::Ended)?;
-        self.extend(&pool, lease).await
+        Ok((lease, pool))
     }
 
     /// `renew` when the caller already has the pool (saves a read).
@@ -447,17 +456,18 @@ impl<'a> Pool<'a> {
     /// call that may still come, and no longer), at most [`MAX_INTENTS_PER_LEASE`] per lease
     /// (the store enforces the count, so concurrent intents cannot pass it either).
     pub async fn intent(&self, id: &LeaseId, kind: IntentKind) -> Result<Intent, LeaseError> {
+        let (lease, pool) = self.lease_and_pool(id).await?;
+        self.record_intent(&pool, &lease, kind).await
+    }
+
+    /// `intent` on a lease and pool the caller has just read (the HTTP route reads both anyway).
+    pub async fn record_intent(
+        &self,
+        pool: &model::PoolSettings,
+        lease: &Lease,
+        kind: IntentKind,
+    ) -> Result<Intent, LeaseError> {
         let now = self.clock.now();
-        let lease = self
-            .store
-            .get_lease(id)
-            .await?
-            .ok_or(LeaseError::NotFound)?;
-        let pool = self
-            .store
-            .get_pool(&lease.tenant, &lease.pool)
-            .await?
-            .ok_or(LeaseError::Ended)?;
         if now > lease.end() + minutes(pool.grace_minutes) {
             return Err(LeaseError::Ended);
         }
@@ -467,7 +477,7 @@ impl<'a> Pool<'a> {
         let intent = Intent { kind, at: now };
         if self
             .store
-            .add_intent(id, &intent, MAX_INTENTS_PER_LEASE)
+            .add_intent(&lease.id, &intent, MAX_INTENTS_PER_LEASE)
             .await?
         {
             Ok(intent)
