@@ -1084,6 +1084,8 @@ async fn deal_updates_apply_in_the_crms_order_not_arrival_order() {
         json!({"outcome": "answered", "talk_seconds": 90}),
     )))
     .await;
+    // The CRM reports an hour later; every update lies in the past and inside the replay window.
+    h.clock.advance(Duration::hours(1));
     let deal = |status: &str, amount: &str, minutes: i64| {
         h.crm_req(&json!({"deal_id": "d-order", "status": status, "amount": amount, "currency": "USD", "at": t0() + Duration::minutes(minutes), "phone": CALLER}))
     };
@@ -1210,4 +1212,185 @@ async fn the_call_log_is_paginated_by_an_opaque_cursor() {
         assert_eq!(st, StatusCode::BAD_REQUEST, "{q}");
         assert_eq!(body["error"]["field"], field, "{q}");
     }
+}
+
+/// Generic and CRM events carry no signed timestamp of their own, so a captured body replayed
+/// after the tenant's window (or stamped ahead of our clock) is refused with 400 naming `at`
+/// and changes nothing; `tenant.replay_window_minutes` moves the window.
+#[tokio::test]
+async fn generic_and_crm_events_outside_the_replay_window_are_refused_naming_at() {
+    let mut h = harness().await;
+    let old = t0() - Duration::minutes(i64::from(DEFAULT_REPLAY_WINDOW_MINUTES) + 1);
+    let ended =
+        |id: &str, at| generic_event(id, "p-old", "ended", at, json!({"outcome": "missed"}));
+    let (st, body, text) = h.send(h.generic_req(&ended("e-old", old))).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{text}");
+    assert_eq!(body["error"]["field"], "at", "{text}");
+    let ahead = t0() + Duration::minutes(MAX_CLOCK_SKEW_MINUTES + 1);
+    let (st, body, _) = h.send(h.generic_req(&ended("e-ahead", ahead))).await;
+    assert_eq!(
+        (st, &body["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("at"))
+    );
+    let deal = json!({"deal_id": "d-old", "status": "won", "amount": "10.00", "currency": "USD", "at": old, "phone": CALLER});
+    let (st, body, _) = h.send(h.crm_req(&deal)).await;
+    assert_eq!(
+        (st, &body["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("at"))
+    );
+    assert!(h.calls().await.is_empty());
+    assert!(h
+        .store
+        .get_deal(&h.tenant.id, "d-old")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(h.rollup().await, Counters::default());
+
+    h.tenant.replay_window_minutes = MAX_REPLAY_WINDOW_MINUTES;
+    calltrack::tenants::save(&*h.store, &h.tenant)
+        .await
+        .unwrap();
+    let (st, body, text) = h.send(h.generic_req(&ended("e-old", old))).await;
+    assert_eq!(st, StatusCode::OK, "a wider window takes it: {text}");
+    assert_eq!(body["accepted"], 1, "{text}");
+}
+
+/// Two `ended` reports of one call merge by their time, not by arrival: the later report's
+/// outcome and durations win even when it arrives first.
+#[tokio::test]
+async fn ended_reports_merge_by_time_not_arrival() {
+    let h = harness().await;
+    h.clock.advance(Duration::minutes(10));
+    let ended = |id: &str, minutes: i64, extra: Value| {
+        generic_event(
+            id,
+            "p-end",
+            "ended",
+            t0() + Duration::minutes(minutes),
+            extra,
+        )
+    };
+    let later = ended(
+        "e-late",
+        5,
+        json!({"outcome": "answered", "talk_seconds": 240}),
+    );
+    let earlier = ended(
+        "e-early",
+        1,
+        json!({"outcome": "missed", "missed_reason": "no_answer"}),
+    );
+    for ev in [&later, &earlier] {
+        let (st, _, text) = h.send(h.generic_req(ev)).await;
+        assert_eq!(st, StatusCode::OK, "{text}");
+    }
+    let call = h.calls().await.remove(0);
+    assert_eq!(call.outcome, Outcome::Answered, "{call:?}");
+    assert_eq!(call.talk_seconds, Some(240));
+    assert_eq!(call.missed_reason, None);
+    assert_eq!(call.ended_at, Some(t0() + Duration::minutes(5)));
+    let r = h.rollup().await;
+    assert_eq!((r.calls, r.answered, r.missed), (1, 1, 0));
+}
+
+fn zadarma_form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn zadarma_req(form: &[(String, String)], signature: &str) -> Request<Body> {
+    Request::post("/v1/hooks/acme/zadarma")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("signature", signature)
+        .body(Body::from(serde_urlencoded::to_string(form).unwrap()))
+        .unwrap()
+}
+
+/// Zadarma signs `caller_id + called_did + call_start`, not `pbx_call_id`: a captured NOTIFY_END
+/// sent again with other call ids is a duplicate (its identity is what is signed), the same
+/// signed fields cannot be grafted onto another live call (400 naming `pbx_call_id`), and a
+/// notification whose `call_start` is days old is refused as a replay. One call, counted once.
+#[tokio::test]
+async fn a_captured_zadarma_notification_cannot_forge_or_alter_calls() {
+    let mut h = harness().await;
+    h.tenant
+        .provider_secrets
+        .insert("zadarma".into(), "zd-secret".into());
+    calltrack::tenants::save(&*h.store, &h.tenant)
+        .await
+        .unwrap();
+    let start = t0().format("%Y-%m-%d %H:%M:%S").to_string();
+    let end = |pbx: &str, caller: &str| {
+        zadarma_form(&[
+            ("event", "NOTIFY_END"),
+            ("call_start", &start),
+            ("pbx_call_id", pbx),
+            ("caller_id", caller),
+            ("called_did", "14155552671"),
+            ("internal", "101"),
+            ("duration", "95"),
+            ("disposition", "answered"),
+        ])
+    };
+    let real = end("in_real", "12125550199");
+    let captured_sig = calltrack::telephony::zadarma::sign(&real, "zd-secret").unwrap();
+    let (st, body, _) = h.send(zadarma_req(&real, &captured_sig)).await;
+    assert_eq!(
+        (st, &body["accepted"]),
+        (StatusCode::OK, &json!(1)),
+        "{body}"
+    );
+    for forged in ["in_forged1", "in_forged2", "in_forged3"] {
+        let (st, body, _) = h
+            .send(zadarma_req(&end(forged, "12125550199"), &captured_sig))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        assert_eq!(body["duplicates"], 1, "{body}");
+    }
+    // Another caller's live call, then the captured signed fields grafted onto its call id.
+    let other_start = zadarma_form(&[
+        ("event", "NOTIFY_START"),
+        ("call_start", &start),
+        ("pbx_call_id", "in_other"),
+        ("caller_id", "12125550777"),
+        ("called_did", "14155552671"),
+    ]);
+    let sig = calltrack::telephony::zadarma::sign(&other_start, "zd-secret").unwrap();
+    assert_eq!(
+        h.send(zadarma_req(&other_start, &sig)).await.0,
+        StatusCode::OK
+    );
+    let mut grafted = end("in_other", "12125550199");
+    grafted.retain(|(k, _)| k != "disposition");
+    grafted.push(("disposition".into(), "busy".into()));
+    let (st, body, text) = h.send(zadarma_req(&grafted, &captured_sig)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{text}");
+    assert_eq!(body["error"]["field"], "pbx_call_id");
+    let calls = h.calls().await;
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    let still = calls
+        .iter()
+        .find(|c| c.provider_call_id == "in_other")
+        .unwrap();
+    assert_eq!(
+        still.outcome,
+        Outcome::Ringing,
+        "the grafted end changed nothing"
+    );
+    // Days later the claim may be gone; the signed start says it is a replay.
+    h.clock.advance(Duration::hours(
+        calltrack::telephony::zadarma::MAX_AGE_HOURS + 1,
+    ));
+    let (st, body, _) = h
+        .send(zadarma_req(&end("in_late", "12125550199"), &captured_sig))
+        .await;
+    assert_eq!(
+        (st, &body["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("call_start"))
+    );
+    let r = h.rollup().await;
+    assert_eq!(r.calls, 2);
 }

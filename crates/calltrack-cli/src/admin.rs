@@ -103,6 +103,10 @@ pub struct TenantSettings {
     /// New snippet leases a minute for the whole tenant (default 1200; 0 = no limit).
     #[arg(long)]
     pub tenant_lease_rate: Option<u32>,
+    /// Generic and CRM events whose `at` is older than this are refused as replays (default
+    /// 4320 = 3 days; 1 to 20160 = 14 days).
+    #[arg(long)]
+    pub replay_window_minutes: Option<u32>,
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -191,6 +195,9 @@ impl TenantSettings {
         }
         if let Some(v) = self.tenant_lease_rate {
             t.lease_rate.per_tenant_per_minute = v;
+        }
+        if let Some(v) = self.replay_window_minutes {
+            t.replay_window_minutes = v;
         }
         if !self.recording_hosts.is_empty() {
             t.recording_hosts = self

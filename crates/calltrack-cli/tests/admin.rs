@@ -218,6 +218,8 @@ fn bad_admin_input_exits_4_with_a_reason_and_writes_nothing() {
             "radio",
         ],
         vec!["number", "add", "acme", "+14155552671", "--pool", "nope"],
+        vec!["tenant", "set", "acme", "--replay-window-minutes", "0"],
+        vec!["tenant", "set", "acme", "--replay-window-minutes", "20161"],
         vec![
             "pool",
             "add",

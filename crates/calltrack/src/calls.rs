@@ -42,6 +42,10 @@ pub enum IngestError {
     Store(#[from] StoreError),
     #[error("the call changed under us {0} times in a row; retry")]
     Contended(usize),
+    /// The event's signed identity is not the one its call was first seen with
+    /// ([`CallEvent::binding`]): a signed request grafted onto another call. Nothing is written.
+    #[error("{0}")]
+    Mismatch(Invalid),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +127,14 @@ pub async fn ingest(
             }
             None => (None, None),
         };
+        if let (Some(call), Some(b)) = (&old, &event.binding) {
+            if call.binding.as_ref().is_some_and(|seen| seen != b) {
+                return Err(IngestError::Mismatch(Invalid::new(
+                    "pbx_call_id",
+                    "this call id was first seen with other signed fields (caller, start); refused",
+                )));
+            }
+        }
         let base = match &old {
             Some(c) => c.clone(),
             None => new_call(store, tenant, event).await?,
@@ -316,6 +328,9 @@ pub fn merge(tenant: &Tenant, mut call: Call, event: &CallEvent) -> Call {
         call.raw_status = event.raw_status.clone();
     }
     call.last_sequence = call.last_sequence.max(event.sequence);
+    if call.binding.is_none() {
+        call.binding = event.binding.clone();
+    }
     match event.kind {
         EventKind::Started | EventKind::Ringing => {}
         EventKind::Answered => {
@@ -325,8 +340,13 @@ pub fn merge(tenant: &Tenant, mut call: Call, event: &CallEvent) -> Call {
             }
         }
         EventKind::Ended => {
+            // The latest end the provider reports wins, whatever order the reports arrive in.
+            let latest = call.ended_at.is_none_or(|e| event.at >= e);
             call.ended_at = Some(call.ended_at.map_or(event.at, |e| e.max(event.at)));
-            if let Some(o) = event.outcome {
+            if !latest {
+                call.stated_ring_seconds = call.stated_ring_seconds.or(event.ring_seconds);
+                call.stated_talk_seconds = call.stated_talk_seconds.or(event.talk_seconds);
+            } else if let Some(o) = event.outcome {
                 call.outcome = o;
                 call.missed_reason = if o == Outcome::Missed {
                     event.missed_reason.or(call.missed_reason)
@@ -340,8 +360,10 @@ pub fn merge(tenant: &Tenant, mut call: Call, event: &CallEvent) -> Call {
                     Outcome::Missed
                 };
             }
-            call.stated_ring_seconds = event.ring_seconds.or(call.stated_ring_seconds);
-            call.stated_talk_seconds = event.talk_seconds.or(call.stated_talk_seconds);
+            if latest {
+                call.stated_ring_seconds = event.ring_seconds.or(call.stated_ring_seconds);
+                call.stated_talk_seconds = event.talk_seconds.or(call.stated_talk_seconds);
+            }
         }
         EventKind::Recording => {
             call.stated_talk_seconds = call.stated_talk_seconds.or(event.talk_seconds);

@@ -150,6 +150,11 @@ pub struct CallEvent {
     pub raw_status: Option<String>,
     /// The provider's ordering of events within a call, when it gives one.
     pub sequence: Option<u64>,
+    /// A digest of the signed fields that identify the call, where the provider signs only part
+    /// of a request (Zadarma: caller and start, not `pbx_call_id`): an event whose call was first
+    /// seen with another binding is refused, so a signed event cannot be grafted onto another call.
+    #[serde(default)]
+    pub binding: Option<String>,
 }
 
 impl CallEvent {
@@ -180,6 +185,7 @@ impl CallEvent {
             recording_id: None,
             raw_status: None,
             sequence: None,
+            binding: None,
         }
     }
 }
@@ -239,6 +245,9 @@ pub struct Call {
     pub raw_status: Option<String>,
     /// Highest provider sequence merged so far.
     pub last_sequence: Option<u64>,
+    /// The signed identity the call was first seen with ([`CallEvent::binding`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<String>,
     /// Optimistic concurrency: bumped by every committed change.
     pub version: u64,
 }
@@ -281,6 +290,7 @@ impl Call {
             quality_score: None,
             raw_status: None,
             last_sequence: None,
+            binding: None,
             version: 0,
         }
     }

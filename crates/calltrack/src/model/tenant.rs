@@ -81,6 +81,22 @@ pub struct Tenant {
     /// Limits on new leases (`numbers::limits`).
     #[serde(default)]
     pub lease_rate: LeaseRate,
+    /// Generic-format and CRM events carry no signed timestamp of their own: one whose `at` is
+    /// older than this many minutes is refused as a replay (at most [`MAX_REPLAY_WINDOW_MINUTES`],
+    /// so every event inside the window still finds its claim).
+    #[serde(default = "default_replay_window")]
+    pub replay_window_minutes: u32,
+}
+
+/// Three days: a sender's outage over a weekend still delivers.
+pub const DEFAULT_REPLAY_WINDOW_MINUTES: u32 = 3 * 24 * 60;
+/// Fourteen days, how long event claims are kept (`calls`, `deals`).
+pub const MAX_REPLAY_WINDOW_MINUTES: u32 = 14 * 24 * 60;
+/// How far ahead of our clock an event's `at` may be (the sender's clock skew).
+pub const MAX_CLOCK_SKEW_MINUTES: i64 = 15;
+
+fn default_replay_window() -> u32 {
+    DEFAULT_REPLAY_WINDOW_MINUTES
 }
 
 impl Tenant {
@@ -113,7 +129,34 @@ impl Tenant {
             alert_webhook: None,
             recording_hosts: vec![],
             lease_rate: LeaseRate::default(),
+            replay_window_minutes: DEFAULT_REPLAY_WINDOW_MINUTES,
         }
+    }
+
+    /// Refuses an event time outside the replay window (400 naming `at`): older than
+    /// `replay_window_minutes`, or further ahead than the clock skew allows.
+    pub fn check_event_time(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Invalid> {
+        let window = chrono::Duration::minutes(i64::from(self.replay_window_minutes));
+        if at < now - window {
+            return Err(Invalid::new(
+                "at",
+                format!(
+                    "{} is older than the tenant's replay window of {} minutes: refused as a replay",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    self.replay_window_minutes
+                ),
+            ));
+        }
+        if at > now + chrono::Duration::minutes(MAX_CLOCK_SKEW_MINUTES) {
+            return Err(Invalid::new(
+                "at",
+                format!(
+                    "{} is more than {MAX_CLOCK_SKEW_MINUTES} minutes in the future: check the sender's clock",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     pub fn tz(&self) -> chrono_tz::Tz {
@@ -151,6 +194,12 @@ impl Tenant {
         }
         if self.loss.conversion_bp > 10_000 {
             return Err(Invalid::new("conversion", "must be between 0 and 1"));
+        }
+        if !(1..=MAX_REPLAY_WINDOW_MINUTES).contains(&self.replay_window_minutes) {
+            return Err(Invalid::new(
+                "replay_window_minutes",
+                format!("must be between 1 and {MAX_REPLAY_WINDOW_MINUTES} (14 days)"),
+            ));
         }
         if self.callback_sla_minutes == 0 {
             return Err(Invalid::new("callback_sla_minutes", "must be at least 1"));

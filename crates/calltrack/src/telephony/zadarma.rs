@@ -9,12 +9,19 @@
 //! Zadarma checks a URL before it sends anything with `GET ?zd_echo=X`, expecting `X` back; see
 //! [`echo`]. The call's `call_start` carries no time zone (it is the account's local time), so an
 //! event's time is the time we received it: Zadarma notifies as the call happens.
+//!
+//! The signature leaves `pbx_call_id`, durations and the disposition unsigned, so what is unsigned
+//! is bound to what is signed: an event's identity (the claim a redelivery finds) is the event
+//! name plus a digest of the signed string, whatever `pbx_call_id` it carries; the call keeps a
+//! binding of its signed caller and start ([`CallEvent::binding`]), and an event for that call id
+//! with another binding is refused; a `call_start` more than [`MAX_AGE_HOURS`] from now (in any
+//! zone) is a replay. What stays possible is written in docs/webhooks.md.
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 
 use super::input::{self, Form};
-use super::signature::{ct_eq, header, hmac_sha1};
+use super::signature::{ct_eq, header, hmac_sha1, sha256_hex};
 use super::{WebhookError, WebhookRequest};
 use crate::model::{CallEvent, Direction, EventKind, MissedReason, Outcome, Provider};
 use crate::ports::FetchRequest;
@@ -47,6 +54,12 @@ pub fn sign(form: &[(String, String)], secret: &str) -> Option<String> {
     let hex_mac = hex::encode(hmac_sha1(secret.as_bytes(), s.as_bytes()));
     Some(base64::engine::general_purpose::STANDARD.encode(hex_mac))
 }
+
+/// How far `call_start` (the account's local time, any zone from UTC-12 to UTC+14) may lie from
+/// now before a notification is taken for a replay: a day's zone spread plus a long call and
+/// Zadarma's retries. Event claims are kept far longer ([`crate::calls`]), so a replay inside
+/// this window finds its claim.
+pub const MAX_AGE_HOURS: i64 = 48;
 
 /// Zadarma's API host; recordings are requested from `pbx/record/request`.
 pub const API_BASE: &str = "https://api.zadarma.com";
@@ -150,7 +163,19 @@ fn events(
 ) -> Result<Vec<CallEvent>, WebhookError> {
     let pbx_call_id = input::require(form, "pbx_call_id")?.to_string();
     let outbound = event.starts_with("NOTIFY_OUT_");
+    let signed = signed_string(form).unwrap_or_default();
+    let binding = match event {
+        "NOTIFY_RECORD" => None,
+        _ => {
+            let start = input::get(form, "call_start").unwrap_or("").trim();
+            check_fresh(start, now)?;
+            let who = if outbound { "destination" } else { "caller_id" };
+            let who = input::get(form, who).unwrap_or("").trim();
+            Some(sha256_hex(format!("{who}\n{start}").as_bytes())[..32].to_string())
+        }
+    };
     let mut e = CallEvent {
+        binding,
         direction: if outbound {
             Direction::Outbound
         } else {
@@ -159,7 +184,7 @@ fn events(
         ..CallEvent::new(
             Provider::Zadarma,
             pbx_call_id.clone(),
-            format!("{pbx_call_id}:{event}"),
+            format!("{event}:{}", &sha256_hex(signed.as_bytes())[..32]),
             EventKind::Started,
             now,
         )
@@ -172,9 +197,9 @@ fn events(
             e.from = input::number("caller_id", input::get(form, "caller_id"), region)?;
             e.to = input::number("called_did", input::get(form, "called_did"), region)?;
             if event == "NOTIFY_INTERNAL" {
-                // The call now rings at an extension.
+                // The call now rings at an extension; a further extension rung is a duplicate
+                // (the extension is unsigned, so it cannot make a notification new).
                 e.kind = EventKind::Ringing;
-                e.event_id = format!("{pbx_call_id}:{event}:{}", extension.unwrap_or("-"));
             }
         }
         "NOTIFY_ANSWER" => {
@@ -231,6 +256,29 @@ fn events(
         _ => {}
     }
     Ok(vec![e])
+}
+
+/// Refuses a `call_start` too far from now to be a live notification (400 naming it).
+fn check_fresh(start: &str, now: DateTime<Utc>) -> Result<(), WebhookError> {
+    if start.is_empty() {
+        return Ok(());
+    }
+    let at = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M:%S").map_err(|_| {
+        WebhookError::malformed(
+            "call_start",
+            format!("'{start}' is not YYYY-MM-DD HH:MM:SS"),
+        )
+    })?;
+    let off = (now.naive_utc() - at).num_hours().abs();
+    if off > MAX_AGE_HOURS {
+        return Err(WebhookError::malformed(
+            "call_start",
+            format!(
+                "'{start}' is more than {MAX_AGE_HOURS} hours from now: a replayed notification"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A Zadarma `disposition` as an outcome; `None` for words we do not know.
