@@ -1394,3 +1394,47 @@ async fn a_captured_zadarma_notification_cannot_forge_or_alter_calls() {
     let r = h.rollup().await;
     assert_eq!(r.calls, 2);
 }
+
+/// Merging is idempotent: the same facts under a second event id (what a deploy that changes
+/// how event ids are derived, as the Zadarma binding did, makes of a redelivery in flight)
+/// leave the call and every counter as they were, so no `migrate` step is needed for it.
+#[tokio::test]
+async fn the_same_facts_under_a_new_event_id_change_nothing() {
+    let h = harness().await;
+    h.clock.advance(Duration::minutes(10));
+    let lifecycle = |suffix: &str| {
+        [
+            generic_event(
+                &format!("a{suffix}"),
+                "p-idem",
+                "answered",
+                t0() + Duration::seconds(8),
+                json!({}),
+            ),
+            generic_event(
+                &format!("e{suffix}"),
+                "p-idem",
+                "ended",
+                t0() + Duration::seconds(100),
+                json!({"outcome": "answered"}),
+            ),
+        ]
+    };
+    for ev in lifecycle("-old") {
+        assert_eq!(h.send(h.generic_req(&ev)).await.0, StatusCode::OK);
+    }
+    let (before, counters) = (h.calls().await.remove(0), h.rollup().await);
+    for ev in lifecycle("-new") {
+        let (st, body, _) = h.send(h.generic_req(&ev)).await;
+        assert_eq!((st, &body["accepted"]), (StatusCode::OK, &json!(1)));
+    }
+    let after = h.calls().await.remove(0);
+    assert_eq!(
+        Call {
+            version: before.version,
+            ..after
+        },
+        before
+    );
+    assert_eq!(h.rollup().await, counters);
+}
