@@ -4,7 +4,9 @@
  *         data-api="https://api.example.com" data-default-number="+1 415 555 0100" async></script>
  *
  * Leases a tracking number for this visit (POST /v1/leases, with the landing page's utm_* / gclid /
- * yclid and referrer), shows it instead of the business's default number, keeps the lease alive
+ * gbraid / wbraid / yclid, the analytics client ids the ad platforms match conversions by (Yandex
+ * Metrica's _ym_uid, GA4's _ga and _ga_<container> cookies) and the referrer; the page and referrer
+ * go without query string and fragment, which may hold a visitor's e-mail or a token), shows it instead of the business's default number, keeps the lease alive
  * while the page is visible (POST /v1/leases/{id}/renew) and reports call intents: a tap or click on
  * the number, a copy of it (POST /v1/leases/{id}/intent). Requests are text/plain JSON, so the
  * browser sends them without a CORS preflight. Nothing here may break the host page: every entry
@@ -19,7 +21,8 @@
   'use strict';
   if (window.calltrack && window.calltrack.version) return; // included twice
 
-  var PARAMS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'gclid', 'yclid'];
+  var PARAMS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'gclid', 'gbraid',
+    'wbraid', 'yclid'];
   var KEY = 'calltrack_';
   var MARKED = '[data-calltrack],.calltrack-number';
   var SKIP = { SCRIPT: 1, STYLE: 1, NOSCRIPT: 1, TEXTAREA: 1, INPUT: 1, SELECT: 1, OPTION: 1, TEMPLATE: 1 };
@@ -81,11 +84,45 @@
     return id;
   }
 
+  /** A URL's origin and path: its query string and fragment are not ours to keep. */
+  function bare(url) {
+    if (!url) return null;
+    try { var u = new URL(url, location.href); return u.origin + u.pathname; } catch (e) { return null; }
+  }
+
+  /** A first-party cookie's value, or null. */
+  function cookie(name) {
+    try {
+      var parts = document.cookie ? document.cookie.split('; ') : [];
+      for (var i = 0; i < parts.length; i++) {
+        var eq = parts[i].indexOf('=');
+        if (parts[i].slice(0, eq) === name) return decodeURIComponent(parts[i].slice(eq + 1));
+      }
+    } catch (e) { /* cookies disabled */ }
+    return null;
+  }
+
+  /** GA4's ids: client id from `_ga` (GA1.1.<client>.<time>), session id from the first
+   * `_ga_<container>` cookie (GS1.1.<session>.… or GS2.1.s<session>$…). */
+  function gaIds() {
+    var out = {};
+    var ga = cookie('_ga');
+    var m = ga && /^GA\d\.\d+\.(\d+\.\d+)$/.exec(ga);
+    if (m) out.ga_client_id = m[1];
+    try {
+      var c = (document.cookie || '').split('; ').filter(function (p) { return p.indexOf('_ga_') === 0; })[0];
+      var v = c ? c.slice(c.indexOf('=') + 1) : '';
+      var s = /^GS\d\.\d+\.s?(\d+)/.exec(v);
+      if (s) out.ga_session_id = s[1];
+    } catch (e) { /* cookies disabled */ }
+    return out;
+  }
+
   /** First touch of this browser session: the landing page's params and referrer. */
   function attribution() {
     var first = load('sessionStorage', 'touch');
     if (first) return first;
-    first = { referrer: document.referrer || null };
+    first = { referrer: bare(document.referrer) };
     var q = new URLSearchParams(location.search);
     PARAMS.forEach(function (p) { first[p] = q.get(p) || null; });
     save('sessionStorage', 'touch', first);
@@ -105,8 +142,12 @@
 
   function acquire() {
     var touch = attribution();
-    var body = { site_key: siteKey, visitor_id: visitorId(), page_url: location.href };
+    var body = { site_key: siteKey, visitor_id: visitorId(), page_url: bare(location.href) };
     Object.keys(touch).forEach(function (k) { if (touch[k]) body[k] = touch[k]; });
+    var ym = cookie('_ym_uid');
+    if (ym && /^\d{1,40}$/.test(ym)) body.ym_client_id = ym;
+    var ga = gaIds();
+    Object.keys(ga).forEach(function (k) { body[k] = ga[k]; });
     return post('/v1/leases', body).then(function (r) {
       if (!r.ok) throw new Error('lease ' + r.status);
       return r.json();

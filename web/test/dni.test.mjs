@@ -143,7 +143,12 @@ const ok = (r) => r.status >= 200 && r.status < 300;
 test('a visit from an ad sees a pooled number in text and tel: links, and reports its call intent', async () => {
   const { context, page, errors, api } = await openPage();
   try {
-    await page.goto(`${PAGE}/page.html?utm_source=google&utm_medium=cpc&gclid=abc`);
+    await context.addCookies([
+      { name: '_ym_uid', value: '1695000000123456789', url: PAGE },
+      { name: '_ga', value: 'GA1.1.1234567890.1695000000', url: PAGE },
+      { name: '_ga_X1Y2Z3', value: 'GS1.1.1695000100.3.1.1695000200.0.0.0', url: PAGE },
+    ]);
+    await page.goto(`${PAGE}/page.html?utm_source=google&utm_medium=cpc&gclid=abc&gbraid=gb1&email=ann%40example.com#token=s3cret`);
     await waitForLease(page, api);
     const lease = await leaseOf(page);
     assert.ok(POOL_NUMBERS.includes(lease.number), `leased ${lease.number}, pool is ${POOL_NUMBERS}`);
@@ -162,7 +167,14 @@ test('a visit from an ad sees a pooled number in text and tel: links, and report
     assert.equal(sent.utm_medium, 'cpc');
     assert.equal(sent.gclid, 'abc');
     assert.ok(sent.visitor_id, 'visitor_id');
-    assert.ok(sent.page_url.includes('/page.html?utm_source=google'), sent.page_url);
+    assert.equal(sent.gbraid, 'gb1');
+    // The page goes without its query string and fragment (an e-mail, a token); the ids the
+    // ad platforms match conversions by go as their own fields.
+    assert.equal(sent.page_url, `${PAGE}/page.html`);
+    assert.ok(!acquire.body.includes('ann') && !acquire.body.includes('s3cret'), acquire.body);
+    assert.equal(sent.ym_client_id, '1695000000123456789');
+    assert.equal(sent.ga_client_id, '1234567890.1695000000');
+    assert.equal(sent.ga_session_id, '1695000100');
 
     // Replaced everywhere the default number was, whatever its formatting; other numbers untouched.
     const tel = `tel:${lease.number}`;

@@ -117,6 +117,35 @@ async fn a_text_plain_lease_request_gets_a_number_with_cors_for_the_tenant_origi
     assert_eq!(again["lease_id"], body["lease_id"]);
 }
 
+/// The lease keeps the page and referrer without query string or fragment (an older snippet may
+/// send them whole) and the ids the ad platforms match conversions by.
+#[tokio::test]
+async fn a_lease_keeps_the_click_and_analytics_ids_but_not_the_page_query() {
+    let f = fixture(2).await;
+    let mut b = lease_body("v-ids");
+    b["page_url"] =
+        json!("https://acme.example/pricing?email=ann%40example.com&utm_source=google#t=1");
+    b["referrer"] = json!("https://www.google.com/search?q=ann+smith+plumber");
+    b["gclid"] = Value::Null;
+    b["wbraid"] = json!("wb-1");
+    b["ym_client_id"] = json!("1695000000123456789");
+    b["ga_client_id"] = json!("1234567890.1695000000");
+    b["ga_session_id"] = json!("1695000100");
+    let (status, _, body) = send(&f.app, post("/v1/leases", &b)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = LeaseId::parse(body["lease_id"].as_str().unwrap()).unwrap();
+    let v = f.store.get_lease(&id).await.unwrap().unwrap().visit;
+    assert_eq!(
+        v.landing_page.as_deref(),
+        Some("https://acme.example/pricing")
+    );
+    assert_eq!(v.referrer.as_deref(), Some("https://www.google.com/search"));
+    assert_eq!(v.wbraid.as_deref(), Some("wb-1"));
+    assert_eq!(v.ym_client_id.as_deref(), Some("1695000000123456789"));
+    assert_eq!(v.ga_client_id.as_deref(), Some("1234567890.1695000000"));
+    assert_eq!(v.ga_session_id.as_deref(), Some("1695000100"));
+}
+
 #[tokio::test]
 async fn unknown_site_key_is_404_and_missing_or_invalid_fields_are_400_naming_them() {
     let f = fixture(1).await;

@@ -247,8 +247,13 @@ async fn create_inner(
         utm_content: text(&b, "utm_content", 256)?,
         gclid: text(&b, "gclid", 256)?,
         yclid: text(&b, "yclid", 256)?,
-        referrer: text(&b, "referrer", 2048)?,
-        landing_page: text(&b, "page_url", 2048)?,
+        referrer: text(&b, "referrer", 2048)?.map(without_query),
+        landing_page: text(&b, "page_url", 2048)?.map(without_query),
+        gbraid: text(&b, "gbraid", 256)?,
+        wbraid: text(&b, "wbraid", 256)?,
+        ym_client_id: text(&b, "ym_client_id", 64)?,
+        ga_client_id: text(&b, "ga_client_id", 64)?,
+        ga_session_id: text(&b, "ga_session_id", 64)?,
     };
     match numbers::acquire(
         app.ports.store.as_ref(),
@@ -273,6 +278,15 @@ async fn create_inner(
         )),
         Err(AcquireError::Busy) => Err(ApiError::unavailable("the pool is busy; retry")),
         Err(AcquireError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// A URL without its query string and fragment: what is kept of a page or referrer (older
+/// snippets and other clients may send them whole).
+fn without_query(url: String) -> String {
+    match url.find(['?', '#']) {
+        Some(i) => url[..i].to_string(),
+        None => url,
     }
 }
 

@@ -17,7 +17,23 @@ pub struct Visit {
     pub gclid: Option<String>,
     pub yclid: Option<String>,
     pub referrer: Option<String>,
+    /// The landing page's origin and path: the snippet (and the lease route) drop the query
+    /// string and fragment, which may carry a visitor's e-mail or a session token.
     pub landing_page: Option<String>,
+    /// Google's click ids for iOS app (`gbraid`) and web-to-app (`wbraid`) conversions.
+    #[serde(default)]
+    pub gbraid: Option<String>,
+    #[serde(default)]
+    pub wbraid: Option<String>,
+    /// Yandex Metrica's ClientID (the `_ym_uid` cookie), for its offline conversion upload.
+    #[serde(default)]
+    pub ym_client_id: Option<String>,
+    /// Google Analytics 4 client id and session id (from the `_ga` and `_ga_<container>`
+    /// cookies), for Measurement Protocol events.
+    #[serde(default)]
+    pub ga_client_id: Option<String>,
+    #[serde(default)]
+    pub ga_session_id: Option<String>,
 }
 
 impl Visit {
@@ -32,10 +48,11 @@ impl Visit {
                 med.unwrap_or("(none)").to_lowercase()
             );
         }
-        if self.gclid.as_deref().is_some_and(|g| !g.is_empty()) {
+        let has = |v: &Option<String>| v.as_deref().is_some_and(|g| !g.is_empty());
+        if has(&self.gclid) || has(&self.gbraid) || has(&self.wbraid) {
             return "google/cpc".into();
         }
-        if self.yclid.as_deref().is_some_and(|g| !g.is_empty()) {
+        if has(&self.yclid) {
             return "yandex/cpc".into();
         }
         match self.referrer.as_deref().and_then(referrer_host) {
