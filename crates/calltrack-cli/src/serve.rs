@@ -37,6 +37,10 @@ pub struct Args {
     /// address is the source, and X-Forwarded-For is ignored.
     #[arg(long = "trusted-proxy", value_parser = parse_cidr)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seconds a client may take to send a request's headers, and again its body and our
+    /// answer; a slower client is dropped (headers) or answered 408 (body), not held.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub read_timeout_seconds: u64,
 }
 
 fn parse_cidr(s: &str) -> Result<ipnet::IpNet, String> {
@@ -84,15 +88,82 @@ pub async fn run(g: &Globals, a: Args) -> CmdResult {
         "calltrack: serving on http://{} (public base URL {base}); Ctrl-C stops",
         a.addr
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    serve_connections(listener, app, Duration::from_secs(a.read_timeout_seconds)).await;
     Ok(())
+}
+
+/// Accepts connections until Ctrl-C, then lets the open ones finish. Each connection gets
+/// `timeout` to deliver its headers (hyper drops it otherwise: a slow-loris holds nothing), and
+/// each request as long again for its body and our answer (408 in the JSON error shape).
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    timeout: Duration,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut ctrl_c => break,
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                let mut req = req.map(axum::body::Body::new);
+                req.extensions_mut().insert(ConnectInfo(peer));
+                let app = app.clone();
+                async move {
+                    use tower::ServiceExt as _;
+                    let answer = tokio::time::timeout(timeout, app.oneshot(req)).await;
+                    Ok::<_, std::convert::Infallible>(match answer {
+                        Ok(Ok(resp)) => resp,
+                        Ok(Err(never)) => match never {},
+                        Err(_) => request_timeout(timeout),
+                    })
+                }
+            });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(timeout)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection closed");
+            }
+        });
+    }
+    graceful.shutdown().await;
+}
+
+/// The answer to a request whose body (or our answer) took longer than the read timeout; the
+/// connection is closed after it.
+fn request_timeout(timeout: Duration) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let mut resp = calltrack::http::ApiError::new(
+        http::StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!(
+            "the request was not complete within {} s",
+            timeout.as_secs()
+        ),
+    )
+    .into_response();
+    resp.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    resp
 }
 
 /// Downloads queued recordings in the background, [`PARALLEL`] at a time; a job that failed

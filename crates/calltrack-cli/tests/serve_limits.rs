@@ -141,3 +141,52 @@ fn without_a_trusted_proxy_forwarded_for_is_ignored() {
         .collect();
     assert_eq!(got, vec![200, 200, 429]);
 }
+
+/// Reads until the server closes the connection (or `limit` passes); what it sent and when.
+fn read_until_closed(s: &mut TcpStream, limit: Duration) -> (String, Duration) {
+    let started = Instant::now();
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    (
+        String::from_utf8_lossy(&got).into_owned(),
+        started.elapsed(),
+    )
+}
+
+/// A client that never finishes its headers is dropped after the read timeout, and one that
+/// never finishes its body gets 408 in the JSON error shape; meanwhile others are served.
+#[test]
+fn slow_clients_are_dropped_not_held() {
+    let d = tenant("slow");
+    let s = serve(&d, &["--read-timeout-seconds", "1"]);
+    let mut loris = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    loris
+        .write_all(b"POST /v1/leases HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .unwrap();
+    let mut trickle = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    trickle
+        .write_all(
+            b"POST /v1/leases HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\
+              Content-Length: 200\r\n\r\n{\"site_key\":",
+        )
+        .unwrap();
+    assert_eq!(
+        lease(s.port, "fast", "-"),
+        200,
+        "others are served meanwhile"
+    );
+    let (answer, took) = read_until_closed(&mut loris, Duration::from_secs(10));
+    assert!(took < Duration::from_secs(5), "held {took:?}");
+    assert!(!answer.contains(" 200 "), "{answer}");
+    let (answer, took) = read_until_closed(&mut trickle, Duration::from_secs(10));
+    assert!(took < Duration::from_secs(5), "held {took:?}");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""code":"request_timeout""#), "{answer}");
+}
