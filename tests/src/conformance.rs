@@ -24,6 +24,7 @@ macro_rules! conformance_tests {
             take_slot_is_compare_and_swap_on_the_slot_as_read,
             renew_extends_a_live_lease_and_refuses_an_ended_one,
             intents_append_to_an_existing_lease_only,
+            a_renew_keeps_intents_written_after_the_lease_was_read,
             leases_for_number_are_those_overlapping_the_window,
             close_expired_detaches_only_expired_slots_once,
             pool_health_counters_add_up_per_hour,
@@ -490,6 +491,39 @@ pub async fn renew_extends_a_live_lease_and_refuses_an_ended_one(store: &dyn Sto
         ..again
     };
     assert!(!store.renew_lease(&missing, now, false).await.unwrap());
+}
+
+/// A renew written from a lease read before an intent was added keeps that intent: it sets only
+/// the expiry and the heartbeat (the lost update of a whole-lease write).
+pub async fn a_renew_keeps_intents_written_after_the_lease_was_read(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (pool, nums) = pool_with(store, &tn, 1).await;
+    let t0 = t("2026-01-04T13:00:00Z");
+    let slot = free_slots(store, &tn.id, &pool.id, t0, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let lease = lease_on(&tn, &pool, &nums[0], "v", t0, 15);
+    assert!(take(store, &slot, &lease, vec![]).await);
+    let read_for_renew = store.get_lease(&lease.id).await.unwrap().unwrap();
+    let tap = Intent {
+        kind: IntentKind::Tap,
+        at: t0 + Duration::minutes(1),
+    };
+    assert!(store.add_intent(&lease.id, &tap, 5).await.unwrap());
+    let now = t0 + Duration::minutes(2);
+    let renewed = Lease {
+        last_seen_at: now,
+        expires_at: now + Duration::minutes(15),
+        ..read_for_renew
+    };
+    assert!(store.renew_lease(&renewed, now, true).await.unwrap());
+    let stored = store.get_lease(&lease.id).await.unwrap().unwrap();
+    assert_eq!(stored.intents, vec![tap], "the intent survives the renew");
+    assert_eq!(
+        (stored.expires_at, stored.last_seen_at),
+        (renewed.expires_at, now)
+    );
 }
 
 pub async fn intents_append_to_an_existing_lease_only(store: &dyn Store) {

@@ -506,10 +506,9 @@ impl LeaseStore for SqliteStore {
         now: DateTime<Utc>,
         holds_slot: bool,
     ) -> StoreResult<bool> {
-        let data = to_json(lease)?;
         self.in_tx(|tx| {
             let stored: Option<Lease> = query_doc(tx, "SELECT data FROM leases WHERE id = ?1", [lease.id.as_str()])?;
-            let Some(stored) = stored else { return Ok((false, false)) };
+            let Some(mut stored) = stored else { return Ok((false, false)) };
             if stored.ended_at.is_some() || stored.expires_at <= now {
                 return Ok((false, false));
             }
@@ -530,7 +529,9 @@ impl LeaseStore for SqliteStore {
                     return Ok((false, false));
                 }
             }
-            tx.execute("UPDATE leases SET data = ?1 WHERE id = ?2", params![data, lease.id.as_str()])
+            stored.expires_at = lease.expires_at;
+            stored.last_seen_at = lease.last_seen_at;
+            tx.execute("UPDATE leases SET data = ?1 WHERE id = ?2", params![to_json(&stored)?, lease.id.as_str()])
                 .map_err(unavailable)?;
             Ok((true, true))
         })

@@ -193,9 +193,11 @@ pub trait LeaseStore: Send + Sync {
         pool: &PoolId,
         visitor_id: &str,
     ) -> StoreResult<Option<Lease>>;
-    /// Stores a renewed lease if it was still live at `now` and unended; when `holds_slot`, also
-    /// moves the slot's `available_at` to the new expiry, if the slot still points at the lease.
-    /// False when the lease had ended (or the slot moved on, with `holds_slot`).
+    /// Sets a live, unended lease's `expires_at` and `last_seen_at` to `lease`'s, and nothing
+    /// else (intents appended meanwhile stay: a partial update, not a put of the whole lease);
+    /// when `holds_slot`, also moves the slot's `available_at` to the new expiry, if the slot
+    /// still points at the lease. False when the lease had ended (or the slot moved on, with
+    /// `holds_slot`).
     async fn renew_lease(
         &self,
         lease: &Lease,

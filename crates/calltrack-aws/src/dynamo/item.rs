@@ -238,7 +238,8 @@ pub(crate) fn intent_from(v: &AttributeValue) -> StoreResult<Intent> {
 }
 
 /// A lease as an item: the document without intents, intents as a list that `add_intent` appends
-/// to, and the top-level attributes that `renew_lease`'s condition reads.
+/// to, and the top-level attributes that `renew_lease` reads and sets in place (`expires_at`,
+/// `last_seen_at`: they win over the document's copies on read).
 pub(crate) fn lease_item(lease: &Lease) -> StoreResult<Item> {
     let mut doc = lease.clone();
     doc.intents.clear();
@@ -257,6 +258,7 @@ pub(crate) fn lease_item(lease: &Lease) -> StoreResult<Item> {
         ("visitor_id".into(), s(lease.visit.visitor_id.as_str())),
         ("started_at".into(), n(ms(lease.started_at))),
         ("expires_at".into(), n(ms(lease.expires_at))),
+        ("last_seen_at".into(), n(ms(lease.last_seen_at))),
         ("intents".into(), AttributeValue::L(intents)),
         (DOC.into(), to_doc(&doc)?),
         (
@@ -282,6 +284,10 @@ pub(crate) fn lease_item(lease: &Lease) -> StoreResult<Item> {
 
 pub(crate) fn lease_from(item: &Item) -> StoreResult<Lease> {
     let mut lease: Lease = from_doc(item)?;
+    lease.expires_at = from_ms(get_i64(item, "expires_at")?);
+    if item.contains_key("last_seen_at") {
+        lease.last_seen_at = from_ms(get_i64(item, "last_seen_at")?);
+    }
     if let Some(AttributeValue::L(list)) = item.get("intents") {
         lease.intents = list.iter().map(intent_from).collect::<StoreResult<_>>()?;
     }

@@ -154,7 +154,20 @@ impl LeaseStore for DynamoStore {
             e.name("expires_at"),
             e.value(n(ms(now)))
         );
-        let mut items = vec![self.tx_put(lease_item(lease)?, Some(&cond), e)?];
+        let update = format!(
+            "SET {} = {}, {} = {}",
+            e.name("expires_at"),
+            e.value(n(ms(lease.expires_at))),
+            e.name("last_seen_at"),
+            e.value(n(ms(lease.last_seen_at)))
+        );
+        let mut items = vec![self.tx_update(
+            key::lease_pk(&lease.id),
+            key::LEASE_SK.into(),
+            &update,
+            Some(&cond),
+            e,
+        )?];
         if holds_slot {
             let mut e = Expr::default();
             let update = format!(

@@ -33,7 +33,7 @@
 //! Other attributes: tenant `site_key`; site key `tenant` + a copy of the tenant's `doc` (one
 //! read for the snippet's hot path); number `tenant`, `pool` (pool numbers only); slot `number`,
 //! `available_at` (ms), `lease_id`; lease `tenant`, `pool`, `number`, `visitor_id`, `started_at`,
-//! `expires_at`, `ended_at` (ms), `intents` (list of `{kind, at}`, appended in place); call
+//! `expires_at`, `last_seen_at`, `ended_at` (ms), `intents` (list of `{kind, at}`, appended in place); call
 //! `version`, `started_at`, `caller`; deal `version`, `day`; rollup `day`, `channel` and one number
 //! per counter (`ADD`ed); pool health `hour` and its four counters.
 //!
@@ -43,7 +43,8 @@
 //!   conditioned on `version` (or absence) + deal put likewise + rollup `ADD`s, merged per
 //!   (day, channel) because a transaction may touch an item only once. Any other failed
 //!   condition is `Conflict`.
-//! - `renew_lease`: lease put (exists, unended, `expires_at > now`) + slot update (`lease_id`).
+//! - `renew_lease`: lease update of `expires_at` + `last_seen_at` only (exists, unended,
+//!   `expires_at > now`) + slot update (`lease_id`).
 //! - `put_number`: number put (owner and pool as read) + old slot delete + slot create-if-absent.
 //! - `put_tenant`: tenant put (site key as read) + site key put (free or ours) + old key delete.
 //!
