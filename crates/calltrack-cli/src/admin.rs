@@ -445,6 +445,9 @@ pub struct PoolAddArgs {
     /// Never hand out a number inside its cool-down (precision over coverage).
     #[arg(long)]
     pub hard_cooldown: bool,
+    /// With share-oldest: live leases one number may carry at once (default 3; 0 = no cap).
+    #[arg(long)]
+    pub max_sharing: Option<u32>,
 }
 
 pub async fn pool_add(g: &Globals, a: PoolAddArgs) -> CmdResult {
@@ -480,6 +483,9 @@ pub async fn pool_add(g: &Globals, a: PoolAddArgs) -> CmdResult {
     }
     if a.hard_cooldown {
         p.selection = Selection::LruHardCooldown;
+    }
+    if let Some(v) = a.max_sharing {
+        p.max_sharing = v;
     }
     if let Some(d) = a.default_number {
         p.default_number = Some(PhoneNumber::parse(&d, Some(&t.region)).map_err(invalid)?);

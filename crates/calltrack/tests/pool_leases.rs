@@ -555,3 +555,49 @@ async fn sharing_a_number_whose_page_has_closed_is_not_an_exhaustion() {
     });
     assert_eq!(total, (1, 2), "only v3 took a number from an open page");
 }
+
+/// With every number shared by `max_sharing` live leases, the next visitor gets the default
+/// number (or, without one, no number: the page keeps its own), counted as an exhaustion; a
+/// number whose sharers have expired takes sharers again.
+#[tokio::test]
+async fn a_number_carries_at_most_max_sharing_live_leases() {
+    let (store, clock, tenant, pool) = setup(1, |p| p.max_sharing = 2).await;
+    let mut outcomes = vec![];
+    for v in ["v1", "v2", "v3"] {
+        let got = numbers::acquire(&store, &clock, &tenant, &pool, visit(v))
+            .await
+            .unwrap();
+        outcomes.push((got.outcome, got.number));
+        clock.advance(Duration::seconds(10));
+    }
+    assert_eq!(
+        outcomes,
+        vec![
+            (AcquireOutcome::Fresh, num(0)),
+            (AcquireOutcome::Shared, num(0)),
+            (AcquireOutcome::Overflow, num(99)),
+        ]
+    );
+    let bare = PoolSettings {
+        default_number: None,
+        ..pool.clone()
+    };
+    let e = numbers::acquire(&store, &clock, &tenant, &bare, visit("v4"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, numbers::AcquireError::AllShared(_)), "{e}");
+    let day = tenant.day_of(t0());
+    let visits: i64 = store
+        .rollups_between(&tenant.id, day, day)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.counters.visits)
+        .sum();
+    assert_eq!(visits, 4, "every visit is counted, whatever number it saw");
+    clock.advance(Duration::minutes(i64::from(pool.lease_minutes) + 1));
+    let later = numbers::acquire(&store, &clock, &tenant, &pool, visit("v5"))
+        .await
+        .unwrap();
+    assert_eq!(later.number, num(0));
+}

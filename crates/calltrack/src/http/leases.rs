@@ -277,6 +277,8 @@ async fn create_inner(
             "the pool has no numbers and no default number",
         )),
         Err(AcquireError::Busy) => Err(ApiError::unavailable("the pool is busy; retry")),
+        // The page keeps its own number, as for a bot: no lease, nothing to renew.
+        Err(AcquireError::AllShared(_)) => Ok(lease_json(None, None, None, tenant)),
         Err(AcquireError::Store(e)) => Err(e.into()),
     }
 }

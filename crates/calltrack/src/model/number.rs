@@ -70,6 +70,17 @@ pub struct PoolSettings {
     pub exhaustion: ExhaustionPolicy,
     /// Shown to bots and on exhaustion with `default_number`.
     pub default_number: Option<PhoneNumber>,
+    /// With `share_oldest`: at most this many live leases share one number (each sharer makes
+    /// every call to it ambiguous); past that a visitor gets the default number, or none.
+    #[serde(default = "default_max_sharing")]
+    pub max_sharing: u32,
+}
+
+/// Three visitors on one number: attribution still weighs them; more is noise.
+pub const DEFAULT_MAX_SHARING: u32 = 3;
+
+fn default_max_sharing() -> u32 {
+    DEFAULT_MAX_SHARING
 }
 
 impl PoolSettings {
@@ -84,6 +95,7 @@ impl PoolSettings {
             selection: Selection::Lru,
             exhaustion: ExhaustionPolicy::ShareOldest,
             default_number: None,
+            max_sharing: DEFAULT_MAX_SHARING,
         }
     }
 }

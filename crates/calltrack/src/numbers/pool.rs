@@ -37,6 +37,10 @@ pub enum AcquireError {
     /// Every free number went to concurrent requests, round after round: retry.
     #[error("the pool is contended; retry")]
     Busy,
+    /// Every number is shared by the pool's `max_sharing` live leases and there is no default
+    /// number: the visitor keeps the page's own number (counted as an exhaustion).
+    #[error("every number of pool '{0}' is shared by as many live leases as the pool allows")]
+    AllShared(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -45,6 +49,9 @@ pub enum AcquireError {
 /// Intents one lease may record: a visitor taps or copies a number a few times at most, and
 /// more would only let a script pile evidence onto one number.
 pub const MAX_INTENTS_PER_LEASE: usize = 5;
+
+/// Numbers looked at for sharing when a pool ran out (oldest activity first).
+const SHARE_CANDIDATES: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LeaseError {
@@ -331,10 +338,32 @@ impl<'a> Pool<'a> {
                 Some(s) => s,
                 None => self.store.all_slots(&pool.tenant, &pool.id).await?,
             };
-            let Some(slot) = read.into_iter().next() else {
+            if read.is_empty() {
                 return match &pool.default_number {
                     Some(n) => Ok(overflow(n.clone())),
                     None => Err(AcquireError::NoNumbers(pool.id.to_string())),
+                };
+            }
+            let Some(slot) = self.shareable(pool, read, now).await? else {
+                // Every number tried carries as many live leases as the pool allows.
+                self.count(
+                    pool,
+                    now,
+                    &PoolHealth {
+                        exhaustions: 1,
+                        ..PoolHealth::default()
+                    },
+                )
+                .await?;
+                let commit = Commit {
+                    tenant: Some(pool.tenant.clone()),
+                    rollups: vec![visit_counter],
+                    ..Commit::default()
+                };
+                self.store.commit(&commit).await?;
+                return match &pool.default_number {
+                    Some(n) => Ok(overflow(n.clone())),
+                    None => Err(AcquireError::AllShared(pool.id.to_string())),
                 };
             };
             let shared = slot.available_at > now;
@@ -369,6 +398,33 @@ impl<'a> Pool<'a> {
             }
         }
         Err(AcquireError::Busy)
+    }
+
+    /// The first slot, in the order read (oldest activity first), that is free or carries fewer
+    /// than `max_sharing` live leases; at most [`SHARE_CANDIDATES`] are looked at (one query of
+    /// the number's leases each), so a pool that ran out costs a bounded number of reads.
+    async fn shareable(
+        &self,
+        pool: &model::PoolSettings,
+        slots: Vec<PoolSlot>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PoolSlot>> {
+        let cap = usize::try_from(pool.max_sharing).unwrap_or(usize::MAX);
+        for slot in slots.into_iter().take(SHARE_CANDIDATES) {
+            if cap == 0 || slot.available_at <= now {
+                return Ok(Some(slot));
+            }
+            let live =
+                super::leases_overlapping(&*self.store, &pool.tenant, &slot.number, now, now)
+                    .await?
+                    .iter()
+                    .filter(|l| l.ended_at.is_none() && l.is_live(now))
+                    .count();
+            if live < cap {
+                return Ok(Some(slot));
+            }
+        }
+        Ok(None)
     }
 
     async fn count(
