@@ -2,7 +2,8 @@
 # Runs every test the way CI does: installs what is missing (moto server, cfn-lint, Chromium via
 # scripts/web-test.sh, SAM CLI and cargo-lambda via scripts/deploy-check.sh), starts moto server
 # on a free loopback port, runs fmt, clippy, the Rust tests (the DynamoDB suite and the Lambda
-# binaries under the runtime emulator against moto), cfn-lint on the SAM template, the browser
+# binaries under the runtime emulator against moto), a brief fuzzing run, cfn-lint on the SAM
+# template, the browser
 # test of the snippet, the CLI contracts and the SAM build; stops what it started, even on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,8 @@ step "cargo build --workspace --bins (the Lambda binaries the runtime-emulator t
 cargo build --workspace --bins --locked
 step "cargo test"
 cargo test --workspace --locked
+step "fuzz, brief (fixed seed, committed corpus, bounded runs: scripts/fuzz.sh)"
+bash scripts/fuzz.sh
 step "cargo build -p calltrack-cli (the binary the browser test and contracts run)"
 cargo build -p calltrack-cli --locked
 step "cfn-lint infra/template.yaml"

@@ -217,7 +217,13 @@ pub async fn tenant_round_trips_and_is_found_by_site_key(store: &dyn Store) {
         .tenant_by_site_key(tn.site_key.as_deref().unwrap())
         .await
         .unwrap();
-    assert_eq!(by_key.map(|t| t.id), Some(tn.id.clone()));
+    let by_key = by_key.expect("found by its site key");
+    assert_eq!(by_key.id, tn.id);
+    assert_eq!(by_key.allowed_origins, tn.allowed_origins);
+    assert!(
+        by_key.provider_secrets.is_empty() && by_key.api_key_hash.is_none(),
+        "the public site-key copy carries no secrets"
+    );
     assert!(store
         .tenant_by_site_key("no-such-key")
         .await

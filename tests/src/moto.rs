@@ -174,9 +174,33 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-/// A DynamoDB store on a fresh table of its own (so tests run in parallel on one moto).
+/// A KMS key on the emulator for sealing tenant secrets (`SECRETS_KEY_ID`), one per process.
+pub async fn secrets_key() -> String {
+    static KEY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    KEY.get_or_init(|| async {
+        let kms = aws_sdk_kms::Client::new(&sdk_config().await);
+        let key = kms
+            .create_key()
+            .description("calltrack test: tenant secrets")
+            .send()
+            .await
+            .expect("create a KMS key on moto");
+        key.key_metadata()
+            .expect("key metadata")
+            .key_id()
+            .to_string()
+    })
+    .await
+    .clone()
+}
+
+/// A DynamoDB store on a fresh table of its own (so tests run in parallel on one moto), sealing
+/// tenant secrets with [`secrets_key`] as the deployed functions do.
 pub async fn dynamo_store() -> DynamoStore {
-    let store = DynamoStore::from_env(&sdk_config().await, unique("calltrack"));
+    let config = sdk_config().await;
+    let sealer = calltrack_aws::KmsSealer::from_env(&config, secrets_key().await);
+    let store = DynamoStore::from_env(&config, unique("calltrack"))
+        .with_sealer(std::sync::Arc::new(sealer));
     store
         .create_table()
         .await

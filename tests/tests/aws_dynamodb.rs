@@ -330,3 +330,36 @@ async fn a_missing_table_is_unavailable_not_a_domain_answer() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
 }
+
+/// Provider secrets are sealed with the KMS key before they reach the table: no item (tenant or
+/// its public site-key copy) holds them in the clear, a read opens them, and a store without a
+/// key refuses to write them rather than store them plain.
+#[tokio::test]
+async fn tenant_secrets_are_sealed_with_kms_and_never_stored_in_the_clear() {
+    let store = moto::dynamo_store().await;
+    let mut tn = Tenant::new(TenantId::parse("sealed").unwrap(), "Sealed");
+    tn.site_key = Some("site-sealed".into());
+    tn.provider_secrets
+        .insert("twilio".into(), "tw-s3cret-token".into());
+    tn.api_key_hash = Some("hash-of-the-api-key".into());
+    store.put_tenant(&tn).await.unwrap();
+    let raw = aws_sdk_dynamodb::Client::new(&moto::sdk_config().await)
+        .scan()
+        .table_name(store.table())
+        .send()
+        .await
+        .unwrap();
+    let items = format!("{:?}", raw.items());
+    assert!(items.contains("aes256gcm+kms"), "{items}");
+    assert!(!items.contains("tw-s3cret-token"), "{items}");
+    assert_eq!(
+        items.matches("hash-of-the-api-key").count(),
+        1,
+        "the hash is on the tenant item only, not on its public copy"
+    );
+    assert_eq!(store.get_tenant(&tn.id).await.unwrap(), Some(tn.clone()));
+
+    let plain = DynamoStore::from_env(&moto::sdk_config().await, store.table().to_string());
+    let refused = plain.put_tenant(&tn).await.unwrap_err();
+    assert!(refused.to_string().contains("SECRETS_KEY_ID"), "{refused}");
+}

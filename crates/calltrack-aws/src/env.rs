@@ -5,6 +5,7 @@
 //! recordings, transcripts and reports, required), `REPORT_SENDER` (SES verified sender, for
 //! reports and alerts; without it mail is refused with a clear error), `RECORDING_QUEUE_URL`
 //! (the SQS queue recordings are downloaded from; without it a recording event answers 503),
+//! `SECRETS_KEY_ID` (the KMS key tenant secrets are sealed with, required),
 //! plus the standard AWS ones
 //! (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL` for a local emulator).
 
@@ -13,8 +14,8 @@ use std::sync::Arc;
 use calltrack::ports::{Ports, SystemClock};
 
 use crate::{
-    DynamoStore, HttpFetcher, NoRecordingQueue, S3BlobStore, SesMailer, SqsRecordingQueue,
-    TranscribeTranscriber,
+    DynamoStore, HttpFetcher, KmsSealer, NoRecordingQueue, S3BlobStore, SesMailer,
+    SqsRecordingQueue, TranscribeTranscriber,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -35,9 +36,13 @@ pub async fn ports_from_env() -> Result<Ports, MissingVar> {
     let bucket = var("RECORDINGS_BUCKET")?;
     let sender = var("REPORT_SENDER").unwrap_or_default();
     let queue = var("RECORDING_QUEUE_URL").ok();
+    let key = var("SECRETS_KEY_ID")?;
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     Ok(Ports {
-        store: Arc::new(DynamoStore::from_env(&config, table)),
+        store: Arc::new(
+            DynamoStore::from_env(&config, table)
+                .with_sealer(Arc::new(KmsSealer::from_env(&config, key))),
+        ),
         blobs: Arc::new(S3BlobStore::from_env(&config, bucket.clone())),
         transcriber: Arc::new(TranscribeTranscriber::from_env(&config, bucket)),
         mailer: Arc::new(SesMailer::from_env(&config, sender)),

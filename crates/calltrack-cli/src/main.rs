@@ -76,6 +76,8 @@ enum Command {
     Report(reports::ReportArgs),
     /// Missed calls nobody returned, and the revenue they likely cost.
     Loss(reports::LossArgs),
+    /// Bring stored data to this version's formats (idempotent; run on upgrade).
+    Migrate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +140,7 @@ fn run(cli: Cli) -> CmdResult {
                 Command::Calls(c) => reports::calls(&g, c).await,
                 Command::Report(a) => reports::report(&g, a).await,
                 Command::Loss(a) => reports::loss(&g, a).await,
+                Command::Migrate => admin::migrate(&g).await,
                 Command::Analyze(_) | Command::Webhook(_) | Command::Pool(_) => {
                     unreachable!("handled above")
                 }

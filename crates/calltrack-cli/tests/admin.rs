@@ -250,3 +250,57 @@ fn bad_admin_input_exits_4_with_a_reason_and_writes_nothing() {
     );
     assert_eq!(ct(&d, &["tenant", "frobnicate"]).status.code(), Some(2));
 }
+
+/// A tenant stored before secrets were sealed (its secrets in the clear in the document) still
+/// works, and `calltrack migrate` seals it: afterwards the database holds no secret in the
+/// clear and the tenant still has it. Running it again changes nothing.
+#[test]
+fn migrate_seals_secrets_stored_in_the_clear() {
+    let d = fresh("migrate");
+    json(&ct(
+        &d,
+        &[
+            "--json",
+            "tenant",
+            "add",
+            "acme",
+            "--name",
+            "Acme",
+            "--any-origin",
+        ],
+    ));
+    // What an older version wrote: the document with plain secrets, no seal.
+    let db = rusqlite::Connection::open(d.join("store.db")).unwrap();
+    let doc: String = db
+        .query_row("SELECT data FROM tenants WHERE id = 'acme'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut v: Value = serde_json::from_str(&doc).unwrap();
+    v["provider_secrets"] = serde_json::json!({"generic": "legacy-plain-secret"});
+    v.as_object_mut().unwrap().remove("sealed_secrets");
+    db.execute(
+        "UPDATE tenants SET data = ?1 WHERE id = 'acme'",
+        [v.to_string()],
+    )
+    .unwrap();
+    drop(db);
+    let shown = json(&ct(&d, &["--json", "tenant", "show", "acme"]));
+    assert!(
+        shown["provider_secrets"]["generic"].is_string(),
+        "read as it is: {shown}"
+    );
+    let m = json(&ct(&d, &["--json", "migrate"]));
+    assert_eq!(m["tenants_sealed"], 1);
+    let db = rusqlite::Connection::open(d.join("store.db")).unwrap();
+    let doc: String = db
+        .query_row("SELECT data FROM tenants WHERE id = 'acme'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(!doc.contains("legacy-plain-secret"), "{doc}");
+    assert!(doc.contains("aes256gcm+local"), "{doc}");
+    let shown = json(&ct(&d, &["--json", "tenant", "show", "acme"]));
+    assert!(shown["provider_secrets"]["generic"].is_string(), "{shown}");
+    assert_eq!(json(&ct(&d, &["--json", "migrate"]))["tenants_sealed"], 1);
+}

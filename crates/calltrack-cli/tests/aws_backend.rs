@@ -6,8 +6,15 @@ use std::process::{Command, Output};
 use calltrack_integration::moto;
 use serde_json::Value;
 
+/// The stack's KMS key for tenant secrets (`SECRETS_KEY_ID`), made on moto by the first test.
+static SECRETS_KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 fn ct(endpoint: &str, table: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_calltrack"))
+        .env(
+            "SECRETS_KEY_ID",
+            SECRETS_KEY.get().cloned().unwrap_or_default(),
+        )
         .args(["--backend", "aws"])
         .args(args)
         .env("AWS_ENDPOINT_URL", endpoint)
@@ -24,6 +31,7 @@ fn ct(endpoint: &str, table: &str, args: &[&str]) -> Output {
 async fn admin_commands_work_on_dynamodb_through_the_aws_environment() {
     let store = moto::dynamo_store().await;
     let endpoint = moto::endpoint().await;
+    let _ = SECRETS_KEY.set(moto::secrets_key().await);
     let table = store.table().to_string();
     let ok = |o: Output| -> Value {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

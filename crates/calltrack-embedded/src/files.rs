@@ -180,3 +180,42 @@ impl Transcriber for OfflineTranscriber {
         )))
     }
 }
+
+/// The data dir's key for sealing tenant secrets: read, or created (32 random bytes, mode
+/// 0600, written to a temporary file and renamed, so two processes starting at once agree).
+pub fn secret_key(path: &Path) -> std::io::Result<[u8; 32]> {
+    use std::io::{Error, ErrorKind, Write};
+    if let Ok(bytes) = std::fs::read(path) {
+        return <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidData,
+                format!("{} is not a 32-byte key", path.display()),
+            )
+        });
+    }
+    let mut key = [0u8; 32];
+    getrandom::getrandom(&mut key).map_err(|e| Error::other(e.to_string()))?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&tmp)?;
+    f.write_all(&key)?;
+    f.sync_all()?;
+    // Another process may have created the key meanwhile: keep the first one.
+    match std::fs::hard_link(&tmp, path) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&tmp);
+            Ok(key)
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            let _ = std::fs::remove_file(&tmp);
+            secret_key(path)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}

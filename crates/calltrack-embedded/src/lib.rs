@@ -13,7 +13,7 @@ use calltrack::ports::{Clock, Ports, Store, StoreResult, SystemClock};
 use calltrack::recordings::LocalQueue;
 
 pub use files::{FileMailer, FsBlobStore, OfflineFetcher, OfflineTranscriber};
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, SECRET_KEY_FILE};
 
 /// The embedded backend under a data directory (`store.db`, `blobs/`, `outbox/`), on the
 /// system clock.

@@ -5,15 +5,19 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use calltrack::model::*;
 use calltrack::ports::*;
+use calltrack::secrets::{self, LocalSealer, Sealer};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+/// The data dir's key for tenant secrets at rest (32 random bytes, mode 0600).
+pub const SECRET_KEY_FILE: &str = "secrets.key";
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, site_key TEXT UNIQUE, data TEXT NOT NULL);
@@ -56,6 +60,8 @@ CREATE TABLE IF NOT EXISTS buckets (tenant TEXT NOT NULL, key TEXT NOT NULL, tat
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     requests: AtomicU64,
+    /// Seals tenant secrets at rest (`secrets.key` in the data dir).
+    sealer: Arc<dyn Sealer>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -89,20 +95,32 @@ impl SqliteStore {
             .map_err(unavailable)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(unavailable)?;
-        Self::with(conn)
+        let key = crate::files::secret_key(&dir.join(SECRET_KEY_FILE)).map_err(unavailable)?;
+        Self::with(conn, Arc::new(LocalSealer::new(key)))
     }
 
-    /// A private in-memory store (tests, simulations).
+    /// A private in-memory store (tests, simulations), sealing with a random key.
     pub fn in_memory() -> StoreResult<Self> {
-        Self::with(Connection::open_in_memory().map_err(unavailable)?)
+        Self::with(
+            Connection::open_in_memory().map_err(unavailable)?,
+            Arc::new(LocalSealer::random()),
+        )
     }
 
-    fn with(conn: Connection) -> StoreResult<Self> {
+    fn with(conn: Connection, sealer: Arc<dyn Sealer>) -> StoreResult<Self> {
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
         Ok(Self {
             conn: Mutex::new(conn),
             requests: AtomicU64::new(0),
+            sealer,
         })
+    }
+
+    async fn opened(&self, doc: Option<Tenant>) -> StoreResult<Option<Tenant>> {
+        match doc {
+            Some(d) => Ok(Some(secrets::opened(&*self.sealer, d).await?)),
+            None => Ok(None),
+        }
     }
 
     /// Runs `f` on the connection, counting one request.
@@ -225,7 +243,7 @@ fn parse_day(s: &str) -> StoreResult<NaiveDate> {
 #[async_trait]
 impl TenantStore for SqliteStore {
     async fn put_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
-        let data = to_json(tenant)?;
+        let data = to_json(&secrets::sealed(&*self.sealer, tenant).await?)?;
         self.with_conn(|c| {
             let r = c.execute(
                 "INSERT INTO tenants (id, site_key, data) VALUES (?1, ?2, ?3)
@@ -247,21 +265,31 @@ impl TenantStore for SqliteStore {
     }
 
     async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>> {
-        self.with_conn(|c| query_doc(c, "SELECT data FROM tenants WHERE id = ?1", [id.as_str()]))
+        let doc = self
+            .with_conn(|c| query_doc(c, "SELECT data FROM tenants WHERE id = ?1", [id.as_str()]))?;
+        self.opened(doc).await
     }
 
     async fn tenant_by_site_key(&self, site_key: &str) -> StoreResult<Option<Tenant>> {
-        self.with_conn(|c| {
-            query_doc(
+        let doc = self.with_conn(|c| {
+            query_doc::<Tenant>(
                 c,
                 "SELECT data FROM tenants WHERE site_key = ?1",
                 [site_key],
             )
-        })
+        })?;
+        // The snippet's path needs no secrets: nothing to open, nothing to hand out.
+        Ok(doc.map(|t| secrets::public_copy(&t)))
     }
 
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
-        self.with_conn(|c| query_docs(c, "SELECT data FROM tenants ORDER BY id", []))
+        let docs: Vec<Tenant> =
+            self.with_conn(|c| query_docs(c, "SELECT data FROM tenants ORDER BY id", []))?;
+        let mut out = Vec::with_capacity(docs.len());
+        for d in docs {
+            out.push(secrets::opened(&*self.sealer, d).await?);
+        }
+        Ok(out)
     }
 }
 

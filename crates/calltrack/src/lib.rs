@@ -22,6 +22,7 @@ pub mod report;
 pub mod reporting;
 pub mod roi;
 pub mod rollups;
+pub mod secrets;
 pub mod speech;
 pub mod telephony;
 pub mod tenants;

@@ -135,9 +135,12 @@ pub struct TakeSlot {
 #[async_trait]
 pub trait TenantStore: Send + Sync {
     /// Stores a tenant (validated by the caller: see [`crate::tenants::save`]); moves its site
-    /// key with it. `Conflict` if another tenant holds the site key.
+    /// key with it. `Conflict` if another tenant holds the site key. Provider secrets are sealed
+    /// at rest ([`crate::secrets`]); reads open them.
     async fn put_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
     async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>>;
+    /// The snippet's look-up: the tenant's public copy ([`crate::secrets::public_copy`]), without
+    /// secrets or API key hash. Never save what it returns.
     async fn tenant_by_site_key(&self, site_key: &str) -> StoreResult<Option<Tenant>>;
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
 }

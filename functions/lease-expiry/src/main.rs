@@ -3,10 +3,12 @@
 //! `available_at <= now`, which any acquire may take anyway (a lease ends at its expiry whether
 //! or not this job runs; the job keeps slots tidy and the health counters current).
 
+use std::sync::Arc;
+
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use calltrack::numbers::{self, ExpiryReport};
 use calltrack::ports::{Clock, Store, SystemClock};
-use calltrack_aws::{var, DynamoStore};
+use calltrack_aws::{var, DynamoStore, KmsSealer};
 use lambda_runtime::{service_fn, LambdaEvent};
 
 /// One scheduled run: every tenant's pools, at the clock's now (not the event's time, which is
@@ -31,7 +33,8 @@ async fn handle(
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = DynamoStore::from_env(&config, var("TABLE_NAME")?);
+    let sealer = KmsSealer::from_env(&config, var("SECRETS_KEY_ID")?);
+    let store = DynamoStore::from_env(&config, var("TABLE_NAME")?).with_sealer(Arc::new(sealer));
     let store = &store;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<EventBridgeEvent>| async move {

@@ -63,6 +63,7 @@ mod tenants;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -126,6 +127,8 @@ pub struct DynamoStore {
     requests: RequestCounter,
     /// Write capacity units consumed, in thousandths (DynamoDB reports halves and more).
     write_milliunits: AtomicU64,
+    /// Seals tenant secrets at rest; without one, a tenant with secrets is not written.
+    sealer: Option<Arc<dyn calltrack::secrets::Sealer>>,
 }
 
 impl DynamoStore {
@@ -140,7 +143,14 @@ impl DynamoStore {
             table,
             requests,
             write_milliunits: AtomicU64::new(0),
+            sealer: None,
         }
+    }
+
+    /// The store sealing tenant secrets with `sealer` (on AWS the stack's KMS key).
+    pub fn with_sealer(mut self, sealer: Arc<dyn calltrack::secrets::Sealer>) -> Self {
+        self.sealer = Some(sealer);
+        self
     }
 
     pub fn table(&self) -> &str {

@@ -5,6 +5,8 @@ use super::*;
 #[async_trait]
 impl TenantStore for DynamoStore {
     async fn put_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
+        let stored = self.sealed(tenant).await?;
+        let public = calltrack::secrets::public_copy(tenant);
         for _ in 0..RMW_ATTEMPTS {
             let old = self.get(key::tenant_pk(&tenant.id), key::TENANT_SK).await?;
             let old_key = old
@@ -23,7 +25,7 @@ impl TenantStore for DynamoStore {
                 }
                 (Some(_), None) => format!("attribute_not_exists({})", e.name("site_key")),
             };
-            items.push(self.tx_put(Self::tenant_item(tenant)?, Some(&cond), e)?);
+            items.push(self.tx_put(Self::tenant_item(&stored)?, Some(&cond), e)?);
 
             let mut site_key_at = None;
             if let Some(k) = &tenant.site_key {
@@ -31,7 +33,8 @@ impl TenantStore for DynamoStore {
                     (PK.into(), s(key::site_key_pk(k))),
                     (SK.into(), s(key::SITE_KEY_SK)),
                     ("tenant".into(), s(tenant.id.as_str())),
-                    (DOC.into(), to_doc(tenant)?),
+                    // The snippet's hot path reads this copy: no secrets, sealed or not.
+                    (DOC.into(), to_doc(&public)?),
                 ]);
                 let mut e = Expr::default();
                 let cond = format!(
@@ -71,10 +74,10 @@ impl TenantStore for DynamoStore {
     }
 
     async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>> {
-        self.get(key::tenant_pk(id), key::TENANT_SK)
-            .await?
-            .map(|i| from_doc(&i))
-            .transpose()
+        match self.get(key::tenant_pk(id), key::TENANT_SK).await? {
+            Some(i) => Ok(Some(self.opened(from_doc(&i)?).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn tenant_by_site_key(&self, site_key: &str) -> StoreResult<Option<Tenant>> {
@@ -85,10 +88,39 @@ impl TenantStore for DynamoStore {
     }
 
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
-        docs(
+        let stored: Vec<Tenant> = docs(
             &self
                 .query_partition(GSI1, GSI1PK, key::TENANTS_GSI1.into())
                 .await?,
-        )
+        )?;
+        let mut out = Vec::with_capacity(stored.len());
+        for t in stored {
+            out.push(self.opened(t).await?);
+        }
+        Ok(out)
+    }
+}
+
+impl DynamoStore {
+    /// The tenant document to write: secrets sealed. Without a sealer a tenant with secrets is
+    /// refused rather than written in the clear.
+    async fn sealed(&self, tenant: &Tenant) -> StoreResult<Tenant> {
+        match &self.sealer {
+            Some(s) => calltrack::secrets::sealed(&**s, tenant).await,
+            None if tenant.provider_secrets.is_empty() => Ok(tenant.clone()),
+            None => Err(StoreError::Unavailable(
+                "tenant secrets are sealed with the stack's KMS key: set SECRETS_KEY_ID".into(),
+            )),
+        }
+    }
+
+    async fn opened(&self, doc: Tenant) -> StoreResult<Tenant> {
+        match (&self.sealer, &doc.sealed_secrets) {
+            (Some(s), _) => calltrack::secrets::opened(&**s, doc).await,
+            (None, None) => Ok(doc),
+            (None, Some(_)) => Err(StoreError::Unavailable(
+                "tenant secrets are sealed: set SECRETS_KEY_ID to open them".into(),
+            )),
+        }
     }
 }

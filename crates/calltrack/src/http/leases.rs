@@ -160,6 +160,33 @@ fn required(body: &Map<String, Value>, field: &str, max: usize) -> ApiResult<Str
     text(body, field, max)?.ok_or_else(|| ApiError::invalid(field, format!("{field} is required")))
 }
 
+/// The visit a lease request describes (the snippet's fields; see docs/pool.md).
+fn visit_from(b: &Map<String, Value>) -> ApiResult<Visit> {
+    Ok(Visit {
+        visitor_id: required(b, "visitor_id", 128)?,
+        utm_source: text(b, "utm_source", 256)?,
+        utm_medium: text(b, "utm_medium", 256)?,
+        utm_campaign: text(b, "utm_campaign", 256)?,
+        utm_term: text(b, "utm_term", 256)?,
+        utm_content: text(b, "utm_content", 256)?,
+        gclid: text(b, "gclid", 256)?,
+        yclid: text(b, "yclid", 256)?,
+        referrer: text(b, "referrer", 2048)?.map(without_query),
+        landing_page: text(b, "page_url", 2048)?.map(without_query),
+        gbraid: text(b, "gbraid", 256)?,
+        wbraid: text(b, "wbraid", 256)?,
+        ym_client_id: text(b, "ym_client_id", 64)?,
+        ga_client_id: text(b, "ga_client_id", 64)?,
+        ga_session_id: text(b, "ga_session_id", 64)?,
+    })
+}
+
+/// A lease request body as the route reads it, for tools and the fuzzer: the JSON object and
+/// the visit in it, or the 400 the route would answer.
+pub fn parse_visit(body: &[u8]) -> ApiResult<Visit> {
+    visit_from(&object(&Bytes::copy_from_slice(body))?)
+}
+
 fn object(body: &Bytes) -> ApiResult<Map<String, Value>> {
     match super::json_body::<Value>(body)? {
         Value::Object(m) => Ok(m),
@@ -238,23 +265,7 @@ async fn create_inner(
     if is_bot(ua) {
         return Ok(lease_json(None, pool.default_number.as_ref(), None, tenant));
     }
-    let visit = Visit {
-        visitor_id: required(&b, "visitor_id", 128)?,
-        utm_source: text(&b, "utm_source", 256)?,
-        utm_medium: text(&b, "utm_medium", 256)?,
-        utm_campaign: text(&b, "utm_campaign", 256)?,
-        utm_term: text(&b, "utm_term", 256)?,
-        utm_content: text(&b, "utm_content", 256)?,
-        gclid: text(&b, "gclid", 256)?,
-        yclid: text(&b, "yclid", 256)?,
-        referrer: text(&b, "referrer", 2048)?.map(without_query),
-        landing_page: text(&b, "page_url", 2048)?.map(without_query),
-        gbraid: text(&b, "gbraid", 256)?,
-        wbraid: text(&b, "wbraid", 256)?,
-        ym_client_id: text(&b, "ym_client_id", 64)?,
-        ga_client_id: text(&b, "ga_client_id", 64)?,
-        ga_session_id: text(&b, "ga_session_id", 64)?,
-    };
+    let visit = visit_from(&b)?;
     match numbers::acquire(
         app.ports.store.as_ref(),
         app.ports.clock.as_ref(),

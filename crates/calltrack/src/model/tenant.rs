@@ -66,6 +66,10 @@ pub struct Tenant {
     /// Per provider (`twilio`, `telnyx`, `zadarma`, `mango`, `generic`, `crm`): the shared secret,
     /// auth token or (Telnyx) the account's ed25519 public key.
     pub provider_secrets: BTreeMap<String, String>,
+    /// How the store keeps `provider_secrets` at rest (`crate::secrets`): set only on the stored
+    /// document, whose `provider_secrets` is then empty; `None` in memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_secrets: Option<crate::secrets::SealedSecrets>,
     /// SHA-256 of the tenant API key; the key itself is shown once and never stored.
     pub api_key_hash: Option<String>,
     /// Which recording channel is the agent (0 or 1).
@@ -119,6 +123,7 @@ impl Tenant {
             site_key: None,
             allowed_origins: vec![],
             provider_secrets: BTreeMap::new(),
+            sealed_secrets: None,
             api_key_hash: None,
             agent_channel: 0,
             transcription: TranscriptionRules {

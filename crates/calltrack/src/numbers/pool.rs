@@ -414,12 +414,11 @@ impl<'a> Pool<'a> {
             if cap == 0 || slot.available_at <= now {
                 return Ok(Some(slot));
             }
-            let live =
-                super::leases_overlapping(&*self.store, &pool.tenant, &slot.number, now, now)
-                    .await?
-                    .iter()
-                    .filter(|l| l.ended_at.is_none() && l.is_live(now))
-                    .count();
+            let live = super::leases_overlapping(self.store, &pool.tenant, &slot.number, now, now)
+                .await?
+                .iter()
+                .filter(|l| l.ended_at.is_none() && l.is_live(now))
+                .count();
             if live < cap {
                 return Ok(Some(slot));
             }
