@@ -25,6 +25,7 @@ macro_rules! conformance_tests {
             renew_extends_a_live_lease_and_refuses_an_ended_one,
             intents_append_to_an_existing_lease_only,
             a_renew_keeps_intents_written_after_the_lease_was_read,
+            outbox_items_commit_with_their_fact_once_and_settle,
             leases_for_number_are_those_overlapping_the_window,
             close_expired_detaches_only_expired_slots_once,
             pool_health_counters_add_up_per_hour,
@@ -728,6 +729,75 @@ pub async fn pool_health_counters_add_up_per_hour(store: &dyn Store) {
             .len(),
         2
     );
+}
+
+/// An outbox item is written in the commit of the fact that causes it, once per key (a second
+/// commit naming the same key leaves the first, and a duplicate event writes nothing); it is due
+/// from its time, rescheduled by a retry and gone once settled as delivered.
+pub async fn outbox_items_commit_with_their_fact_once_and_settle(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let at = t("2026-01-09T10:00:00Z");
+    let c = call(&tn, "pc-outbox", &number(0), at);
+    let item = OutboxItem::new(OutboxChannel::MissedCallMail, &c, at);
+    let commit = Commit {
+        event: Some(event(&tn, "generic:outbox-1")),
+        calls: vec![CallWrite::new(c.clone(), None)],
+        outbox: vec![item.clone()],
+        ..Default::default()
+    };
+    assert_eq!(
+        store.commit(&commit).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    assert_eq!(
+        store.commit(&commit).await.unwrap(),
+        CommitOutcome::Duplicate
+    );
+    let ours = |v: Vec<OutboxItem>| -> Vec<OutboxItem> {
+        v.into_iter().filter(|o| o.tenant == tn.id).collect()
+    };
+    assert!(ours(
+        store
+            .outbox_due(at - Duration::seconds(1), 10)
+            .await
+            .unwrap()
+    )
+    .is_empty());
+    assert_eq!(
+        ours(store.outbox_due(at, 10).await.unwrap()),
+        vec![item.clone()]
+    );
+    // Another commit naming the same key (a later event) leaves the pending item as it was.
+    let again = Commit {
+        event: Some(event(&tn, "generic:outbox-2")),
+        outbox: vec![OutboxItem {
+            due_at: at + Duration::hours(5),
+            ..item.clone()
+        }],
+        ..Default::default()
+    };
+    assert_eq!(
+        store.commit(&again).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    assert_eq!(
+        ours(store.outbox_due(at, 10).await.unwrap()),
+        vec![item.clone()]
+    );
+    let retry = OutboxItem {
+        attempts: 1,
+        due_at: at + Duration::minutes(1),
+        ..item.clone()
+    };
+    store.outbox_settle(&item, Some(&retry)).await.unwrap();
+    assert!(ours(store.outbox_due(at, 10).await.unwrap()).is_empty());
+    let later = at + Duration::minutes(2);
+    assert_eq!(
+        ours(store.outbox_due(later, 10).await.unwrap()),
+        vec![retry.clone()]
+    );
+    store.outbox_settle(&retry, None).await.unwrap();
+    assert!(ours(store.outbox_due(later, 10).await.unwrap()).is_empty());
 }
 
 pub async fn commit_claims_the_event_once_and_changes_nothing_on_redelivery(store: &dyn Store) {

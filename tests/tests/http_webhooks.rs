@@ -1438,3 +1438,102 @@ async fn the_same_facts_under_a_new_event_id_change_nothing() {
     );
     assert_eq!(h.rollup().await, counters);
 }
+
+/// A mailer that refuses while `down` is set, and counts what it accepted.
+#[derive(Default)]
+struct FlakyMailer {
+    down: std::sync::atomic::AtomicBool,
+    sent: std::sync::Mutex<Vec<Email>>,
+}
+
+#[async_trait::async_trait]
+impl Mailer for FlakyMailer {
+    async fn send(&self, email: &Email) -> Result<(), MailError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(MailError("SES is unreachable".into()));
+        }
+        self.sent.lock().unwrap().push(email.clone());
+        Ok(())
+    }
+}
+
+/// The missed-call alert is an outbox record in the call's commit: when the process dies
+/// between the commit and the send (here: the call committed by `ingest` alone, as a kill
+/// would leave it) or the mailer is down, the next drain sends it, once, with backoff between
+/// failed attempts.
+#[tokio::test]
+async fn a_missed_call_alert_survives_a_crash_and_a_mail_outage_and_goes_out_once() {
+    let mut h = harness().await;
+    let mailer = Arc::new(FlakyMailer::default());
+    let dir = std::env::temp_dir().join(format!("ct-outbox-{}-{}", std::process::id(), uuid_ish()));
+    let ports = Ports {
+        mailer: mailer.clone(),
+        ..with_store(h.store.clone(), &dir, Arc::new(h.clock.clone()))
+    };
+    h.app = App::new(
+        ports.clone(),
+        HttpConfig {
+            public_base_url: BASE.into(),
+        },
+    );
+    // The crash: committed, never sent.
+    let missed = CallEvent {
+        from: Some(PhoneNumber::parse(CALLER, None).unwrap()),
+        to: Some(PhoneNumber::parse(TRACKING, None).unwrap()),
+        outcome: Some(Outcome::Missed),
+        ..CallEvent::new(
+            Provider::Generic,
+            "p-crash",
+            "e-crash",
+            EventKind::Ended,
+            t0(),
+        )
+    };
+    calltrack::calls::ingest(&*h.store, &h.tenant, &missed, false, t0())
+        .await
+        .unwrap();
+    assert!(mailer.sent.lock().unwrap().is_empty());
+    assert_eq!(calltrack::alerts::drain(&ports).await.unwrap(), 1);
+    assert_eq!(calltrack::alerts::drain(&ports).await.unwrap(), 0, "once");
+    assert_eq!(mailer.sent.lock().unwrap().len(), 1);
+
+    // The outage: the webhook commits and answers 200; the alert waits in the outbox.
+    mailer.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    h.clock.advance(Duration::minutes(1));
+    let (st, _, text) = h
+        .send(h.generic_req(&generic_event(
+            "e-outage",
+            "p-outage",
+            "ended",
+            t0(),
+            json!({"outcome": "missed"}),
+        )))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{text}");
+    assert_eq!(mailer.sent.lock().unwrap().len(), 1);
+    assert_eq!(
+        calltrack::alerts::drain(&ports).await.unwrap(),
+        0,
+        "not due yet"
+    );
+    h.clock.advance(Duration::minutes(1));
+    assert_eq!(
+        calltrack::alerts::drain(&ports).await.unwrap(),
+        0,
+        "still down"
+    );
+    mailer
+        .down
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    h.clock.advance(Duration::minutes(1));
+    assert_eq!(
+        calltrack::alerts::drain(&ports).await.unwrap(),
+        0,
+        "backing off: 2 min"
+    );
+    h.clock.advance(Duration::minutes(1));
+    assert_eq!(calltrack::alerts::drain(&ports).await.unwrap(), 1);
+    let sent = mailer.sent.lock().unwrap();
+    assert_eq!(sent.len(), 2);
+    assert!(sent[1].text.contains("was missed"), "{}", sent[1].text);
+}

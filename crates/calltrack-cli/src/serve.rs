@@ -57,6 +57,7 @@ pub async fn run(g: &Globals, a: Args) -> CmdResult {
         ports.recordings = queue.clone();
         spawn_recording_worker(ports.clone(), queue);
     }
+    spawn_outbox_drain(ports.clone());
     let base = a
         .public_base_url
         .unwrap_or_else(|| format!("http://{}", a.addr));
@@ -164,6 +165,18 @@ fn request_timeout(timeout: Duration) -> axum::response::Response {
         http::HeaderValue::from_static("close"),
     );
     resp
+}
+
+/// Sends the alerts a crash or an outage left in the outbox, every 30 s (`alerts::drain`).
+fn spawn_outbox_drain(ports: Ports) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            if let Err(e) = calltrack::alerts::drain(&ports).await {
+                warn!(error = %e, "outbox drain failed");
+            }
+        }
+    });
 }
 
 /// Downloads queued recordings in the background, [`PARALLEL`] at a time; a job that failed

@@ -20,6 +20,9 @@ use serde::Serialize;
 pub const SECRET_KEY_FILE: &str = "secrets.key";
 
 const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS outbox (tenant TEXT NOT NULL, key TEXT NOT NULL, due_at INTEGER NOT NULL,
+  data TEXT NOT NULL, PRIMARY KEY (tenant, key));
+CREATE INDEX IF NOT EXISTS outbox_by_due ON outbox (due_at);
 CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, site_key TEXT UNIQUE, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, tenant TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS numbers_by_tenant ON numbers (tenant, number);
@@ -805,7 +808,46 @@ impl CallStore for SqliteStore {
             if let Some(t) = &tenant {
                 apply_rollups(tx, t, &commit.rollups)?;
             }
+            for o in &commit.outbox {
+                tx.execute(
+                    "INSERT OR IGNORE INTO outbox (tenant, key, due_at, data) VALUES (?1, ?2, ?3, ?4)",
+                    params![o.tenant.as_str(), o.key, ms(o.due_at), to_json(o)?],
+                )
+                .map_err(unavailable)?;
+            }
             Ok((CommitOutcome::Committed, true))
+        })
+    }
+
+    async fn outbox_due(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<OutboxItem>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_conn(|c| {
+            query_docs(
+                c,
+                "SELECT data FROM outbox WHERE due_at <= ?1 ORDER BY due_at, tenant, key LIMIT ?2",
+                params![ms(now), limit],
+            )
+        })
+    }
+
+    async fn outbox_settle(
+        &self,
+        item: &OutboxItem,
+        retry: Option<&OutboxItem>,
+    ) -> StoreResult<()> {
+        self.with_conn(|c| {
+            match retry {
+                None => c.execute(
+                    "DELETE FROM outbox WHERE tenant = ?1 AND key = ?2",
+                    params![item.tenant.as_str(), item.key],
+                ),
+                Some(r) => c.execute(
+                    "UPDATE outbox SET due_at = ?3, data = ?4 WHERE tenant = ?1 AND key = ?2",
+                    params![r.tenant.as_str(), r.key, ms(r.due_at), to_json(r)?],
+                ),
+            }
+            .map_err(unavailable)?;
+            Ok(())
         })
     }
 }

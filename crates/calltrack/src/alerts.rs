@@ -1,9 +1,17 @@
 //! Missed-call alerts: an email to the tenant's recipients and, when configured, a JSON POST to
 //! the tenant's alert webhook, signed like our generic webhooks (`X-Signature: sha256=<hex>` with
-//! the tenant's `alert` secret), sent as soon as a missed call is committed.
+//! the tenant's `alert` secret).
+//!
+//! At least once: each alert is an outbox item written in the same commit as the missed call
+//! ([`outbox_for`]), delivered right after the commit ([`deliver`]) and removed when its
+//! recipient took it; what a crash or an outage left behind, [`drain`] sends later (the
+//! lease-expiry schedule every minute, `serve` every 30 s), retrying with backoff. A duplicate is
+//! possible only when the process dies between the recipient accepting and the item's removal
+//! (neither SES nor a webhook has an idempotency key for us to pass); nothing is lost.
 
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use tracing::warn;
+use tracing::{error, info, warn};
 
 use crate::model::*;
 use crate::ports::*;
@@ -25,44 +33,137 @@ pub fn payload(tenant: &Tenant, call: &Call) -> serde_json::Value {
     })
 }
 
-/// Sends the alert. Failures are logged, not returned: the call is already safely stored, and a
-/// provider retry would be a duplicate that changes nothing.
-pub async fn missed_call(mailer: &dyn Mailer, fetcher: &dyn Fetcher, tenant: &Tenant, call: &Call) {
+/// The outbox items a newly missed call commits: one per way the tenant is alerted.
+pub fn outbox_for(tenant: &Tenant, call: &Call, now: DateTime<Utc>) -> Vec<OutboxItem> {
+    let mut items = vec![];
+    if !tenant.report_recipients.is_empty() {
+        items.push(OutboxItem::new(OutboxChannel::MissedCallMail, call, now));
+    }
+    if tenant.alert_webhook.is_some() {
+        items.push(OutboxItem::new(OutboxChannel::MissedCallWebhook, call, now));
+    }
+    items
+}
+
+/// Attempts before an alert is given up (about 7 hours of backoff: the callback SLA has long
+/// passed by then, and the loss report still counts the call).
+pub const MAX_ATTEMPTS: u32 = 12;
+
+/// The wait before attempt `attempts + 1`: 1, 2, 4, ... minutes, at most an hour.
+fn backoff(attempts: u32) -> Duration {
+    Duration::minutes(1i64 << attempts.min(6)).min(Duration::hours(1))
+}
+
+/// Delivers outbox items and settles each: removed when delivered, rescheduled when not.
+/// Failures are logged, not returned: the call is safely stored and the drain will retry.
+pub async fn deliver(ports: &Ports, items: &[OutboxItem], now: DateTime<Utc>) -> usize {
+    let mut delivered = 0;
+    for item in items {
+        let sent = send(ports, item).await;
+        let retry = match &sent {
+            Ok(()) => None,
+            Err(e) if item.attempts + 1 >= MAX_ATTEMPTS => {
+                error!(tenant = %item.tenant, call_id = %item.call, key = %item.key, error = %e,
+                    "alert given up after {MAX_ATTEMPTS} attempts");
+                None
+            }
+            Err(e) => {
+                warn!(tenant = %item.tenant, call_id = %item.call, key = %item.key, error = %e,
+                    attempts = item.attempts + 1, "alert not delivered; will retry");
+                Some(OutboxItem {
+                    attempts: item.attempts + 1,
+                    due_at: now + backoff(item.attempts),
+                    ..item.clone()
+                })
+            }
+        };
+        if sent.is_ok() {
+            delivered += 1;
+        }
+        if let Err(e) = ports.store.outbox_settle(item, retry.as_ref()).await {
+            warn!(tenant = %item.tenant, key = %item.key, error = %e, "outbox item not settled");
+        }
+    }
+    delivered
+}
+
+/// Sends what is due in every tenant's outbox (at most 100 a run); the number delivered.
+pub async fn drain(ports: &Ports) -> Result<usize, StoreError> {
+    let now = ports.clock.now();
+    let due = ports.store.outbox_due(now, 100).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let n = deliver(ports, &due, now).await;
+    info!(due = due.len(), delivered = n, "outbox drained");
+    Ok(n)
+}
+
+/// One outbox item to its recipient, from the tenant and call as stored now.
+async fn send(ports: &Ports, item: &OutboxItem) -> Result<(), String> {
+    let tenant = ports
+        .store
+        .get_tenant(&item.tenant)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the tenant is gone")?;
+    let call = ports
+        .store
+        .get_call(&item.tenant, &item.call)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the call is gone")?;
+    match item.channel {
+        OutboxChannel::MissedCallMail => mail(&*ports.mailer, &tenant, &call).await,
+        OutboxChannel::MissedCallWebhook => webhook(&*ports.fetcher, &tenant, &call).await,
+    }
+}
+
+async fn mail(mailer: &dyn Mailer, tenant: &Tenant, call: &Call) -> Result<(), String> {
+    if tenant.report_recipients.is_empty() {
+        return Ok(());
+    }
     let caller = call
         .caller
         .as_ref()
         .map(|c| c.as_str().to_string())
         .unwrap_or_else(|| "a hidden number".into());
-    if !tenant.report_recipients.is_empty() {
-        let subject = format!("Missed call from {caller} ({})", call.attribution.channel);
-        let text = format!(
-            "A call from {caller} to {} came in at {} UTC from {} and was missed. Call back within {} minutes \
-             so the customer is not lost. Call id: {}.",
-            call.tracking_number.as_ref().map(|n| n.as_str()).unwrap_or("your number"),
-            call.started_at.format("%Y-%m-%d %H:%M"),
-            call.attribution.channel,
-            tenant.callback_sla_minutes,
-            call.id
-        );
-        let html = format!("<p>{}</p>", text.replace('&', "&amp;").replace('<', "&lt;"));
-        let email = Email {
-            to: tenant.report_recipients.clone(),
-            subject,
-            html,
-            text,
-        };
-        if let Err(e) = mailer.send(&email).await {
-            warn!(tenant = %tenant.id, call_id = %call.id, error = %e, "missed-call email failed");
-        }
+    let subject = format!("Missed call from {caller} ({})", call.attribution.channel);
+    let text = format!(
+        "A call from {caller} to {} came in at {} UTC from {} and was missed. Call back within {} minutes \
+         so the customer is not lost. Call id: {}.",
+        call.tracking_number.as_ref().map(|n| n.as_str()).unwrap_or("your number"),
+        call.started_at.format("%Y-%m-%d %H:%M"),
+        call.attribution.channel,
+        tenant.callback_sla_minutes,
+        call.id
+    );
+    let html = format!("<p>{}</p>", text.replace('&', "&amp;").replace('<', "&lt;"));
+    let email = Email {
+        to: tenant.report_recipients.clone(),
+        subject,
+        html,
+        text,
+    };
+    mailer
+        .send(&email)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+async fn webhook(fetcher: &dyn Fetcher, tenant: &Tenant, call: &Call) -> Result<(), String> {
+    let Some(url) = &tenant.alert_webhook else {
+        return Ok(());
+    };
+    let body = payload(tenant, call).to_string().into_bytes();
+    let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+    if let Some(secret) = tenant.secret("alert") {
+        headers.push(("X-Signature".into(), generic_header_value(secret, &body)));
     }
-    if let Some(url) = &tenant.alert_webhook {
-        let body = payload(tenant, call).to_string().into_bytes();
-        let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
-        if let Some(secret) = tenant.secret("alert") {
-            headers.push(("X-Signature".into(), generic_header_value(secret, &body)));
-        }
-        if let Err(e) = fetcher.post_json(url, &body, &headers).await {
-            warn!(tenant = %tenant.id, call_id = %call.id, error = %e, "missed-call webhook failed");
-        }
-    }
+    fetcher
+        .post_json(url, &body, &headers)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

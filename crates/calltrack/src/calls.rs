@@ -31,6 +31,9 @@ pub enum Ingested {
         call: Box<Call>,
         newly_missed: bool,
         returned: Vec<CallId>,
+        /// Alerts committed with the call, to deliver now ([`crate::alerts::deliver`]); the
+        /// outbox drain retries whatever this delivery does not finish.
+        outbox: Vec<OutboxItem>,
     },
     /// Already seen: nothing changed.
     Duplicate,
@@ -92,13 +95,8 @@ pub async fn receive(
             ports.recordings.enqueue(&job).await?;
         }
     }
-    if let Ingested::Applied {
-        call,
-        newly_missed: true,
-        ..
-    } = &out
-    {
-        crate::alerts::missed_call(&*ports.mailer, &*ports.fetcher, tenant, call).await;
+    if let Ingested::Applied { outbox, .. } = &out {
+        crate::alerts::deliver(ports, outbox, now).await;
     }
     Ok(out)
 }
@@ -146,9 +144,18 @@ pub async fn ingest(
         let mut returned = returned_calls(store, tenant, old.as_ref(), &merged).await?;
         let later = returned.split_off(returned.len().min(RETURNED_PER_COMMIT));
 
+        let newly_missed = merged.outcome == Outcome::Missed
+            && merged.direction == Direction::Inbound
+            && old.as_ref().is_none_or(|o| o.outcome != Outcome::Missed);
+        let outbox = if newly_missed {
+            crate::alerts::outbox_for(tenant, &merged, now)
+        } else {
+            vec![]
+        };
         let mut commit = Commit {
             tenant: Some(tenant.id.clone()),
             event: Some(claim.clone()),
+            outbox: outbox.clone(),
             ..returned_commit(
                 tenant,
                 &returned,
@@ -162,9 +169,6 @@ pub async fn ingest(
             CommitOutcome::Duplicate => return Ok(Ingested::Duplicate),
             CommitOutcome::Conflict => continue,
             CommitOutcome::Committed => {
-                let newly_missed = merged.outcome == Outcome::Missed
-                    && merged.direction == Direction::Inbound
-                    && old.as_ref().is_none_or(|o| o.outcome != Outcome::Missed);
                 info!(
                     tenant = %tenant.id, call_id = %merged.id, provider = %event.provider,
                     event = ?event.kind, outcome = merged.outcome.as_str(),
@@ -179,6 +183,7 @@ pub async fn ingest(
                     call: Box::new(call),
                     newly_missed,
                     returned: ids,
+                    outbox,
                 });
             }
         }

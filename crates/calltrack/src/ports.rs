@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::model::*;
 
@@ -90,6 +91,50 @@ pub struct Commit {
     pub calls: Vec<CallWrite>,
     pub deal: Option<DealWrite>,
     pub rollups: Vec<RollupDelta>,
+    /// Side effects to deliver once the commit holds (at least once: [`crate::alerts`]).
+    pub outbox: Vec<OutboxItem>,
+}
+
+/// How an outbox item reaches its recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxChannel {
+    /// The missed-call email to the tenant's recipients.
+    MissedCallMail,
+    /// The missed-call POST to the tenant's alert webhook.
+    MissedCallWebhook,
+}
+
+/// A side effect written in the same commit as the fact that causes it, and removed once
+/// delivered: a crash between the commit and the send delays it, never loses it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub tenant: TenantId,
+    /// Unique per tenant (`{channel}:{call id}`): written twice, still one item.
+    pub key: String,
+    pub channel: OutboxChannel,
+    pub call: CallId,
+    /// When the next attempt is due.
+    pub due_at: DateTime<Utc>,
+    /// Failed attempts so far.
+    pub attempts: u32,
+}
+
+impl OutboxItem {
+    pub fn new(channel: OutboxChannel, call: &Call, due_at: DateTime<Utc>) -> Self {
+        let name = match channel {
+            OutboxChannel::MissedCallMail => "missed_call_mail",
+            OutboxChannel::MissedCallWebhook => "missed_call_webhook",
+        };
+        Self {
+            tenant: call.tenant.clone(),
+            key: format!("{name}:{}", call.id),
+            channel,
+            call: call.id.clone(),
+            due_at,
+            attempts: 0,
+        }
+    }
 }
 
 impl Commit {
@@ -275,9 +320,15 @@ pub trait CallStore: Send + Sync {
         caller: &PhoneNumber,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<Call>>;
-    /// The unit of work: event claim + calls + deal + rollups, atomically. Versions are written
-    /// as the commit carries them ([`CallWrite`], [`DealWrite`]).
+    /// The unit of work: event claim + calls + deal + rollups + outbox items, atomically.
+    /// Versions are written as the commit carries them ([`CallWrite`], [`DealWrite`]); an outbox
+    /// item already present under its key is left as it is.
     async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome>;
+    /// Outbox items of every tenant due at `now`, earliest first, at most `limit`.
+    async fn outbox_due(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<OutboxItem>>;
+    /// Removes a delivered item (`None`) or stores its next attempt.
+    async fn outbox_settle(&self, item: &OutboxItem, retry: Option<&OutboxItem>)
+        -> StoreResult<()>;
 }
 
 /// A position in a call listing: the last call a page showed, (start, id). Opaque to clients

@@ -2,29 +2,29 @@
 //! health. Idempotent and safe while acquires run: the store only detaches slots whose
 //! `available_at <= now`, which any acquire may take anyway (a lease ends at its expiry whether
 //! or not this job runs; the job keeps slots tidy and the health counters current).
-
-use std::sync::Arc;
+//! Each run also drains the alert outbox (`calltrack::alerts::drain`): missed-call alerts a
+//! crash or an outage left undelivered go out within a minute.
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use calltrack::numbers::{self, ExpiryReport};
-use calltrack::ports::{Clock, Store, SystemClock};
-use calltrack_aws::{var, DynamoStore, KmsSealer};
+use calltrack::ports::Ports;
 use lambda_runtime::{service_fn, LambdaEvent};
 
 /// One scheduled run: every tenant's pools, at the clock's now (not the event's time, which is
 /// when the run was due).
 async fn handle(
-    store: &dyn Store,
-    clock: &dyn Clock,
+    ports: &Ports,
     event: &EventBridgeEvent,
 ) -> Result<ExpiryReport, lambda_runtime::Error> {
-    let report = numbers::expire(store, clock.now()).await?;
+    let report = numbers::expire(&*ports.store, ports.clock.now()).await?;
+    let alerts = calltrack::alerts::drain(ports).await?;
     tracing::info!(
         event_id = event.id.as_deref().unwrap_or(""),
         tenants = report.tenants,
         pools = report.pools,
         closed = report.closed,
-        "expired leases closed"
+        alerts_delivered = alerts,
+        "expired leases closed, outbox drained"
     );
     Ok(report)
 }
@@ -32,13 +32,11 @@ async fn handle(
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let sealer = KmsSealer::from_env(&config, var("SECRETS_KEY_ID")?);
-    let store = DynamoStore::from_env(&config, var("TABLE_NAME")?).with_sealer(Arc::new(sealer));
-    let store = &store;
+    let ports = calltrack_aws::ports_from_env().await?;
+    let ports = &ports;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<EventBridgeEvent>| async move {
-            handle(store, &SystemClock, &event.payload).await
+            handle(ports, &event.payload).await
         },
     ))
     .await
@@ -59,7 +57,7 @@ mod tests {
             "../../../events/eventbridge-scheduled-lease-expiry.json"
         ))
         .unwrap();
-        let store = SqliteStore::in_memory().unwrap();
+        let store = std::sync::Arc::new(SqliteStore::in_memory().unwrap());
         let t = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
         store.put_tenant(&t).await.unwrap();
         let pool = PoolSettings::new(t.id.clone(), PoolId::parse("web").unwrap());
@@ -79,19 +77,24 @@ mod tests {
             .unwrap()
             .to_utc();
         let clock = ManualClock::new(start);
+        let ports = calltrack_embedded::with_store(
+            store.clone(),
+            &std::env::temp_dir().join(format!("ct-expiry-{}", std::process::id())),
+            std::sync::Arc::new(clock.clone()),
+        );
         for v in ["a", "b"] {
             let visit = Visit {
                 visitor_id: v.into(),
                 ..Visit::default()
             };
-            numbers::acquire(&store, &clock, &t, &pool, visit)
+            numbers::acquire(&*store, &clock, &t, &pool, visit)
                 .await
                 .unwrap();
         }
         clock.set(start + chrono::Duration::minutes(19)); // leases last 15 minutes
-        let report = handle(&store, &clock, &event).await.unwrap();
+        let report = handle(&ports, &event).await.unwrap();
         assert_eq!((report.tenants, report.pools, report.closed), (1, 1, 2));
-        let again = handle(&store, &clock, &event).await.unwrap();
+        let again = handle(&ports, &event).await.unwrap();
         assert_eq!(again.closed, 0);
         let hour = start + chrono::Duration::minutes(10);
         let health = store

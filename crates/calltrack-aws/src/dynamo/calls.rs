@@ -105,6 +105,28 @@ impl CallStore for DynamoStore {
         if let Some(t) = &tenant {
             items.extend(self.rollup_updates(t, &commit.rollups)?);
         }
+        for o in &commit.outbox {
+            // Written only if absent, without a condition (a failed one would cancel the
+            // whole transaction): every attribute `if_not_exists`.
+            let mut e = Expr::default();
+            let set = |e: &mut Expr, name: &str, v: AttributeValue| {
+                let n = e.name(name);
+                format!("{n} = if_not_exists({n}, {})", e.value(v))
+            };
+            let update = format!(
+                "SET {}, {}, {}",
+                set(&mut e, DOC, to_doc(o)?),
+                set(&mut e, GSI1PK, s(key::OUTBOX_GSI1)),
+                set(&mut e, GSI1SK, s(key::outbox_gsi1sk(o))),
+            );
+            items.push(self.tx_update(
+                key::tenant_pk(&o.tenant),
+                key::outbox_sk(&o.key),
+                &update,
+                None,
+                e,
+            )?);
+        }
         if items.is_empty() {
             return Ok(CommitOutcome::Committed);
         }
@@ -116,5 +138,46 @@ impl CallStore for DynamoStore {
             }
             Tx::Cancelled(_) => Ok(CommitOutcome::Conflict),
         }
+    }
+
+    async fn outbox_due(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<OutboxItem>> {
+        let mut e = Expr::default();
+        let cond = format!(
+            "{} = {} AND {} < {}",
+            e.name(GSI1PK),
+            e.value(s(key::OUTBOX_GSI1)),
+            e.name(GSI1SK),
+            e.value(s(key::ts(now + chrono::Duration::milliseconds(1))))
+        );
+        docs(&self.query(Some(GSI1), &cond, e, true, Some(limit)).await?)
+    }
+
+    async fn outbox_settle(
+        &self,
+        item: &OutboxItem,
+        retry: Option<&OutboxItem>,
+    ) -> StoreResult<()> {
+        match retry {
+            None => {
+                let del = self.tx_delete(
+                    key::tenant_pk(&item.tenant),
+                    key::outbox_sk(&item.key),
+                    None,
+                    Expr::default(),
+                )?;
+                self.transact(vec![del]).await?;
+            }
+            Some(r) => {
+                let row = Item::from([
+                    (PK.into(), s(key::tenant_pk(&r.tenant))),
+                    (SK.into(), s(key::outbox_sk(&r.key))),
+                    (DOC.into(), to_doc(r)?),
+                    (GSI1PK.into(), s(key::OUTBOX_GSI1)),
+                    (GSI1SK.into(), s(key::outbox_gsi1sk(r))),
+                ]);
+                self.put_if(row, None, Expr::default()).await?;
+            }
+        }
+        Ok(())
     }
 }

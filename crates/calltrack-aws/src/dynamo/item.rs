@@ -31,6 +31,14 @@ pub(crate) mod key {
     }
     pub(crate) const TENANT_SK: &str = "TENANT";
     pub(crate) const TENANTS_GSI1: &str = "TENANTS";
+    /// Every tenant's pending outbox items, by due time (a low-volume partition: alerts only).
+    pub(crate) const OUTBOX_GSI1: &str = "OUTBOX";
+    pub(crate) fn outbox_sk(key: &str) -> String {
+        format!("OUTBOX#{key}")
+    }
+    pub(crate) fn outbox_gsi1sk(o: &calltrack::ports::OutboxItem) -> String {
+        format!("{}#{}#{}", ts(o.due_at), o.tenant, o.key)
+    }
 
     pub(crate) fn site_key_pk(k: &str) -> String {
         format!("SITEKEY#{k}")
