@@ -165,6 +165,7 @@ async fn main() {
                 }),
                 calls: vec![CallWrite::new(call, existing.map(|e| e.version))],
                 deal: None,
+                outbox: vec![],
                 rollups: rollups::call_contribution(&t2, c).into_iter().collect(),
             };
             assert_eq!(

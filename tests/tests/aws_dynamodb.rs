@@ -116,6 +116,7 @@ async fn webhook_event_costs_one_transaction_and_its_write_units_are_counted() {
         }),
         calls: vec![CallWrite::new(c.clone(), None)],
         deal: None,
+        outbox: vec![],
         rollups: vec![calls("2025-03-01", "billboard", 1)],
     };
     // The common case: read the call (1), commit (1).
