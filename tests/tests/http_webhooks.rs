@@ -1537,3 +1537,44 @@ async fn a_missed_call_alert_survives_a_crash_and_a_mail_outage_and_goes_out_onc
     assert_eq!(sent.len(), 2);
     assert!(sent[1].text.contains("was missed"), "{}", sent[1].text);
 }
+
+/// A call's counters stay on the day they were first counted when the tenant's time zone
+/// changes mid-call: the change neither moves them nor leaves a negative day behind.
+#[tokio::test]
+async fn a_time_zone_change_does_not_move_existing_rollups() {
+    let mut h = harness().await;
+    let late = t0() + Duration::hours(13) + Duration::minutes(30); // 23:30 UTC
+    h.clock.set(late + Duration::minutes(5));
+    let ringing = generic_event("tz-1", "p-tz", "ringing", late, json!({}));
+    assert_eq!(h.send(h.generic_req(&ringing)).await.0, StatusCode::OK);
+    h.tenant.timezone = "Europe/Moscow".into(); // 02:30 the next day there
+    calltrack::tenants::save(&*h.store, &h.tenant)
+        .await
+        .unwrap();
+    let ended = generic_event(
+        "tz-2",
+        "p-tz",
+        "ended",
+        late + Duration::minutes(3),
+        json!({"outcome": "answered", "talk_seconds": 120}),
+    );
+    assert_eq!(h.send(h.generic_req(&ended)).await.0, StatusCode::OK);
+    let day = late.date_naive();
+    let rows = h
+        .store
+        .rollups_between(&h.tenant.id, day, day.succ_opt().unwrap())
+        .await
+        .unwrap();
+    let on = |d: chrono::NaiveDate| {
+        rows.iter()
+            .filter(|r| r.day == d)
+            .fold(Counters::default(), |mut c, r| {
+                c.calls += r.counters.calls;
+                c.answered += r.counters.answered;
+                c
+            })
+    };
+    assert_eq!((on(day).calls, on(day).answered), (1, 1), "{rows:?}");
+    let next = day.succ_opt().unwrap();
+    assert_eq!((on(next).calls, on(next).answered), (0, 0), "{rows:?}");
+}

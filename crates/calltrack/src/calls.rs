@@ -375,6 +375,10 @@ pub fn merge(tenant: &Tenant, mut call: Call, event: &CallEvent) -> Call {
         }
     }
     derive_durations(&mut call);
+    if call.rollup_day.is_none() {
+        // Counted under this day from now on, whatever the tenant's zone becomes.
+        call.rollup_day = Some(tenant.day_of(call.started_at));
+    }
     if matches!(call.outcome, Outcome::Answered | Outcome::Short) {
         let talk = call.talk_seconds.unwrap_or(0);
         call.outcome = if talk < tenant.short_call_seconds {

@@ -32,7 +32,9 @@ pub fn call_contribution(tenant: &Tenant, call: &Call) -> Option<RollupDelta> {
         ..Counters::default()
     };
     Some(RollupDelta {
-        day: tenant.day_of(call.started_at),
+        day: call
+            .rollup_day
+            .unwrap_or_else(|| tenant.day_of(call.started_at)),
         channel: call.attribution.channel.clone(),
         counters,
     })

@@ -245,6 +245,10 @@ pub struct Call {
     pub raw_status: Option<String>,
     /// Highest provider sequence merged so far.
     pub last_sequence: Option<u64>,
+    /// The day (in the tenant's zone when first counted) the call's rollups are kept under:
+    /// pinned, so a later change of the tenant's time zone does not move existing counters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollup_day: Option<chrono::NaiveDate>,
     /// The signed identity the call was first seen with ([`CallEvent::binding`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<String>,
@@ -290,6 +294,7 @@ impl Call {
             quality_score: None,
             raw_status: None,
             last_sequence: None,
+            rollup_day: None,
             binding: None,
             version: 0,
         }
