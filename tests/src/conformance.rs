@@ -1024,6 +1024,19 @@ pub async fn calls_are_listed_by_time_and_by_caller(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(b_late.len(), 1);
+    // The bounded caller summary: the earliest calls only, oldest first.
+    let first_b = store.first_calls_with(&tn.id, &b, 1).await.unwrap();
+    assert_eq!(
+        first_b
+            .iter()
+            .map(|c| c.provider_call_id.as_str())
+            .collect::<Vec<_>>(),
+        ["pc-1"]
+    );
+    assert_eq!(
+        store.first_calls_with(&tn.id, &a, 10).await.unwrap().len(),
+        2
+    );
     let other = tenant(store).await;
     assert!(
         store
@@ -1033,6 +1046,11 @@ pub async fn calls_are_listed_by_time_and_by_caller(store: &dyn Store) {
             .is_empty(),
         "tenants are isolated"
     );
+    assert!(store
+        .first_calls_with(&other.id, &a, 10)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(store
         .calls_between(&other.id, t0, t0 + Duration::days(9))
         .await

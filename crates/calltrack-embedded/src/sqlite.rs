@@ -739,6 +739,22 @@ impl CallStore for SqliteStore {
         })
     }
 
+    async fn first_calls_with(
+        &self,
+        tenant: &TenantId,
+        caller: &PhoneNumber,
+        limit: usize,
+    ) -> StoreResult<Vec<Call>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_conn(|c| {
+            query_docs(
+                c,
+                "SELECT data FROM calls WHERE tenant = ?1 AND caller = ?2 ORDER BY started_at, id LIMIT ?3",
+                params![tenant.as_str(), caller.as_str(), limit],
+            )
+        })
+    }
+
     async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome> {
         let tenant = commit.tenant_id()?;
         self.in_tx(|tx| {

@@ -290,7 +290,12 @@ where
     ))
 }
 
-/// The caller's calls before `at`, oldest first, this one left out.
+/// How many of a caller's earliest calls a new call reads: its first inbound call is among them
+/// unless the business called that customer this many times before they ever called in.
+pub const CALLER_SUMMARY_CALLS: usize = 20;
+
+/// The caller's earliest calls before `at` (a bounded summary, [`CALLER_SUMMARY_CALLS`]),
+/// oldest first, this one left out.
 async fn earlier_calls<S: CallStore + ?Sized>(
     store: &S,
     tenant: &Tenant,
@@ -298,10 +303,10 @@ async fn earlier_calls<S: CallStore + ?Sized>(
     this: &CallId,
     at: DateTime<Utc>,
 ) -> StoreResult<Vec<Call>> {
-    let all = store
-        .calls_with(&tenant.id, caller, DateTime::<Utc>::UNIX_EPOCH)
+    let first = store
+        .first_calls_with(&tenant.id, caller, CALLER_SUMMARY_CALLS + 1)
         .await?;
-    Ok(all
+    Ok(first
         .into_iter()
         .filter(|c| c.id != *this && c.started_at < at)
         .collect())

@@ -320,6 +320,14 @@ pub trait CallStore: Send + Sync {
         caller: &PhoneNumber,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<Call>>;
+    /// The caller's earliest `limit` calls, oldest first: the bounded summary a new call's
+    /// first-touch and first-time-caller checks read (never the whole history).
+    async fn first_calls_with(
+        &self,
+        tenant: &TenantId,
+        caller: &PhoneNumber,
+        limit: usize,
+    ) -> StoreResult<Vec<Call>>;
     /// The unit of work: event claim + calls + deal + rollups + outbox items, atomically.
     /// Versions are written as the commit carries them ([`CallWrite`], [`DealWrite`]); an outbox
     /// item already present under its key is left as it is.

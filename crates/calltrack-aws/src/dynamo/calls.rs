@@ -77,6 +77,21 @@ impl CallStore for DynamoStore {
         docs(&self.query(Some(GSI2), &cond, e, true, None).await?)
     }
 
+    async fn first_calls_with(
+        &self,
+        tenant: &TenantId,
+        caller: &PhoneNumber,
+        limit: usize,
+    ) -> StoreResult<Vec<Call>> {
+        let mut e = Expr::default();
+        let cond = format!(
+            "{} = {}",
+            e.name(GSI2PK),
+            e.value(s(key::calls_by_caller_gsi2(tenant, caller))),
+        );
+        docs(&self.query(Some(GSI2), &cond, e, true, Some(limit)).await?)
+    }
+
     async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome> {
         let tenant = commit.tenant_id()?;
         let mut items = Vec::new();
