@@ -53,6 +53,9 @@ impl BlobStore for Counted {
     async fn link(&self, key: &str, d: Duration) -> Result<String, BlobError> {
         self.inner.link(key, d).await
     }
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, BlobError> {
+        self.inner.delete_prefix(prefix).await
+    }
     async fn put_stream(
         &self,
         key: &str,

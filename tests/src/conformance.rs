@@ -26,6 +26,7 @@ macro_rules! conformance_tests {
             intents_append_to_an_existing_lease_only,
             a_renew_keeps_intents_written_after_the_lease_was_read,
             outbox_items_commit_with_their_fact_once_and_settle,
+            purging_a_tenant_removes_all_of_it_and_nothing_else,
             leases_for_number_are_those_overlapping_the_window,
             close_expired_detaches_only_expired_slots_once,
             pool_health_counters_add_up_per_hour,
@@ -728,6 +729,78 @@ pub async fn pool_health_counters_add_up_per_hour(store: &dyn Store) {
             .unwrap()
             .len(),
         2
+    );
+}
+
+/// `purge_tenant` leaves nothing of the tenant readable (settings, site key, numbers, pool,
+/// leases, calls, rollups, outbox) and frees its numbers; another tenant keeps everything.
+pub async fn purging_a_tenant_removes_all_of_it_and_nothing_else(store: &dyn Store) {
+    let mut doomed = Vec::new();
+    for _ in 0..2 {
+        let tn = tenant(store).await;
+        let (pool, nums) = pool_with(store, &tn, 2).await;
+        let at = t("2026-01-10T10:00:00Z");
+        let slot = free_slots(store, &tn.id, &pool.id, at, 1)
+            .await
+            .unwrap()
+            .remove(0);
+        let lease = lease_on(&tn, &pool, &nums[0], "v", at, 15);
+        assert!(take(store, &slot, &lease, vec![]).await);
+        let c = call(&tn, "pc-purge", &number(0), at);
+        let commit = Commit {
+            event: Some(event(&tn, "generic:purge")),
+            calls: vec![CallWrite::new(c.clone(), None)],
+            rollups: vec![delta("2026-01-10", "billboard", |k| k.calls = 1)],
+            outbox: vec![OutboxItem::new(OutboxChannel::MissedCallMail, &c, at)],
+            ..Default::default()
+        };
+        assert_eq!(
+            store.commit(&commit).await.unwrap(),
+            CommitOutcome::Committed
+        );
+        doomed.push((tn, pool, nums, lease, c));
+    }
+    let (gone, pool, nums, lease, c) = doomed.remove(0);
+    let (kept, _, kept_nums, kept_lease, kept_call) = doomed.remove(0);
+    assert!(store.purge_tenant(&gone.id).await.unwrap() >= 8);
+    let at = t("2026-01-10T10:00:00Z");
+    assert!(store.get_tenant(&gone.id).await.unwrap().is_none());
+    assert!(store
+        .tenant_by_site_key(gone.site_key.as_deref().unwrap())
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.get_pool(&gone.id, &pool.id).await.unwrap().is_none());
+    assert!(
+        store.get_number(&nums[0]).await.unwrap().is_none(),
+        "the number is free"
+    );
+    assert!(store.get_lease(&lease.id).await.unwrap().is_none());
+    assert!(store.get_call(&gone.id, &c.id).await.unwrap().is_none());
+    assert!(store
+        .rollups_between(&gone.id, at.date_naive(), at.date_naive())
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .outbox_due(at, 100)
+        .await
+        .unwrap()
+        .iter()
+        .all(|o| o.tenant != gone.id));
+    // The other tenant is whole.
+    assert!(store.get_tenant(&kept.id).await.unwrap().is_some());
+    assert!(store.get_number(&kept_nums[0]).await.unwrap().is_some());
+    assert!(store.get_lease(&kept_lease.id).await.unwrap().is_some());
+    assert!(store
+        .get_call(&kept.id, &kept_call.id)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        store.purge_tenant(&gone.id).await.unwrap(),
+        0,
+        "nothing left to purge"
     );
 }
 

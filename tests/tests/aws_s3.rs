@@ -193,3 +193,30 @@ async fn a_download_that_breaks_midway_leaves_no_object_and_no_open_upload() {
         .unwrap();
     assert!(open.uploads().is_empty(), "aborted: {:?}", open.uploads());
 }
+
+/// A tenant purge deletes every object under the tenant's prefixes and nothing beside them.
+#[tokio::test]
+async fn delete_prefix_removes_exactly_the_prefix() {
+    let b = blobs().await;
+    for k in [
+        "recordings/acme/c1.wav",
+        "recordings/acme/c2.wav",
+        "recordings/acme2/c3.wav",
+        "reports/acme/2026-03-01_2026-03-01.json",
+    ] {
+        b.put(k, b"x".to_vec(), "application/octet-stream")
+            .await
+            .unwrap();
+    }
+    assert_eq!(b.delete_prefix("recordings/acme/").await.unwrap(), 2);
+    assert!(matches!(
+        b.get("recordings/acme/c1.wav").await,
+        Err(BlobError::NotFound(_))
+    ));
+    assert_eq!(b.get("recordings/acme2/c3.wav").await.unwrap(), b"x");
+    assert!(b
+        .get("reports/acme/2026-03-01_2026-03-01.json")
+        .await
+        .is_ok());
+    assert_eq!(b.delete_prefix("recordings/acme/").await.unwrap(), 0);
+}

@@ -65,6 +65,48 @@ fn unavailable(e: impl std::error::Error) -> BlobError {
 
 #[async_trait]
 impl BlobStore for S3BlobStore {
+    /// Lists the prefix a page (1,000 keys) at a time and deletes each page in one request.
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, BlobError> {
+        let mut removed = 0u64;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let ids = page
+                .contents()
+                .iter()
+                .filter_map(|o| o.key())
+                .map(|k| {
+                    aws_sdk_s3::types::ObjectIdentifier::builder()
+                        .key(k)
+                        .build()
+                        .map_err(unavailable)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if ids.is_empty() {
+                return Ok(removed);
+            }
+            removed += ids.len() as u64;
+            let delete = aws_sdk_s3::types::Delete::builder()
+                .set_objects(Some(ids))
+                .quiet(true)
+                .build()
+                .map_err(unavailable)?;
+            self.client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(unavailable)?;
+        }
+    }
+
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError> {
         self.client
             .put_object()

@@ -18,6 +18,14 @@ pub enum TenantCmd {
     Show { id: String },
     /// Change a tenant's settings, secrets or API key.
     Set(TenantSetArgs),
+    /// Delete a tenant and all its data: settings, numbers, leases, calls, deals, costs,
+    /// rollups, recordings, transcripts and reports. Needs --yes.
+    Purge {
+        id: String,
+        /// Yes, delete it all (there is no undo).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +244,30 @@ pub async fn tenant(g: &Globals, cmd: TenantCmd) -> CmdResult {
     let ports = backend::open(g).await?;
     let store = &*ports.store;
     match cmd {
+        TenantCmd::Purge { id, yes } => {
+            let id = TenantId::parse(&id).map_err(invalid)?;
+            if !yes {
+                return Err(Failure::Usage(format!(
+                    "tenant purge deletes every record and recording of '{id}' with no undo; \
+                     add --yes"
+                )));
+            }
+            if store.get_tenant(&id).await?.is_none() {
+                return Err(Failure::Invalid(format!("no tenant '{id}'")));
+            }
+            let purged = tenants::purge(&ports, &id)
+                .await
+                .map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
+            let v = json!({"tenant": id, "records": purged.records, "blobs": purged.blobs});
+            if g.json {
+                return print_json(&v);
+            }
+            println!(
+                "purged tenant {id}: {} records, {} blobs",
+                purged.records, purged.blobs
+            );
+            Ok(())
+        }
         TenantCmd::Add(a) => {
             let id = TenantId::parse(&a.id).map_err(invalid)?;
             if store.get_tenant(&id).await?.is_some() {

@@ -304,3 +304,75 @@ fn migrate_seals_secrets_stored_in_the_clear() {
     assert!(shown["provider_secrets"]["generic"].is_string(), "{shown}");
     assert_eq!(json(&ct(&d, &["--json", "migrate"]))["tenants_sealed"], 1);
 }
+
+/// `tenant purge ID --yes` removes the tenant, its numbers and its recordings (the number can
+/// be added again, by anyone); without `--yes` it is a usage error and removes nothing; another
+/// tenant keeps everything.
+#[test]
+fn purge_removes_a_tenant_and_its_recordings_and_nothing_else() {
+    let d = fresh("purge");
+    for t in ["acme", "other"] {
+        json(&ct(
+            &d,
+            &["--json", "tenant", "add", t, "--name", t, "--any-origin"],
+        ));
+    }
+    json(&ct(
+        &d,
+        &[
+            "--json",
+            "number",
+            "add",
+            "acme",
+            "+14155552671",
+            "--static",
+            "--source",
+            "radio",
+        ],
+    ));
+    json(&ct(
+        &d,
+        &[
+            "--json",
+            "number",
+            "add",
+            "other",
+            "+14155552672",
+            "--static",
+            "--source",
+            "radio",
+        ],
+    ));
+    let rec = d.join("blobs/recordings/acme/c_0123456789abcdef0123.wav");
+    let theirs = d.join("blobs/recordings/other/c_0123456789abcdef0124.wav");
+    for f in [&rec, &theirs] {
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, b"RIFF").unwrap();
+    }
+    assert_eq!(ct(&d, &["tenant", "purge", "acme"]).status.code(), Some(2));
+    assert!(rec.exists(), "nothing removed without --yes");
+    let out = json(&ct(&d, &["--json", "tenant", "purge", "acme", "--yes"]));
+    assert_eq!(out["blobs"], 1, "{out}");
+    assert!(out["records"].as_u64().unwrap() >= 2, "{out}");
+    assert!(!rec.exists());
+    assert_eq!(
+        ct(&d, &["--json", "tenant", "show", "acme"]).status.code(),
+        Some(4)
+    );
+    // The number is free again; the other tenant is whole.
+    json(&ct(
+        &d,
+        &[
+            "--json",
+            "number",
+            "add",
+            "other",
+            "+14155552671",
+            "--static",
+            "--source",
+            "tv",
+        ],
+    ));
+    assert!(theirs.exists());
+    assert!(json(&ct(&d, &["--json", "tenant", "show", "other"]))["id"] == "other");
+}

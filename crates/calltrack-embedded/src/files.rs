@@ -55,6 +55,17 @@ impl BlobStore for FsBlobStore {
         Ok(format!("file://{}", path.display()))
     }
 
+    /// Prefixes name directories here (`recordings/acme/`): the directory goes, with its files.
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, BlobError> {
+        let dir = self.path(prefix.trim_end_matches('/'))?;
+        let count = walk_files(&dir);
+        match tokio::fs::remove_dir_all(&dir).await {
+            Ok(()) => Ok(count),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(BlobError::Unavailable(e.to_string())),
+        }
+    }
+
     /// Written to a temporary file beside the key and renamed into place once complete.
     async fn put_stream(
         &self,
@@ -179,6 +190,21 @@ impl Transcriber for OfflineTranscriber {
             job.media_key, job.output_key
         )))
     }
+}
+
+/// Files under a directory, recursively (0 when it does not exist).
+fn walk_files(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => walk_files(&e.path()),
+            Ok(_) => 1,
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 /// The data dir's key for sealing tenant secrets: read, or created (32 random bytes, mode

@@ -285,6 +285,38 @@ impl TenantStore for SqliteStore {
         Ok(doc.map(|t| secrets::public_copy(&t)))
     }
 
+    async fn purge_tenant(&self, id: &TenantId) -> StoreResult<u64> {
+        self.in_tx(|tx| {
+            let mut removed = 0u64;
+            for table in [
+                "outbox",
+                "numbers",
+                "pools",
+                "slots",
+                "leases",
+                "pool_health",
+                "calls",
+                "deals",
+                "costs",
+                "rollups",
+                "claims",
+                "buckets",
+            ] {
+                let n = tx
+                    .execute(
+                        &format!("DELETE FROM {table} WHERE tenant = ?1"),
+                        [id.as_str()],
+                    )
+                    .map_err(unavailable)?;
+                removed += n as u64;
+            }
+            let n = tx
+                .execute("DELETE FROM tenants WHERE id = ?1", [id.as_str()])
+                .map_err(unavailable)?;
+            Ok((removed + n as u64, true))
+        })
+    }
+
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
         let docs: Vec<Tenant> =
             self.with_conn(|c| query_docs(c, "SELECT data FROM tenants ORDER BY id", []))?;

@@ -67,6 +67,11 @@ pub fn speech_config_key(tenant: &TenantId) -> String {
     format!("config/{tenant}/speech.toml")
 }
 
+/// Every prefix a tenant's blobs live under (recordings, transcripts, speech config, reports).
+pub fn tenant_prefixes(tenant: &TenantId) -> [String; 4] {
+    ["recordings", "transcripts", "config", "reports"].map(|p| format!("{p}/{tenant}/"))
+}
+
 /// A report's key without its extension (`.json`, `.csv`, `.html` follow).
 pub fn report_key_stem(tenant: &TenantId, from: NaiveDate, to: NaiveDate) -> String {
     format!("reports/{tenant}/{from}_{to}")

@@ -184,6 +184,10 @@ pub trait TenantStore: Send + Sync {
     /// at rest ([`crate::secrets`]); reads open them.
     async fn put_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
     async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>>;
+    /// Removes everything stored for the tenant (settings, numbers, pools and slots, leases,
+    /// calls, deals, costs, rollups, claims, outbox, rate buckets); the number of records
+    /// removed. Other tenants are untouched; a number the tenant held is free to be added again.
+    async fn purge_tenant(&self, id: &TenantId) -> StoreResult<u64>;
     /// The snippet's look-up: the tenant's public copy ([`crate::secrets::public_copy`]), without
     /// secrets or API key hash. Never save what it returns.
     async fn tenant_by_site_key(&self, site_key: &str) -> StoreResult<Option<Tenant>>;
@@ -455,6 +459,8 @@ pub trait BlobStore: Send + Sync {
         content_type: &str,
         body: &mut dyn ByteSource,
     ) -> Result<u64, StreamError>;
+    /// Deletes every blob whose key starts with `prefix` (a tenant purge); how many.
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, BlobError>;
 }
 
 /// Why a streamed put failed: the source (a download) or the store.

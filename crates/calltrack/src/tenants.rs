@@ -1,9 +1,38 @@
-//! Tenants: saving one (validated here, so no adapter has to), and the tenant API key.
+//! Tenants: saving one (validated here, so no adapter has to), purging one, and the tenant API
+//! key.
 
 use subtle::ConstantTimeEq;
 
 use crate::model::{Tenant, TenantId};
-use crate::ports::{StoreResult, TenantStore};
+use crate::ports::{BlobError, Ports, StoreError, StoreResult, TenantStore};
+
+/// What a purge removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Purged {
+    /// Store records (settings, numbers, leases, calls, deals, rollups, ...).
+    pub records: u64,
+    /// Blobs (recordings, transcripts, speech config, reports).
+    pub blobs: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PurgeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Blobs(#[from] BlobError),
+}
+
+/// Removes a tenant and everything stored for it, on the store and in the blob store: the
+/// blobs first, so a purge cut short leaves the tenant (and a way to run it again) in place.
+pub async fn purge(ports: &Ports, id: &TenantId) -> Result<Purged, PurgeError> {
+    let mut blobs = 0;
+    for prefix in crate::blobs::tenant_prefixes(id) {
+        blobs += ports.blobs.delete_prefix(&prefix).await?;
+    }
+    let records = ports.store.purge_tenant(id).await?;
+    Ok(Purged { records, blobs })
+}
 
 /// Validates and stores a tenant: the CLI, the demo and tests save tenants through here, so an
 /// invalid one never reaches a store.

@@ -87,6 +87,54 @@ impl TenantStore for DynamoStore {
             .transpose()
     }
 
+    async fn purge_tenant(&self, id: &TenantId) -> StoreResult<u64> {
+        // Outside the tenant's partition: its site key, its numbers and their leases (rate
+        // buckets expire by TTL within minutes and are not enumerable without a scan).
+        let mut doomed: Vec<(String, String)> = Vec::new();
+        let key_of = |i: &Item| -> StoreResult<(String, String)> {
+            Ok((get_s(i, PK)?.to_string(), get_s(i, SK)?.to_string()))
+        };
+        let tenant_item = self.get(key::tenant_pk(id), key::TENANT_SK).await?;
+        if let Some(t) = &tenant_item {
+            if let Some(k) = opt_s(t, "site_key")? {
+                doomed.push((key::site_key_pk(k), key::SITE_KEY_SK.to_string()));
+            }
+        }
+        for n in self
+            .query_partition(GSI1, GSI1PK, key::numbers_gsi1(id))
+            .await?
+        {
+            let number = from_doc::<TrackingNumber>(&n)?.number;
+            for l in self
+                .query_partition(GSI1, GSI1PK, key::leases_by_number_gsi1(id, &number))
+                .await?
+            {
+                doomed.push(key_of(&l)?);
+            }
+            doomed.push(key_of(&n)?);
+        }
+        let mut e = Expr::default();
+        let cond = format!("{} = {}", e.name(PK), e.value(s(key::tenant_pk(id))));
+        for i in self.query(None, &cond, e, true, None).await? {
+            doomed.push(key_of(&i)?);
+        }
+        // The tenant item last: a purge cut short can be run again and finds the rest.
+        let tenant_key = (key::tenant_pk(id), key::TENANT_SK.to_string());
+        doomed.retain(|k| *k != tenant_key);
+        if tenant_item.is_some() {
+            doomed.push(tenant_key);
+        }
+        let removed = doomed.len() as u64;
+        for chunk in doomed.chunks(25) {
+            let items = chunk
+                .iter()
+                .map(|(pk, sk)| self.tx_delete(pk.clone(), sk.clone(), None, Expr::default()))
+                .collect::<StoreResult<Vec<_>>>()?;
+            self.transact(items).await?;
+        }
+        Ok(removed)
+    }
+
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
         let stored: Vec<Tenant> = docs(
             &self
