@@ -1437,7 +1437,13 @@ pub async fn claim_once_claims_a_key_once(store: &dyn Store) {
         .claim_once(&tn.id, "report:2026-01-01", exp)
         .await
         .unwrap());
+    assert!(store.has_claim(&tn.id, "report:2026-01-01").await.unwrap());
+    assert!(!store.has_claim(&tn.id, "report:2026-01-02").await.unwrap());
     let other = tenant(store).await;
+    assert!(!store
+        .has_claim(&other.id, "report:2026-01-01")
+        .await
+        .unwrap());
     assert!(
         store
             .claim_once(&other.id, "report:2026-01-01", exp)

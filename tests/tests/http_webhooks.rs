@@ -1578,3 +1578,38 @@ async fn a_time_zone_change_does_not_move_existing_rollups() {
     let next = day.succ_opt().unwrap();
     assert_eq!((on(next).calls, on(next).answered), (0, 0), "{rows:?}");
 }
+
+/// The report email is recorded as sent only after the mailer took it: a failed send fails the
+/// run and the next run for the period sends it; once sent, a further run does not mail again.
+#[tokio::test]
+async fn a_report_mail_that_failed_is_sent_by_the_next_run_and_only_once() {
+    let h = harness().await;
+    let mailer = FlakyMailer::default();
+    mailer.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("ct-report-{}-{}", std::process::id(), uuid_ish()));
+    let blobs = calltrack_embedded::FsBlobStore::new(dir);
+    let outputs = || calltrack::reporting::Outputs {
+        store: &*h.store,
+        blobs: &blobs,
+        mailer: &mailer,
+    };
+    let day = t0().date_naive();
+    let period = (day, day, "daily");
+    assert!(
+        calltrack::reporting::deliver(outputs(), &h.tenant, period, t0())
+            .await
+            .is_err()
+    );
+    mailer
+        .down
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let sent = calltrack::reporting::deliver(outputs(), &h.tenant, period, t0())
+        .await
+        .unwrap();
+    assert!(sent.emailed);
+    let again = calltrack::reporting::deliver(outputs(), &h.tenant, period, t0())
+        .await
+        .unwrap();
+    assert!(!again.emailed, "a second run does not mail again");
+    assert_eq!(mailer.sent.lock().unwrap().len(), 1);
+}

@@ -1006,6 +1006,19 @@ impl ReportStore for SqliteStore {
             Ok(n == 1)
         })
     }
+
+    async fn has_claim(&self, tenant: &TenantId, key: &str) -> StoreResult<bool> {
+        self.with_conn(|c| {
+            c.query_row(
+                "SELECT 1 FROM claims WHERE tenant = ?1 AND key = ?2",
+                params![tenant.as_str(), key],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(unavailable)
+        })
+    }
 }
 
 impl Store for SqliteStore {

@@ -421,6 +421,8 @@ pub trait ReportStore: Send + Sync {
         key: &str,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Whether a key was claimed (a report already mailed).
+    async fn has_claim(&self, tenant: &TenantId, key: &str) -> StoreResult<bool>;
 }
 
 /// Everything durable calltrack keeps: one adapter per backend implements every use case's

@@ -115,13 +115,13 @@ pub async fn deliver(
     }
     let mut emailed = false;
     if !tenant.report_recipients.is_empty() {
-        // Claimed before sending: a redelivered schedule never mails twice. A failed send is an
-        // error the function reports (and its alarm shows); it is not re-sent by itself.
-        let claim = format!("report-email:{from}:{to}");
-        if store
-            .claim_once(&tenant.id, &claim, now + Duration::days(60))
-            .await?
-        {
+        // At least once: the sent record is written after SES took the message, so a failed
+        // send is an error the run reports and the schedule's retry (or the next run for the
+        // same period) sends again. A duplicate is possible only if the process dies between
+        // SES accepting and the record being written, or two runs for one period overlap (SES
+        // takes no idempotency key to close either window).
+        let sent = format!("report-email:{from}:{to}");
+        if !store.has_claim(&tenant.id, &sent).await? {
             let text = report.text();
             mailer
                 .send(&Email {
@@ -130,6 +130,9 @@ pub async fn deliver(
                     html,
                     text,
                 })
+                .await?;
+            store
+                .claim_once(&tenant.id, &sent, now + Duration::days(60))
                 .await?;
             emailed = true;
         }

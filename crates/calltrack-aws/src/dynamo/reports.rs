@@ -31,4 +31,11 @@ impl ReportStore for DynamoStore {
         let (item, cond, e) = self.claim_put(tenant, k, expires_at);
         self.put_if(item, Some(&cond), e).await
     }
+
+    async fn has_claim(&self, tenant: &TenantId, k: &str) -> StoreResult<bool> {
+        Ok(self
+            .get(key::tenant_pk(tenant), &key::claim_sk(k))
+            .await?
+            .is_some())
+    }
 }
