@@ -364,3 +364,45 @@ async fn tenant_secrets_are_sealed_with_kms_and_never_stored_in_the_clear() {
     let refused = plain.put_tenant(&tn).await.unwrap_err();
     assert!(refused.to_string().contains("SECRETS_KEY_ID"), "{refused}");
 }
+
+/// Retention on DynamoDB: a call item carries `ttl` = its start + the tenant's retention, so
+/// DynamoDB deletes it.
+#[tokio::test]
+async fn call_and_lease_items_carry_the_retention_ttl() {
+    let store = moto::dynamo_store().await;
+    let mut tn = tenant(&store).await;
+    tn.retention_days = 30;
+    let at = t("2026-05-01T10:00:00Z");
+    let c = Call {
+        retain_until: tn.retain_until(at),
+        ..Call::new(&tn.id, Provider::Generic, "ret-1", Direction::Inbound, at)
+    };
+    let commit = Commit {
+        calls: vec![CallWrite::new(c.clone(), None)],
+        ..Commit::default()
+    };
+    assert_eq!(
+        store.commit(&commit).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    let raw = aws_sdk_dynamodb::Client::new(&moto::sdk_config().await)
+        .get_item()
+        .table_name(store.table())
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("T#{}", tn.id)),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("CALL#{}", c.id)),
+        )
+        .send()
+        .await
+        .unwrap();
+    let ttl = raw.item().unwrap()["ttl"]
+        .as_n()
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    assert_eq!(ttl, (at + Duration::days(30)).timestamp());
+}

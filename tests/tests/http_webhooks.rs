@@ -1290,6 +1290,11 @@ async fn ended_reports_merge_by_time_not_arrival() {
     assert_eq!(call.talk_seconds, Some(240));
     assert_eq!(call.missed_reason, None);
     assert_eq!(call.ended_at, Some(t0() + Duration::minutes(5)));
+    assert_eq!(
+        call.retain_until,
+        Some(call.started_at + Duration::days(i64::from(DEFAULT_RETENTION_DAYS))),
+        "kept for the tenant's retention"
+    );
     let r = h.rollup().await;
     assert_eq!((r.calls, r.answered, r.missed), (1, 1, 0));
 }

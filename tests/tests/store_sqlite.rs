@@ -44,3 +44,75 @@ async fn tenant_secrets_are_sealed_with_the_data_dirs_key() {
     assert_eq!(reopened.get_tenant(&tn.id).await.unwrap(), Some(tn));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Retention on one machine: the sweep deletes calls past the tenant's retention and leases
+/// past the lease retention, keeps the rest and every rollup, and keeps everything of a tenant
+/// with retention 0.
+#[tokio::test]
+async fn the_retention_sweep_deletes_old_calls_and_leases_and_keeps_rollups() {
+    use calltrack::model::*;
+    use calltrack::ports::*;
+    use chrono::{Duration, TimeZone, Utc};
+    let store = SqliteStore::in_memory().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+    let mut short = Tenant::new(TenantId::parse("short").unwrap(), "Short");
+    short.retention_days = 30;
+    let mut forever = Tenant::new(TenantId::parse("forever").unwrap(), "Forever");
+    forever.retention_days = 0;
+    for t in [&short, &forever] {
+        store.put_tenant(t).await.unwrap();
+        for (id, age) in [("old", 31), ("new", 29)] {
+            let started = now - Duration::days(age);
+            let call = Call {
+                retain_until: t.retain_until(started),
+                ..Call::new(&t.id, Provider::Generic, id, Direction::Inbound, started)
+            };
+            let commit = Commit {
+                calls: vec![CallWrite::new(call, None)],
+                rollups: vec![RollupDelta {
+                    day: started.date_naive(),
+                    channel: "billboard".into(),
+                    counters: Counters {
+                        calls: 1,
+                        ..Counters::default()
+                    },
+                }],
+                tenant: Some(t.id.clone()),
+                ..Commit::default()
+            };
+            store.commit(&commit).await.unwrap();
+        }
+    }
+    assert_eq!(
+        calltrack::calls::sweep_retention(&store, now)
+            .await
+            .unwrap(),
+        1
+    );
+    let left = |t: &Tenant| {
+        let store = &store;
+        let id = t.id.clone();
+        async move {
+            store
+                .calls_between(&id, now - Duration::days(400), now)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(left(&short).await, 1, "the 31-day-old call is gone");
+    assert_eq!(left(&forever).await, 2, "retention 0 keeps calls");
+    let rollups = store
+        .rollups_between(
+            &short.id,
+            (now - Duration::days(40)).date_naive(),
+            now.date_naive(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rollups.iter().map(|r| r.counters.calls).sum::<i64>(),
+        2,
+        "counts stay"
+    );
+}

@@ -115,6 +115,10 @@ pub struct TenantSettings {
     /// 4320 = 3 days; 1 to 20160 = 14 days).
     #[arg(long)]
     pub replay_window_minutes: Option<u32>,
+    /// Calls are deleted this many days after they started (default 730; 0 keeps them;
+    /// rollups, deals and costs stay).
+    #[arg(long)]
+    pub retention_days: Option<u32>,
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -206,6 +210,9 @@ impl TenantSettings {
         }
         if let Some(v) = self.replay_window_minutes {
             t.replay_window_minutes = v;
+        }
+        if let Some(v) = self.retention_days {
+            t.retention_days = v;
         }
         if !self.recording_hosts.is_empty() {
             t.recording_hosts = self

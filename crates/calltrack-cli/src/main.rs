@@ -58,7 +58,7 @@ enum Command {
     Demo(demo::Args),
     /// Add, show or change a tenant.
     #[command(subcommand)]
-    Tenant(admin::TenantCmd),
+    Tenant(Box<admin::TenantCmd>),
     /// Add or list tracking numbers.
     #[command(subcommand)]
     Number(admin::NumberCmd),
@@ -133,7 +133,7 @@ fn run(cli: Cli) -> CmdResult {
             match command {
                 Command::Serve(a) => serve::run(&g, a).await,
                 Command::Demo(a) => demo::run(&g, a).await,
-                Command::Tenant(c) => admin::tenant(&g, c).await,
+                Command::Tenant(c) => admin::tenant(&g, *c).await,
                 Command::Number(c) => admin::number(&g, c).await,
                 Command::Pool(PoolCmd::Add(a)) => admin::pool_add(&g, a).await,
                 Command::Pool(PoolCmd::Show(a)) => admin::pool_show(&g, a).await,

@@ -167,13 +167,20 @@ fn request_timeout(timeout: Duration) -> axum::response::Response {
     resp
 }
 
-/// Sends the alerts a crash or an outage left in the outbox, every 30 s (`alerts::drain`).
+/// Sends the alerts a crash or an outage left in the outbox, every 30 s (`alerts::drain`), and
+/// applies retention every hour (`calls::sweep_retention`).
 fn spawn_outbox_drain(ports: Ports) {
     tokio::spawn(async move {
-        loop {
+        for tick in 0u64.. {
             tokio::time::sleep(Duration::from_secs(30)).await;
             if let Err(e) = calltrack::alerts::drain(&ports).await {
                 warn!(error = %e, "outbox drain failed");
+            }
+            if tick % 120 == 0 {
+                let now = ports.clock.now();
+                if let Err(e) = calltrack::calls::sweep_retention(&*ports.store, now).await {
+                    warn!(error = %e, "retention sweep failed");
+                }
             }
         }
     });

@@ -771,6 +771,31 @@ impl CallStore for SqliteStore {
         })
     }
 
+    async fn delete_expired(&self, tenant: &Tenant, now: DateTime<Utc>) -> StoreResult<u64> {
+        let calls_before = tenant
+            .retention_days
+            .gt(&0)
+            .then(|| now - chrono::Duration::days(i64::from(tenant.retention_days)));
+        let leases_before = now - calltrack::numbers::LEASE_RETENTION;
+        self.in_tx(|tx| {
+            let mut n = tx
+                .execute(
+                    "DELETE FROM leases WHERE tenant = ?1 AND started_at < ?2",
+                    params![tenant.id.as_str(), ms(leases_before)],
+                )
+                .map_err(unavailable)?;
+            if let Some(before) = calls_before {
+                n += tx
+                    .execute(
+                        "DELETE FROM calls WHERE tenant = ?1 AND started_at < ?2",
+                        params![tenant.id.as_str(), ms(before)],
+                    )
+                    .map_err(unavailable)?;
+            }
+            Ok((n as u64, true))
+        })
+    }
+
     async fn first_calls_with(
         &self,
         tenant: &TenantId,

@@ -379,6 +379,7 @@ pub fn merge(tenant: &Tenant, mut call: Call, event: &CallEvent) -> Call {
         // Counted under this day from now on, whatever the tenant's zone becomes.
         call.rollup_day = Some(tenant.day_of(call.started_at));
     }
+    call.retain_until = tenant.retain_until(call.started_at);
     if matches!(call.outcome, Outcome::Answered | Outcome::Short) {
         let talk = call.talk_seconds.unwrap_or(0);
         call.outcome = if talk < tenant.short_call_seconds {
@@ -473,6 +474,20 @@ pub fn missed_state(tenant: &Tenant, call: &Call, now: DateTime<Utc>) -> Option<
     } else {
         MissedState::Lost
     })
+}
+
+/// Applies every tenant's retention (`Tenant::retention_days`, and the lease retention): what
+/// is due is deleted; rollups, deals and costs stay. `serve` runs it hourly; on AWS the items'
+/// TTL does the same.
+pub async fn sweep_retention(store: &dyn Store, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let mut removed = 0;
+    for tenant in store.list_tenants().await? {
+        removed += store.delete_expired(&tenant, now).await?;
+    }
+    if removed > 0 {
+        info!(removed, "retention applied");
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]

@@ -332,6 +332,11 @@ pub trait CallStore: Send + Sync {
         caller: &PhoneNumber,
         limit: usize,
     ) -> StoreResult<Vec<Call>>;
+    /// Deletes what retention says is due at `now`: the tenant's calls past `retain_until` and
+    /// its leases older than [`crate::numbers::LEASE_RETENTION`]; how many. SQLite deletes
+    /// them here; DynamoDB answers 0, because the `ttl` every call and lease item carries has
+    /// DynamoDB delete them (within days, and nothing depends on when).
+    async fn delete_expired(&self, tenant: &Tenant, now: DateTime<Utc>) -> StoreResult<u64>;
     /// The unit of work: event claim + calls + deal + rollups + outbox items, atomically.
     /// Versions are written as the commit carries them ([`CallWrite`], [`DealWrite`]); an outbox
     /// item already present under its key is left as it is.

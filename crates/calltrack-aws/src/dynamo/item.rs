@@ -287,6 +287,10 @@ pub(crate) fn lease_item(lease: &Lease) -> StoreResult<Item> {
     if let Some(e) = lease.ended_at {
         item.insert("ended_at".into(), n(ms(e)));
     }
+    item.insert(
+        TTL.into(),
+        ttl(lease.started_at + calltrack::numbers::LEASE_RETENTION),
+    );
     Ok(item)
 }
 
@@ -332,6 +336,10 @@ pub(crate) fn call_item(call: &Call) -> StoreResult<Item> {
         item.insert("caller".into(), s(c.as_str()));
         item.insert(GSI2PK.into(), s(key::calls_by_caller_gsi2(&call.tenant, c)));
         item.insert(GSI2SK.into(), s(format!("{started}#{}", call.id)));
+    }
+    if let Some(t) = call.retain_until {
+        // The tenant's retention: DynamoDB deletes the call (within days) after this.
+        item.insert(TTL.into(), ttl(t));
     }
     Ok(item)
 }

@@ -252,6 +252,9 @@ pub struct Call {
     /// The signed identity the call was first seen with ([`CallEvent::binding`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<String>,
+    /// When the tenant's retention deletes the call (DynamoDB's TTL, the embedded sweep).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retain_until: Option<DateTime<Utc>>,
     /// Optimistic concurrency: bumped by every committed change.
     pub version: u64,
 }
@@ -296,6 +299,7 @@ impl Call {
             last_sequence: None,
             rollup_day: None,
             binding: None,
+            retain_until: None,
             version: 0,
         }
     }

@@ -90,6 +90,18 @@ pub struct Tenant {
     /// so every event inside the window still finds its claim).
     #[serde(default = "default_replay_window")]
     pub replay_window_minutes: u32,
+    /// Calls (with their callers' numbers, recordings' keys and analyses) are deleted this many
+    /// days after they started; 0 keeps them. Rollups, deals and costs stay, so reports of old
+    /// periods still add up.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+}
+
+/// Two years, as the template keeps transcripts.
+pub const DEFAULT_RETENTION_DAYS: u32 = 730;
+
+fn default_retention_days() -> u32 {
+    DEFAULT_RETENTION_DAYS
 }
 
 /// Three days: a sender's outage over a weekend still delivers.
@@ -135,7 +147,14 @@ impl Tenant {
             recording_hosts: vec![],
             lease_rate: LeaseRate::default(),
             replay_window_minutes: DEFAULT_REPLAY_WINDOW_MINUTES,
+            retention_days: DEFAULT_RETENTION_DAYS,
         }
+    }
+
+    /// Until when a call that started at `started` is kept (`None`: kept).
+    pub fn retain_until(&self, started: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        (self.retention_days > 0)
+            .then(|| started + chrono::Duration::days(i64::from(self.retention_days)))
     }
 
     /// Refuses an event time outside the replay window (400 naming `at`): older than
@@ -204,6 +223,12 @@ impl Tenant {
             return Err(Invalid::new(
                 "replay_window_minutes",
                 format!("must be between 1 and {MAX_REPLAY_WINDOW_MINUTES} (14 days)"),
+            ));
+        }
+        if self.retention_days > 36_500 {
+            return Err(Invalid::new(
+                "retention_days",
+                "must be at most 36500 (0 keeps calls)",
             ));
         }
         if self.callback_sla_minutes == 0 {

@@ -10,6 +10,11 @@
 
 mod directory;
 pub mod limits;
+
+/// How long a lease (a visit's id, landing page and click ids) is kept after it started: long
+/// past any grace a call could be credited in; then DynamoDB's TTL or the embedded sweep
+/// ([`crate::calls::sweep_retention`]) deletes it.
+pub const LEASE_RETENTION: chrono::Duration = chrono::Duration::days(90);
 mod pool;
 pub mod sim;
 mod visitors;
