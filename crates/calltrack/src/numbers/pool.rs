@@ -313,21 +313,8 @@ impl<'a> Pool<'a> {
         if let (ExhaustionPolicy::DefaultNumber, Some(number)) =
             (pool.exhaustion, &pool.default_number)
         {
-            self.count(
-                pool,
-                now,
-                &PoolHealth {
-                    exhaustions: 1,
-                    ..PoolHealth::default()
-                },
-            )
-            .await?;
-            let commit = Commit {
-                tenant: Some(pool.tenant.clone()),
-                rollups: vec![visit_counter],
-                ..Commit::default()
-            };
-            self.store.commit(&commit).await?;
+            self.exhausted_without_lease(pool, visit_counter, now)
+                .await?;
             return Ok(overflow(number.clone()));
         }
         // share_oldest (also the fallback of default_number without a default number): the slot
@@ -346,21 +333,8 @@ impl<'a> Pool<'a> {
             }
             let Some(slot) = self.shareable(pool, read, now).await? else {
                 // Every number tried carries as many live leases as the pool allows.
-                self.count(
-                    pool,
-                    now,
-                    &PoolHealth {
-                        exhaustions: 1,
-                        ..PoolHealth::default()
-                    },
-                )
-                .await?;
-                let commit = Commit {
-                    tenant: Some(pool.tenant.clone()),
-                    rollups: vec![visit_counter],
-                    ..Commit::default()
-                };
-                self.store.commit(&commit).await?;
+                self.exhausted_without_lease(pool, visit_counter, now)
+                    .await?;
                 return match &pool.default_number {
                     Some(n) => Ok(overflow(n.clone())),
                     None => Err(AcquireError::AllShared(pool.id.to_string())),
@@ -398,6 +372,28 @@ impl<'a> Pool<'a> {
             }
         }
         Err(AcquireError::Busy)
+    }
+
+    /// A visit that gets no lease on exhaustion: one exhaustion in the pool's health, and the
+    /// visit still counted in the rollups.
+    async fn exhausted_without_lease(
+        &self,
+        pool: &model::PoolSettings,
+        visit_counter: RollupDelta,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let delta = PoolHealth {
+            exhaustions: 1,
+            ..PoolHealth::default()
+        };
+        self.count(pool, now, &delta).await?;
+        let commit = Commit {
+            tenant: Some(pool.tenant.clone()),
+            rollups: vec![visit_counter],
+            ..Commit::default()
+        };
+        self.store.commit(&commit).await?;
+        Ok(())
     }
 
     /// The first slot, in the order read (oldest activity first), that is free or carries fewer
