@@ -55,11 +55,18 @@ fn backoff(attempts: u32) -> Duration {
 }
 
 /// Delivers outbox items and settles each: removed when delivered, rescheduled when not.
-/// Failures are logged, not returned: the call is safely stored and the drain will retry.
-pub async fn deliver(ports: &Ports, items: &[OutboxItem], now: DateTime<Utc>) -> usize {
+/// `known` is the tenant and call the caller already holds (right after the commit), so only
+/// the drain reads them again. Failures are logged, not returned: the call is safely stored
+/// and the drain will retry.
+pub async fn deliver(
+    ports: &Ports,
+    items: &[OutboxItem],
+    known: Option<(&Tenant, &Call)>,
+    now: DateTime<Utc>,
+) -> usize {
     let mut delivered = 0;
     for item in items {
-        let sent = send(ports, item).await;
+        let sent = send(ports, item, known).await;
         let retry = match &sent {
             Ok(()) => None,
             Err(e) if item.attempts + 1 >= MAX_ATTEMPTS => {
@@ -94,13 +101,20 @@ pub async fn drain(ports: &Ports) -> Result<usize, StoreError> {
     if due.is_empty() {
         return Ok(0);
     }
-    let n = deliver(ports, &due, now).await;
+    let n = deliver(ports, &due, None, now).await;
     info!(due = due.len(), delivered = n, "outbox drained");
     Ok(n)
 }
 
-/// One outbox item to its recipient, from the tenant and call as stored now.
-async fn send(ports: &Ports, item: &OutboxItem) -> Result<(), String> {
+/// One outbox item to its recipient, with the tenant and call given, or as stored now.
+async fn send(
+    ports: &Ports,
+    item: &OutboxItem,
+    known: Option<(&Tenant, &Call)>,
+) -> Result<(), String> {
+    if let Some((tenant, call)) = known.filter(|(t, c)| t.id == item.tenant && c.id == item.call) {
+        return send_to(ports, item.channel, tenant, call).await;
+    }
     let tenant = ports
         .store
         .get_tenant(&item.tenant)
@@ -113,9 +127,18 @@ async fn send(ports: &Ports, item: &OutboxItem) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?
         .ok_or("the call is gone")?;
-    match item.channel {
-        OutboxChannel::MissedCallMail => mail(&*ports.mailer, &tenant, &call).await,
-        OutboxChannel::MissedCallWebhook => webhook(&*ports.fetcher, &tenant, &call).await,
+    send_to(ports, item.channel, &tenant, &call).await
+}
+
+async fn send_to(
+    ports: &Ports,
+    channel: OutboxChannel,
+    tenant: &Tenant,
+    call: &Call,
+) -> Result<(), String> {
+    match channel {
+        OutboxChannel::MissedCallMail => mail(&*ports.mailer, tenant, call).await,
+        OutboxChannel::MissedCallWebhook => webhook(&*ports.fetcher, tenant, call).await,
     }
 }
 

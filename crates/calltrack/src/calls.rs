@@ -95,8 +95,8 @@ pub async fn receive(
             ports.recordings.enqueue(&job).await?;
         }
     }
-    if let Ingested::Applied { outbox, .. } = &out {
-        crate::alerts::deliver(ports, outbox, now).await;
+    if let Ingested::Applied { outbox, call, .. } = &out {
+        crate::alerts::deliver(ports, outbox, Some((tenant, call)), now).await;
     }
     Ok(out)
 }
