@@ -18,7 +18,9 @@ use crate::model::{
     self, ExhaustionPolicy, Intent, IntentKind, Invalid, Lease, LeaseId, PhoneNumber, PoolHealth,
     PoolSlot, RollupDelta, Selection, Tenant, TenantId, Visit,
 };
-use crate::ports::{Clock, Commit, Store, StoreError, StoreResult, TakeSlot};
+use crate::ports::{
+    Clock, Commit, CommitOutcome, EventKey, Store, StoreError, StoreResult, TakeSlot,
+};
 
 /// How many free slots an `lru` acquire reads at once (the next ones are its retries on conflict).
 const LRU_BATCH: usize = 16;
@@ -52,6 +54,9 @@ pub const MAX_INTENTS_PER_LEASE: usize = 5;
 
 /// Numbers looked at for sharing when a pool ran out (oldest activity first).
 const SHARE_CANDIDATES: usize = 8;
+/// A visitor who got no lease and asks again this soon after a window of the pool's lease
+/// length began, having been counted in the window before, is on the same visit.
+const VISIT_CONTINUES: Duration = Duration::minutes(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum LeaseError {
@@ -313,7 +318,7 @@ impl<'a> Pool<'a> {
         if let (ExhaustionPolicy::DefaultNumber, Some(number)) =
             (pool.exhaustion, &pool.default_number)
         {
-            self.exhausted_without_lease(pool, visit_counter, now)
+            self.exhausted_without_lease(pool, &visit, visit_counter, now)
                 .await?;
             return Ok(overflow(number.clone()));
         }
@@ -333,7 +338,7 @@ impl<'a> Pool<'a> {
             }
             let Some(slot) = self.shareable(pool, read, now).await? else {
                 // Every number tried carries as many live leases as the pool allows.
-                self.exhausted_without_lease(pool, visit_counter, now)
+                self.exhausted_without_lease(pool, &visit, visit_counter, now)
                     .await?;
                 return match &pool.default_number {
                     Some(n) => Ok(overflow(n.clone())),
@@ -374,25 +379,45 @@ impl<'a> Pool<'a> {
         Err(AcquireError::Busy)
     }
 
-    /// A visit that gets no lease on exhaustion: one exhaustion in the pool's health, and the
-    /// visit still counted in the rollups.
+    /// A visit that gets no lease on exhaustion: the visit counted in the rollups and one
+    /// exhaustion in the pool's health, once per visitor and lease length. With no lease to
+    /// find again, the visit's claim (`visit:{pool}:{visitor}:{window}`, in the same commit as
+    /// the count) is what makes a resent request, or the next page of the same visit, count
+    /// nothing; a visitor seen in the first [`VISIT_CONTINUES`] of a window who was counted in
+    /// the window before is the same visit too.
     async fn exhausted_without_lease(
         &self,
         pool: &model::PoolSettings,
+        visit: &Visit,
         visit_counter: RollupDelta,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let delta = PoolHealth {
-            exhaustions: 1,
-            ..PoolHealth::default()
-        };
-        self.count(pool, now, &delta).await?;
+        let length = minutes(pool.lease_minutes.max(1)).num_milliseconds();
+        let window = now.timestamp_millis().div_euclid(length);
+        let key = |w: i64| format!("visit:{}:{}:{w}", pool.id, visit.visitor_id);
+        let into_window = now.timestamp_millis() - window * length;
+        if into_window < VISIT_CONTINUES.num_milliseconds()
+            && self.store.has_claim(&pool.tenant, &key(window - 1)).await?
+        {
+            return Ok(());
+        }
         let commit = Commit {
             tenant: Some(pool.tenant.clone()),
+            event: Some(EventKey {
+                tenant: pool.tenant.clone(),
+                key: key(window),
+                expires_at: now + minutes(pool.lease_minutes) * 3,
+            }),
             rollups: vec![visit_counter],
             ..Commit::default()
         };
-        self.store.commit(&commit).await?;
+        if self.store.commit(&commit).await? == CommitOutcome::Committed {
+            let delta = PoolHealth {
+                exhaustions: 1,
+                ..PoolHealth::default()
+            };
+            self.count(pool, now, &delta).await?;
+        }
         Ok(())
     }
 
