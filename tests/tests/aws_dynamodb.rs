@@ -405,4 +405,41 @@ async fn call_and_lease_items_carry_the_retention_ttl() {
         .parse::<i64>()
         .unwrap();
     assert_eq!(ttl, (at + Duration::days(30)).timestamp());
+
+    // A lease is kept 90 days after it started, whatever the tenant's call retention.
+    let pool = pool(&store, &tn, 1).await;
+    let clock = ManualClock::new(at);
+    let leased = numbers::Pool::new(&store, &clock)
+        .acquire(
+            &tn,
+            &pool,
+            Visit {
+                visitor_id: "ret-visitor".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .lease
+        .expect("a lease");
+    let raw = aws_sdk_dynamodb::Client::new(&moto::sdk_config().await)
+        .get_item()
+        .table_name(store.table())
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("LEASE#{}", leased.id)),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("LEASE".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let ttl = raw.item().expect("the lease item")["ttl"]
+        .as_n()
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    assert_eq!(ttl, (at + numbers::LEASE_RETENTION).timestamp());
 }
