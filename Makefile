@@ -1,5 +1,5 @@
 # `make test` is what CI runs (.ci/run): it installs and starts what the tests need itself.
-.PHONY: test build demo lambda bench deploy-check
+.PHONY: test build demo lambda bench load deploy-check
 
 test:
 	bash scripts/test.sh
@@ -16,6 +16,11 @@ lambda:
 
 bench:
 	cargo bench -p calltrack
+
+# Bounded loopback load against a release `calltrack serve`: once undisturbed (throughput,
+# p50/p99), once killed mid-load and resent; both recounted (crates/calltrack-cli/benches/load.rs).
+load:
+	cargo bench -p calltrack-cli --bench load
 
 # The build ops run (sam validate --lint, sam build --beta-features, every bootstrap checked).
 deploy-check:
