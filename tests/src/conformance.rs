@@ -33,6 +33,7 @@ macro_rules! conformance_tests {
             commit_claims_the_event_once_and_changes_nothing_on_redelivery,
             commit_with_a_stale_version_writes_nothing,
             commit_of_several_calls_is_all_or_nothing,
+            rollups_of_each_dimension_are_kept_and_read_apart,
             calls_are_listed_by_time_and_by_caller,
             calls_page_through_a_period_in_order_without_gaps_or_repeats,
             rate_buckets_are_compare_and_set_and_expire,
@@ -182,11 +183,16 @@ fn call(tn: &Tenant, pcid: &str, caller: &PhoneNumber, at: DateTime<Utc>) -> Cal
 }
 
 fn delta(d: &str, channel: &str, f: impl FnOnce(&mut Counters)) -> RollupDelta {
+    grouped(Dimension::Channel, d, channel, f)
+}
+
+fn grouped(dim: Dimension, d: &str, group: &str, f: impl FnOnce(&mut Counters)) -> RollupDelta {
     let mut c = Counters::default();
     f(&mut c);
     RollupDelta {
         day: day(d),
-        channel: channel.into(),
+        dimension: dim,
+        group: group.into(),
         counters: c,
     }
 }
@@ -200,12 +206,20 @@ fn event(tn: &Tenant, key: &str) -> EventKey {
 }
 
 async fn rollup_map(store: &dyn Store, tn: &Tenant) -> BTreeMap<(NaiveDate, String), Counters> {
+    rollups_of(store, tn, Dimension::Channel).await
+}
+
+async fn rollups_of(
+    store: &dyn Store,
+    tn: &Tenant,
+    dim: Dimension,
+) -> BTreeMap<(NaiveDate, String), Counters> {
     store
-        .rollups_between(&tn.id, day("2000-01-01"), day("2100-01-01"))
+        .rollups_between(&tn.id, dim, day("2000-01-01"), day("2100-01-01"))
         .await
         .unwrap()
         .into_iter()
-        .map(|r| ((r.day, r.channel), r.counters))
+        .map(|r| ((r.day, r.group), r.counters))
         .collect()
 }
 
@@ -778,7 +792,12 @@ pub async fn purging_a_tenant_removes_all_of_it_and_nothing_else(store: &dyn Sto
     assert!(store.get_lease(&lease.id).await.unwrap().is_none());
     assert!(store.get_call(&gone.id, &c.id).await.unwrap().is_none());
     assert!(store
-        .rollups_between(&gone.id, at.date_naive(), at.date_naive())
+        .rollups_between(
+            &gone.id,
+            Dimension::Channel,
+            at.date_naive(),
+            at.date_naive()
+        )
         .await
         .unwrap()
         .is_empty());
@@ -1052,6 +1071,64 @@ pub async fn commit_of_several_calls_is_all_or_nothing(store: &dyn Store) {
     assert_eq!((r.calls, r.returned), (1, 1));
 }
 
+pub async fn rollups_of_each_dimension_are_kept_and_read_apart(store: &dyn Store) {
+    let tn = tenant(store).await;
+    // The same name under two dimensions, and a campaign on the range's last day and the next.
+    let commit = Commit {
+        tenant: Some(tn.id.clone()),
+        rollups: vec![
+            delta("2026-01-10", "brand", |k| k.calls = 1),
+            grouped(Dimension::Campaign, "2026-01-10", "brand", |k| k.calls = 2),
+            grouped(Dimension::Campaign, "2026-01-10", "brand", |k| k.won = 1),
+            grouped(Dimension::Campaign, "2026-01-11", "brand", |k| k.calls = 4),
+            grouped(Dimension::Keyword, "2026-01-10", "brand", |k| k.calls = 8),
+            grouped(Dimension::Manager, "2026-01-10", "Anna", |k| k.answered = 1),
+        ],
+        ..Default::default()
+    };
+    assert_eq!(
+        store.commit(&commit).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    let brand = |d: &str| (day(d), "brand".to_string());
+    assert_eq!(rollup_map(store, &tn).await[&brand("2026-01-10")].calls, 1);
+    assert_eq!(
+        rollup_map(store, &tn).await.len(),
+        1,
+        "only the channel's rows"
+    );
+    let campaign = rollups_of(store, &tn, Dimension::Campaign).await;
+    assert_eq!(campaign.len(), 2);
+    assert_eq!(
+        (
+            campaign[&brand("2026-01-10")].calls,
+            campaign[&brand("2026-01-10")].won
+        ),
+        (2, 1),
+        "two deltas on one row merge"
+    );
+    assert_eq!(
+        rollups_of(store, &tn, Dimension::Keyword).await[&brand("2026-01-10")].calls,
+        8
+    );
+    assert!(rollups_of(store, &tn, Dimension::Number).await.is_empty());
+    let one_day = store
+        .rollups_between(
+            &tn.id,
+            Dimension::Campaign,
+            day("2026-01-10"),
+            day("2026-01-10"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(one_day.len(), 1, "the period bounds a dimension's rows too");
+    let manager = rollups_of(store, &tn, Dimension::Manager).await;
+    assert_eq!(
+        manager[&(day("2026-01-10"), "Anna".to_string())].answered,
+        1
+    );
+}
+
 pub async fn calls_are_listed_by_time_and_by_caller(store: &dyn Store) {
     let tn = tenant(store).await;
     let (a, b) = (number(0), number(1));
@@ -1304,6 +1381,7 @@ pub async fn deals_update_by_version_and_list_by_day(store: &dyn Store) {
         call_id: None,
         caller: Some(number(0)),
         channel: "(unlinked)".into(),
+        groups: Some(Groups::all("(unlinked)")),
         day: day("2026-01-12"),
         version: 0,
     };

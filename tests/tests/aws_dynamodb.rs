@@ -93,7 +93,8 @@ fn call(tn: &Tenant, pcid: &str, at: DateTime<Utc>) -> Call {
 fn calls(d: &str, channel: &str, n: i64) -> RollupDelta {
     RollupDelta {
         day: day(d),
-        channel: channel.into(),
+        dimension: Dimension::Channel,
+        group: channel.into(),
         counters: Counters {
             calls: n,
             ..Default::default()
@@ -170,7 +171,8 @@ async fn deltas_for_one_rollup_row_merge_into_one_transaction_item() {
             calls("2025-03-01", "google/cpc", 4),
             RollupDelta {
                 day: day("2025-03-01"),
-                channel: "google/cpc".into(),
+                dimension: Dimension::Channel,
+                group: "google/cpc".into(),
                 counters: Counters {
                     answered: 1,
                     talk_seconds: 42,
@@ -185,14 +187,19 @@ async fn deltas_for_one_rollup_row_merge_into_one_transaction_item() {
         CommitOutcome::Committed
     );
     let rows = store
-        .rollups_between(&tn.id, day("2025-03-01"), day("2025-03-01"))
+        .rollups_between(
+            &tn.id,
+            Dimension::Channel,
+            day("2025-03-01"),
+            day("2025-03-01"),
+        )
         .await
         .unwrap();
     let got: Vec<_> = rows
         .iter()
         .map(|r| {
             (
-                r.channel.as_str(),
+                r.group.as_str(),
                 r.counters.calls,
                 r.counters.answered,
                 r.counters.talk_seconds,

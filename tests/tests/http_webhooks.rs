@@ -154,22 +154,33 @@ impl Harness {
             .unwrap()
     }
 
+    /// The channel rollups' sum around t0; every other dimension's sum must equal it (each
+    /// fact counts once under each), whatever the webhooks did.
     async fn rollup(&self) -> Counters {
         let day = t0().date_naive();
-        let mut c = Counters::default();
-        for r in self
-            .store
-            .rollups_between(
-                &self.tenant.id,
-                day - Duration::days(1),
-                day + Duration::days(1),
-            )
-            .await
-            .unwrap()
-        {
-            c.add(&r.counters);
+        let mut sums = vec![];
+        for dim in Dimension::ALL {
+            let mut c = Counters::default();
+            for r in self
+                .store
+                .rollups_between(
+                    &self.tenant.id,
+                    dim,
+                    day - Duration::days(1),
+                    day + Duration::days(1),
+                )
+                .await
+                .unwrap()
+            {
+                c.add(&r.counters);
+            }
+            sums.push((dim, c));
         }
-        c
+        let (_, channel) = sums[0];
+        for (dim, c) in &sums[1..] {
+            assert_eq!(*c, channel, "the {dim:?} rollups add up to the channel's");
+        }
+        channel
     }
 
     async fn api(&self, path: &str, accept: &str) -> (StatusCode, Value, String) {
@@ -538,6 +549,54 @@ async fn deals_link_by_phone_and_costs_reject_a_bad_row_whole() {
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
+    // By another dimension: `group_by` and `groups`, the CSV's first column named after it.
+    let (st, by, _) = h
+        .api(
+            "/v1/reports/roi?from=2026-03-02&to=2026-03-02&group_by=number",
+            "application/json",
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(by["group_by"], "number");
+    assert!(by.get("channels").is_none());
+    let groups = by["groups"].as_array().unwrap();
+    assert!(groups
+        .iter()
+        .all(|g| g.get("group").is_some() && g.get("channel").is_none()));
+    let calls: i64 = groups.iter().map(|g| g["calls"].as_i64().unwrap()).sum();
+    assert_eq!(calls, json["totals"]["calls"].as_i64().unwrap());
+    assert_eq!(
+        by["totals"]["cost"], json["totals"]["cost"],
+        "costs stay in the totals"
+    );
+    let (_, _, csv) = h
+        .api(
+            "/v1/reports/roi?from=2026-03-02&to=2026-03-02&group_by=manager",
+            "text/csv",
+        )
+        .await;
+    assert!(csv.starts_with("manager,visits,calls"), "{csv}");
+    let (st, bad, _) = h
+        .api("/v1/reports/roi?group_by=weather", "application/json")
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(bad["error"]["field"], "group_by");
+    // The exports: a known kind answers its file, an unknown one 404s.
+    let (st, _, csv) = h
+        .api(
+            "/v1/exports/google-ads?from=2026-03-02&to=2026-03-02",
+            "*/*",
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(csv.starts_with(
+        "Google Click ID,Conversion Name,Conversion Time,Conversion Value,Conversion Currency\n"
+    ));
+    let (st, _, _) = h.api("/v1/exports/bing-ads", "*/*").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, bad, _) = h.api("/v1/exports/ga4?goal=%20", "*/*").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(bad["error"]["field"], "goal");
 }
 
 #[tokio::test]
@@ -1567,7 +1626,12 @@ async fn a_time_zone_change_does_not_move_existing_rollups() {
     let day = late.date_naive();
     let rows = h
         .store
-        .rollups_between(&h.tenant.id, day, day.succ_opt().unwrap())
+        .rollups_between(
+            &h.tenant.id,
+            Dimension::Channel,
+            day,
+            day.succ_opt().unwrap(),
+        )
         .await
         .unwrap();
     let on = |d: chrono::NaiveDate| {

@@ -104,7 +104,7 @@ async fn two_hundred_visitors_on_fifty_numbers(
     assert_eq!(health.iter().map(|(_, h)| h.exhaustions).sum::<i64>(), 150);
     let day = tenant.day_of(clock_hour());
     let visits: i64 = store
-        .rollups_between(&tenant.id, day, day)
+        .rollups_between(&tenant.id, Dimension::Channel, day, day)
         .await
         .unwrap()
         .iter()

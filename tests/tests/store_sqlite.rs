@@ -71,7 +71,8 @@ async fn the_retention_sweep_deletes_old_calls_and_leases_and_keeps_rollups() {
                 calls: vec![CallWrite::new(call, None)],
                 rollups: vec![RollupDelta {
                     day: started.date_naive(),
-                    channel: "billboard".into(),
+                    dimension: Dimension::Channel,
+                    group: "billboard".into(),
                     counters: Counters {
                         calls: 1,
                         ..Counters::default()
@@ -105,6 +106,7 @@ async fn the_retention_sweep_deletes_old_calls_and_leases_and_keeps_rollups() {
     let rollups = store
         .rollups_between(
             &short.id,
+            Dimension::Channel,
             (now - Duration::days(40)).date_naive(),
             now.date_naive(),
         )

@@ -72,10 +72,12 @@ enum Command {
     Calls(reports::CallsCmd),
     /// Analyse an Amazon Transcribe output file: talk time, silences, interruptions, script, score.
     Analyze(analyze::Args),
-    /// The ROI report per channel for a period (text, JSON, CSV or HTML).
+    /// The ROI report per channel (or campaign, number, manager...) for a period.
     Report(reports::ReportArgs),
     /// Missed calls nobody returned, and the revenue they likely cost.
     Loss(reports::LossArgs),
+    /// Offline conversions for an ad platform's upload (Google Ads, Yandex Metrica, GA4), on stdout.
+    Export(reports::ExportArgs),
     /// Bring stored data to this version's formats (idempotent; run on upgrade).
     Migrate,
 }
@@ -140,6 +142,7 @@ fn run(cli: Cli) -> CmdResult {
                 Command::Calls(c) => reports::calls(&g, c).await,
                 Command::Report(a) => reports::report(&g, a).await,
                 Command::Loss(a) => reports::loss(&g, a).await,
+                Command::Export(a) => reports::export(&g, a).await,
                 Command::Migrate => admin::migrate(&g).await,
                 Command::Analyze(_) | Command::Webhook(_) | Command::Pool(_) => {
                     unreachable!("handled above")

@@ -2,10 +2,11 @@
 //! a terminal, read from the store the API and Lambdas write.
 
 use calltrack::calls::{missed_state, MissedState};
+use calltrack::exports::ExportKind;
 use calltrack::loss::{LossInputs, WhatIf};
 use calltrack::model::*;
 use calltrack::ports::CallCursor;
-use calltrack::report::build;
+use calltrack::report::build_by;
 use calltrack::roi::{self, day_bounds};
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand, ValueEnum};
@@ -62,6 +63,74 @@ pub struct ReportArgs {
     /// Output format (`--json` is the same as `--format json`).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Rows by channel (the default) or by another dimension; JSON then has `group_by` and
+    /// `groups` in place of `channels`.
+    #[arg(long, value_enum, default_value_t = GroupBy::Channel)]
+    pub group_by: GroupBy,
+}
+
+/// What `report --group-by` accepts: the rollups' dimensions.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GroupBy {
+    Channel,
+    Campaign,
+    Keyword,
+    Number,
+    Landing,
+    Manager,
+    /// The caller's first channel (named as the API names it).
+    #[value(name = "first_touch")]
+    FirstTouch,
+}
+
+impl From<GroupBy> for Dimension {
+    fn from(g: GroupBy) -> Self {
+        match g {
+            GroupBy::Channel => Dimension::Channel,
+            GroupBy::Campaign => Dimension::Campaign,
+            GroupBy::Keyword => Dimension::Keyword,
+            GroupBy::Number => Dimension::Number,
+            GroupBy::Landing => Dimension::Landing,
+            GroupBy::Manager => Dimension::Manager,
+            GroupBy::FirstTouch => Dimension::FirstTouch,
+        }
+    }
+}
+
+/// `export KIND TENANT`: a platform's upload file for a period.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The platform's format.
+    #[arg(value_enum)]
+    pub kind: ExportKindArg,
+    pub tenant: String,
+    #[command(flatten)]
+    pub period: Period,
+    /// The conversion's name as set up in the ad platform (GA4: made an event name).
+    #[arg(long, default_value = "Phone call")]
+    pub goal: String,
+}
+
+/// The export kinds, as `calltrack export` names them.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportKindArg {
+    GoogleAds,
+    GoogleAdsCalls,
+    YandexOffline,
+    YandexCalls,
+    Ga4,
+}
+
+impl From<ExportKindArg> for ExportKind {
+    fn from(k: ExportKindArg) -> Self {
+        match k {
+            ExportKindArg::GoogleAds => ExportKind::GoogleAds,
+            ExportKindArg::GoogleAdsCalls => ExportKind::GoogleAdsCalls,
+            ExportKindArg::YandexOffline => ExportKind::YandexOffline,
+            ExportKindArg::YandexCalls => ExportKind::YandexCalls,
+            ExportKindArg::Ga4 => ExportKind::Ga4,
+        }
+    }
 }
 
 /// `loss TENANT` reads the tenant's lost calls; `loss` with the six what-if flags and no tenant
@@ -282,13 +351,38 @@ pub async fn calls(g: &Globals, cmd: CallsCmd) -> CmdResult {
 pub async fn report(g: &Globals, a: ReportArgs) -> CmdResult {
     let (ports, t) = load(g, &a.tenant).await?;
     let (from, to) = days(&t, &a.period)?;
-    let r = build(&*ports.store, &t, from, to, Utc::now()).await?;
+    let r = build_by(&*ports.store, &t, a.group_by.into(), from, to, Utc::now()).await?;
     let format = if g.json { Format::Json } else { a.format };
     match format {
         Format::Json => print_json(&r)?,
         Format::Csv => print!("{}", r.csv()),
         Format::Html => println!("{}", r.html(&format!("{}: calls and ROI", t.name))),
         Format::Text => print!("{}", r.text()),
+    }
+    Ok(())
+}
+
+/// The file on stdout; what it left out, and why, on stderr.
+pub async fn export(g: &Globals, a: ExportArgs) -> CmdResult {
+    let (ports, t) = load(g, &a.tenant).await?;
+    let (from, to) = days(&t, &a.period)?;
+    if a.goal.trim().is_empty() {
+        return Err(Failure::Invalid("--goal: must not be empty".into()));
+    }
+    let e = calltrack::exports::export(
+        &*ports.store,
+        &t,
+        a.kind.into(),
+        from,
+        to,
+        a.goal.trim(),
+        Utc::now(),
+    )
+    .await?;
+    print!("{}", e.body);
+    eprintln!("{} rows", e.rows);
+    for n in &e.notes {
+        eprintln!("{n}");
     }
     Ok(())
 }

@@ -52,6 +52,11 @@ CREATE TABLE IF NOT EXISTS rollups (tenant TEXT NOT NULL, day TEXT NOT NULL, cha
   answered INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
   deals INTEGER NOT NULL DEFAULT 0, won INTEGER NOT NULL DEFAULT 0, revenue_minor INTEGER NOT NULL DEFAULT 0,
   talk_seconds INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tenant, day, channel));
+CREATE TABLE IF NOT EXISTS group_rollups (tenant TEXT NOT NULL, dim TEXT NOT NULL, day TEXT NOT NULL,
+  grp TEXT NOT NULL, visits INTEGER NOT NULL DEFAULT 0, calls INTEGER NOT NULL DEFAULT 0,
+  first_time_callers INTEGER NOT NULL DEFAULT 0, answered INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0,
+  returned INTEGER NOT NULL DEFAULT 0, deals INTEGER NOT NULL DEFAULT 0, won INTEGER NOT NULL DEFAULT 0,
+  revenue_minor INTEGER NOT NULL DEFAULT 0, talk_seconds INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tenant, dim, day, grp));
 CREATE TABLE IF NOT EXISTS claims (tenant TEXT NOT NULL, key TEXT NOT NULL, expires_at INTEGER NOT NULL,
   PRIMARY KEY (tenant, key));
 CREATE TABLE IF NOT EXISTS buckets (tenant TEXT NOT NULL, key TEXT NOT NULL, tat INTEGER NOT NULL,
@@ -222,18 +227,39 @@ fn slots(
 }
 
 fn apply_rollups(tx: &Transaction, tenant: &TenantId, deltas: &[RollupDelta]) -> StoreResult<()> {
+    // The channel's rows keep the table they had before dimensions; the others share one.
+    const ADD: &str = "visits = visits + ?4, calls = calls + ?5, first_time_callers = first_time_callers + ?6,
+        answered = answered + ?7, missed = missed + ?8, returned = returned + ?9, deals = deals + ?10,
+        won = won + ?11, revenue_minor = revenue_minor + ?12, talk_seconds = talk_seconds + ?13";
+    const COLUMNS: &str =
+        "visits, calls, first_time_callers, answered, missed, returned, deals, won,
+        revenue_minor, talk_seconds";
     for d in deltas.iter().filter(|d| !d.counters.is_zero()) {
         let v = d.counters.values();
-        tx.execute(
-            "INSERT INTO rollups (tenant, day, channel, visits, calls, first_time_callers, answered, missed, returned,
-               deals, won, revenue_minor, talk_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-             ON CONFLICT (tenant, day, channel) DO UPDATE SET visits = visits + ?4, calls = calls + ?5,
-               first_time_callers = first_time_callers + ?6, answered = answered + ?7, missed = missed + ?8,
-               returned = returned + ?9, deals = deals + ?10, won = won + ?11, revenue_minor = revenue_minor + ?12,
-               talk_seconds = talk_seconds + ?13",
-            params![tenant.as_str(), d.day.to_string(), d.channel, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]],
-        )
-        .map_err(unavailable)?;
+        let (t, day, g) = (tenant.as_str(), d.day.to_string(), &d.group);
+        let done = if d.dimension == Dimension::Channel {
+            let sql = format!(
+                "INSERT INTO rollups (tenant, day, channel, {COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (tenant, day, channel) DO UPDATE SET {ADD}"
+            );
+            tx.execute(
+                &sql,
+                params![t, day, g, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]],
+            )
+        } else {
+            let sql = format!(
+                "INSERT INTO group_rollups (tenant, day, grp, {COLUMNS}, dim)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (tenant, dim, day, grp) DO UPDATE SET {ADD}"
+            );
+            let dim = d.dimension.as_str();
+            tx.execute(
+                &sql,
+                params![t, day, g, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], dim],
+            )
+        };
+        done.map_err(unavailable)?;
     }
     Ok(())
 }
@@ -299,6 +325,7 @@ impl TenantStore for SqliteStore {
                 "deals",
                 "costs",
                 "rollups",
+                "group_rollups",
                 "claims",
                 "buckets",
             ] {
@@ -987,19 +1014,29 @@ impl ReportStore for SqliteStore {
     async fn rollups_between(
         &self,
         tenant: &TenantId,
+        dimension: Dimension,
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<Rollup>> {
         self.with_conn(|c| {
-            let mut st = c
-                .prepare_cached(
+            let (sql, dim) = if dimension == Dimension::Channel {
+                (
                     "SELECT day, channel, visits, calls, first_time_callers, answered, missed, returned, deals, won,
                        revenue_minor, talk_seconds FROM rollups WHERE tenant = ?1 AND day >= ?2 AND day <= ?3
-                     ORDER BY day, channel",
+                       AND ?4 = 'channel' ORDER BY day, channel",
+                    "channel",
                 )
-                .map_err(unavailable)?;
+            } else {
+                (
+                    "SELECT day, grp, visits, calls, first_time_callers, answered, missed, returned, deals, won,
+                       revenue_minor, talk_seconds FROM group_rollups WHERE tenant = ?1 AND dim = ?4 AND day >= ?2
+                       AND day <= ?3 ORDER BY day, grp",
+                    dimension.as_str(),
+                )
+            };
+            let mut st = c.prepare_cached(sql).map_err(unavailable)?;
             let rows = st
-                .query_map(params![tenant.as_str(), from.to_string(), to.to_string()], |r| {
+                .query_map(params![tenant.as_str(), from.to_string(), to.to_string(), dim], |r| {
                     let mut v = [0i64; 10];
                     for (i, slot) in v.iter_mut().enumerate() {
                         *slot = r.get(i + 2)?;
@@ -1008,8 +1045,8 @@ impl ReportStore for SqliteStore {
                 })
                 .map_err(unavailable)?;
             rows.map(|r| {
-                let (day, channel, v) = r.map_err(unavailable)?;
-                Ok(Rollup { day: parse_day(&day)?, channel, counters: Counters::from_values(v) })
+                let (day, group, v) = r.map_err(unavailable)?;
+                Ok(Rollup { day: parse_day(&day)?, group, counters: Counters::from_values(v) })
             })
             .collect()
         })

@@ -160,7 +160,7 @@ pub async fn ingest(
                 tenant,
                 &returned,
                 old.iter()
-                    .filter_map(|c| rollups::call_contribution(tenant, c)),
+                    .flat_map(|c| rollups::call_contribution(tenant, c)),
                 rollups::call_contribution(tenant, &merged),
                 Some(CallWrite::new(merged.clone(), expected_version)),
             )
@@ -379,6 +379,7 @@ pub fn merge(tenant: &Tenant, mut call: Call, event: &CallEvent) -> Call {
         // Counted under this day from now on, whatever the tenant's zone becomes.
         call.rollup_day = Some(tenant.day_of(call.started_at));
     }
+    call.grouped = true;
     call.retain_until = tenant.retain_until(call.started_at);
     if matches!(call.outcome, Outcome::Answered | Outcome::Short) {
         let talk = call.talk_seconds.unwrap_or(0);

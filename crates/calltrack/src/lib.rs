@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod calls;
 pub mod deals;
 pub mod egress;
+pub mod exports;
 pub mod http;
 pub mod loss;
 pub mod model;

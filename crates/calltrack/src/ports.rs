@@ -412,10 +412,11 @@ pub trait DealStore: Send + Sync {
 /// What reports read (the rollups) and the claims that make scheduled work happen once.
 #[async_trait]
 pub trait ReportStore: Send + Sync {
-    /// Rollup rows with `from <= day <= to`.
+    /// Rollup rows of one dimension with `from <= day <= to`.
     async fn rollups_between(
         &self,
         tenant: &TenantId,
+        dimension: Dimension,
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<Rollup>>;

@@ -10,14 +10,22 @@ use crate::model::*;
 use crate::ports::*;
 use crate::roi::{day_bounds, ChannelFigures, Roi};
 
-/// One channel row as people read it.
+/// One channel's (or group's) row as people read it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
+    /// The channel, or the group (serialized as `group` when the report is by another dimension).
     pub channel: String,
     pub visits: i64,
     pub calls: i64,
+    /// Callers who had never called the tenant before. (Kept under its old name for the tools
+    /// that read it; `first_time_callers` says what it is.)
     pub unique_callers: i64,
+    pub first_time_callers: i64,
     pub answered: i64,
+    /// answered / calls, 0..1; `None` without calls.
+    pub answered_share: Option<f64>,
+    /// Mean talk time of answered calls, seconds.
+    pub avg_talk_seconds: Option<f64>,
     pub missed: i64,
     pub returned: i64,
     pub lost: i64,
@@ -30,6 +38,10 @@ pub struct Row {
     pub cost_per_deal: Option<f64>,
     pub roi: Option<f64>,
     pub lost_revenue: f64,
+    /// True when the lost-revenue estimate used the tenant's assumptions (too little history).
+    pub lost_revenue_assumed: bool,
+    /// Revenue of won deals whose caller first came through this channel (channel reports).
+    pub first_touch_revenue: f64,
 }
 
 /// A call worth a manager's listen: low score, complaint, unhandled objection, long silences.
@@ -84,28 +96,71 @@ impl PoolNote {
 }
 
 /// The report document (`GET /v1/reports/roi`, `calltrack report`, `calltrack demo --json`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// By channel it carries `channels`; by another dimension `group_by` and `groups`, each row
+/// naming its `group` (DESIGN: Reports).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub tenant: TenantId,
     pub currency: Currency,
     pub from: chrono::NaiveDate,
     pub to: chrono::NaiveDate,
+    pub dimension: Dimension,
+    /// One row per channel or group.
     pub channels: Vec<Row>,
+    /// What a reader must know to read the rows right (see [`Roi::notes`]).
+    pub notes: Vec<String>,
     pub totals: Row,
     pub problem_calls: Vec<ProblemCall>,
     /// Every DNI pool's health; a pool that ran out is said so in the text and the email.
     pub pools: Vec<PoolNote>,
 }
 
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap};
+        let mut m = ser.serialize_map(None)?;
+        m.serialize_entry("tenant", &self.tenant)?;
+        m.serialize_entry("currency", &self.currency)?;
+        m.serialize_entry("from", &self.from)?;
+        m.serialize_entry("to", &self.to)?;
+        if self.dimension == Dimension::Channel {
+            m.serialize_entry("channels", &self.channels)?;
+        } else {
+            let mut groups = Vec::with_capacity(self.channels.len());
+            for r in &self.channels {
+                let mut v = serde_json::to_value(r).map_err(S::Error::custom)?;
+                if let Some(o) = v.as_object_mut() {
+                    let name = o.remove("channel").unwrap_or_default();
+                    o.remove("first_touch_revenue");
+                    o.insert("group".into(), name);
+                }
+                groups.push(v);
+            }
+            m.serialize_entry("group_by", &self.dimension)?;
+            m.serialize_entry("groups", &groups)?;
+        }
+        m.serialize_entry("totals", &self.totals)?;
+        m.serialize_entry("notes", &self.notes)?;
+        m.serialize_entry("problem_calls", &self.problem_calls)?;
+        m.serialize_entry("pools", &self.pools)?;
+        m.end()
+    }
+}
+
 fn row(cur: Currency, f: &ChannelFigures) -> Row {
     let c = &f.counters;
     let major = |m: i64| round2(cur.to_major(m));
+    let share = |a: i64, b: i64| (b > 0).then(|| round2(a as f64 / b as f64));
     Row {
         channel: f.channel.clone(),
         visits: c.visits,
         calls: c.calls,
         unique_callers: c.first_time_callers,
+        first_time_callers: c.first_time_callers,
         answered: c.answered,
+        answered_share: share(c.answered, c.calls),
+        avg_talk_seconds: (c.answered > 0)
+            .then(|| (c.talk_seconds as f64 / c.answered as f64 * 10.0).round() / 10.0),
         missed: c.missed,
         returned: c.returned,
         lost: f.lost,
@@ -117,6 +172,8 @@ fn row(cur: Currency, f: &ChannelFigures) -> Row {
         cost_per_deal: (c.won > 0 && f.cost_minor > 0).then(|| major(f.cost_minor / c.won)),
         roi: f.roi().map(round2),
         lost_revenue: major(f.lost_revenue_minor),
+        lost_revenue_assumed: f.lost_revenue_assumed && f.lost > 0,
+        first_touch_revenue: major(f.first_touch_revenue_minor),
     }
 }
 
@@ -132,6 +189,8 @@ impl Report {
             currency: roi.currency,
             from: roi.from,
             to: roi.to,
+            dimension: roi.dimension,
+            notes: roi.notes.clone(),
             channels: roi.channels.iter().map(|c| row(roi.currency, c)).collect(),
             totals: row(roi.currency, &roi.totals),
             problem_calls,
@@ -145,7 +204,7 @@ impl Report {
         let mut w = csv::Writer::from_writer(vec![]);
         let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
         let _ = w.write_record([
-            "channel",
+            self.dimension.as_str(),
             "visits",
             "calls",
             "unique_callers",
@@ -162,6 +221,10 @@ impl Report {
             "roi",
             "lost_revenue",
             "currency",
+            "first_time_callers",
+            "answered_share",
+            "avg_talk_seconds",
+            "first_touch_revenue",
         ]);
         for r in self.channels.iter().chain(std::iter::once(&self.totals)) {
             let _ = w.write_record([
@@ -182,6 +245,10 @@ impl Report {
                 opt(r.roi),
                 r.lost_revenue.to_string(),
                 self.currency.as_str().to_string(),
+                r.first_time_callers.to_string(),
+                opt(r.answered_share),
+                opt(r.avg_talk_seconds),
+                r.first_touch_revenue.to_string(),
             ]);
         }
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -192,7 +259,8 @@ impl Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "ROI by channel, {} to {} ({})",
+            "ROI by {}, {} to {} ({})",
+            self.dimension.as_str().replace('_', " "),
             self.from,
             self.to,
             self.currency.as_str()
@@ -200,7 +268,7 @@ impl Report {
         let _ = writeln!(
             s,
             "{:<22} {:>6} {:>6} {:>8} {:>6} {:>8} {:>5} {:>6} {:>11} {:>10} {:>8} {:>11}",
-            "channel",
+            self.dimension.as_str(),
             "visits",
             "calls",
             "answered",
@@ -234,6 +302,9 @@ impl Report {
                 roi,
                 r.lost_revenue
             );
+        }
+        for n in &self.notes {
+            let _ = writeln!(s, "\n{n}");
         }
         for p in self.pools.iter().filter(|p| p.too_small()) {
             let _ = writeln!(s, "\n{}", p.sentence());
@@ -279,8 +350,11 @@ impl Report {
         );
         h.push_str(&self.chart_svg());
         h.push_str("<table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\"><tr style=\"background:#eee\">");
+        let dim = self.dimension.as_str().replace('_', " ");
+        let mut dim_col = dim.clone();
+        dim_col[..1].make_ascii_uppercase();
         for col in [
-            "Channel",
+            dim_col.as_str(),
             "Visits",
             "Calls",
             "Answered",
@@ -315,6 +389,9 @@ impl Report {
             );
         }
         h.push_str("</table>");
+        for n in &self.notes {
+            let _ = write!(h, "<p style=\"color:#555;font-size:12px\">{}</p>", esc(n));
+        }
         for p in self.pools.iter().filter(|p| p.too_small()) {
             let _ = write!(h, "<p style=\"color:#b00\">{}</p>", esc(&p.sentence()));
         }
@@ -353,8 +430,9 @@ impl Report {
         let height = 30.0 + row_h * rows.len() as f64;
         let mut s = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" font-family=\"Arial\" font-size=\"12\">\
-             <text x=\"0\" y=\"14\" font-weight=\"bold\">Revenue vs cost by channel ({cur})</text>",
+             <text x=\"0\" y=\"14\" font-weight=\"bold\">Revenue vs cost by {dim} ({cur})</text>",
             w = label_w + bar_w + 90.0,
+            dim = self.dimension.as_str().replace('_', " "),
             cur = self.currency.as_str()
         );
         for (i, r) in rows.iter().enumerate() {
@@ -403,7 +481,19 @@ pub async fn build(
     to: chrono::NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Report, StoreError> {
-    let figures = crate::roi::aggregate(store, tenant, from, to, now).await?;
+    build_by(store, tenant, Dimension::Channel, from, to, now).await
+}
+
+/// The report with its rows by `dim` (campaign, number, manager...).
+pub async fn build_by(
+    store: &dyn Store,
+    tenant: &Tenant,
+    dim: Dimension,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Report, StoreError> {
+    let figures = crate::roi::aggregate_by(store, tenant, dim, from, to, now).await?;
     let problems = problem_calls(store, tenant, from, to, 10).await?;
     let (start, end) = day_bounds(tenant, from, to);
     let mut pools = vec![];
@@ -520,8 +610,10 @@ mod tests {
             currency: cur,
             from: "2026-01-01".parse().unwrap(),
             to: "2026-01-31".parse().unwrap(),
+            dimension: Dimension::Channel,
             channels: vec![a, b],
             totals,
+            notes: vec![],
         }
     }
 

@@ -1,4 +1,4 @@
-//! ROI per channel: calls, outcomes, deals, revenue, cost, and the revenue lost to missed calls
+//! ROI per channel (or campaign, number, manager...): calls, outcomes, deals, revenue, cost, and the revenue lost to missed calls
 //! nobody returned. Read from the rollups (not by scanning calls), plus the costs and the few
 //! missed calls still inside their callback SLA.
 
@@ -16,9 +16,11 @@ use crate::ports::*;
 const MIN_ANSWERED_FOR_OWN_CONVERSION: i64 = 20;
 const MIN_WON_FOR_OWN_DEAL_VALUE: i64 = 5;
 
-/// One channel's figures over a period. Money in minor units; see [`Report`] for people.
+/// One group's figures over a period (a channel's, a campaign's...). Money in minor units; see
+/// [`Report`](crate::report::Report) for people.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ChannelFigures {
+    /// The channel, campaign, number... (`total` for the totals).
     pub channel: String,
     pub counters: Counters,
     pub cost_minor: i64,
@@ -28,6 +30,11 @@ pub struct ChannelFigures {
     pub pending: i64,
     /// Estimated revenue the lost calls would have brought.
     pub lost_revenue_minor: i64,
+    /// True when the estimate used the tenant's assumptions: the group had too few answered
+    /// calls or won deals of its own.
+    pub lost_revenue_assumed: bool,
+    /// Revenue of won deals whose caller first came through this channel (channel reports).
+    pub first_touch_revenue_minor: i64,
 }
 
 impl ChannelFigures {
@@ -39,15 +46,22 @@ impl ChannelFigures {
     }
 }
 
-/// The ROI picture of one tenant over `[from, to]` (days in the tenant's zone).
+/// The group of facts counted before the dimension existed (their channel has them).
+pub const NOT_RECORDED: &str = "(not recorded)";
+
+/// The ROI picture of one tenant over `[from, to]` (days in the tenant's zone), by one dimension.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Roi {
     pub tenant: TenantId,
     pub currency: Currency,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    pub dimension: Dimension,
+    /// One row per group, most calls first.
     pub channels: Vec<ChannelFigures>,
     pub totals: ChannelFigures,
+    /// What a reader must know to read the groups right (costs not split, history missing).
+    pub notes: Vec<String>,
 }
 
 /// Aggregates the period's rollups, costs and open missed calls per channel.
@@ -58,18 +72,85 @@ pub async fn aggregate(
     to: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Roi, StoreError> {
+    aggregate_by(store, tenant, Dimension::Channel, from, to, now).await
+}
+
+/// Aggregates the period per group of `dim`. The groups add up to the channel totals: facts
+/// counted before the dimension existed form a [`NOT_RECORDED`] group, never a silent zero.
+pub async fn aggregate_by(
+    store: &dyn Store,
+    tenant: &Tenant,
+    dim: Dimension,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Roi, StoreError> {
     let mut by: BTreeMap<String, ChannelFigures> = BTreeMap::new();
-    fn row<'a>(by: &'a mut BTreeMap<String, ChannelFigures>, ch: &str) -> &'a mut ChannelFigures {
-        by.entry(ch.to_string()).or_insert_with(|| ChannelFigures {
-            channel: ch.to_string(),
+    fn row<'a>(by: &'a mut BTreeMap<String, ChannelFigures>, g: &str) -> &'a mut ChannelFigures {
+        by.entry(g.to_string()).or_insert_with(|| ChannelFigures {
+            channel: g.to_string(),
             ..Default::default()
         })
     }
-    for r in store.rollups_between(&tenant.id, from, to).await? {
-        row(&mut by, &r.channel).counters.add(&r.counters);
+    let mut notes = vec![];
+    let channel_rows = store
+        .rollups_between(&tenant.id, Dimension::Channel, from, to)
+        .await?;
+    if dim == Dimension::Channel {
+        for r in &channel_rows {
+            row(&mut by, &r.group).counters.add(&r.counters);
+        }
+        let first = store
+            .rollups_between(&tenant.id, Dimension::FirstTouch, from, to)
+            .await?;
+        for r in first {
+            if r.group != NOT_RECORDED {
+                row(&mut by, &r.group).first_touch_revenue_minor += r.counters.revenue_minor;
+            }
+        }
+    } else {
+        let mut grouped = Counters::default();
+        for r in store.rollups_between(&tenant.id, dim, from, to).await? {
+            grouped.add(&r.counters);
+            row(&mut by, &r.group).counters.add(&r.counters);
+        }
+        let mut all = Counters::default();
+        for r in &channel_rows {
+            all.add(&r.counters);
+        }
+        let missing = all.sub(&grouped);
+        if !missing.is_zero() {
+            row(&mut by, NOT_RECORDED).counters.add(&missing);
+            notes.push(format!(
+                "{NOT_RECORDED}: {} calls, {} visits and {} deals were counted before reports by {} existed; \
+                 their channels have them.",
+                missing.calls,
+                missing.visits,
+                missing.deals,
+                dim.as_str()
+            ));
+        }
     }
+    let mut unsplit_cost = 0;
     for c in store.costs_between(&tenant.id, from, to).await? {
-        row(&mut by, &c.channel).cost_minor += c.cost_minor;
+        match dim {
+            Dimension::Channel => row(&mut by, &c.channel).cost_minor += c.cost_minor,
+            Dimension::Campaign => {
+                let g = if c.campaign.is_empty() {
+                    Groups::NONE
+                } else {
+                    &c.campaign
+                };
+                row(&mut by, g).cost_minor += c.cost_minor
+            }
+            _ => unsplit_cost += c.cost_minor,
+        }
+    }
+    if unsplit_cost > 0 {
+        notes.push(format!(
+            "Costs are imported per channel and campaign, so by {} they are in the totals only.",
+            dim.as_str()
+        ));
     }
     // Only calls inside the SLA window can still be pending; everything older is decided.
     let sla = Duration::minutes(i64::from(tenant.callback_sla_minutes));
@@ -78,7 +159,16 @@ pub async fn aggregate(
     if recent_from < end {
         for call in store.calls_between(&tenant.id, recent_from, end).await? {
             if missed_state(tenant, &call, now) == Some(MissedState::Pending) {
-                row(&mut by, &call.attribution.channel).pending += 1;
+                let groups = call.grouped.then(|| crate::rollups::call_groups(&call));
+                let g = match dim {
+                    Dimension::Channel => call.attribution.channel.clone(),
+                    _ => groups
+                        .as_ref()
+                        .and_then(|g| g.get(dim))
+                        .unwrap_or(NOT_RECORDED)
+                        .to_string(),
+                };
+                row(&mut by, &g).pending += 1;
             }
         }
     }
@@ -86,7 +176,19 @@ pub async fn aggregate(
     for ch in &mut channels {
         let c = ch.counters;
         ch.lost = (c.missed - c.returned - ch.pending).max(0);
-        ch.lost_revenue_minor = lost_revenue(tenant, &c, ch.lost);
+        (ch.lost_revenue_minor, ch.lost_revenue_assumed) = lost_revenue(tenant, &c, ch.lost);
+    }
+    if channels
+        .iter()
+        .any(|c| c.lost > 0 && c.lost_revenue_assumed)
+    {
+        notes.push(format!(
+            "Lost revenue uses the tenant's assumptions ({:.0}% of answered calls become deals, {} a deal) \
+             where a row has fewer than {MIN_ANSWERED_FOR_OWN_CONVERSION} answered calls or \
+             {MIN_WON_FOR_OWN_DEAL_VALUE} won deals of its own.",
+            f64::from(tenant.loss.conversion_bp) / 100.0,
+            tenant.currency.format(tenant.loss.average_deal_minor)
+        ));
     }
     channels.sort_by(|a, b| {
         b.counters
@@ -96,6 +198,7 @@ pub async fn aggregate(
     });
     let mut totals = ChannelFigures {
         channel: "total".into(),
+        cost_minor: unsplit_cost,
         ..Default::default()
     };
     for ch in &channels {
@@ -104,34 +207,44 @@ pub async fn aggregate(
         totals.lost += ch.lost;
         totals.pending += ch.pending;
         totals.lost_revenue_minor += ch.lost_revenue_minor;
+        totals.first_touch_revenue_minor += ch.first_touch_revenue_minor;
+        totals.lost_revenue_assumed |= ch.lost_revenue_assumed && ch.lost > 0;
     }
     Ok(Roi {
         tenant: tenant.id.clone(),
         currency: tenant.currency,
         from,
         to,
+        dimension: dim,
         channels,
         totals,
+        notes,
     })
 }
 
 /// lost calls x conversion x average deal value, each from the channel's own history when it
 /// has enough of it, else from the tenant's assumptions.
-fn lost_revenue(tenant: &Tenant, c: &Counters, lost: i64) -> i64 {
+/// The estimate, and whether any of its two factors was the tenant's assumption.
+fn lost_revenue(tenant: &Tenant, c: &Counters, lost: i64) -> (i64, bool) {
+    let own_conversion = c.answered >= MIN_ANSWERED_FOR_OWN_CONVERSION;
+    let own_value = c.won >= MIN_WON_FOR_OWN_DEAL_VALUE;
     if lost == 0 {
-        return 0;
+        return (0, !(own_conversion && own_value));
     }
-    let conversion_bp = if c.answered >= MIN_ANSWERED_FOR_OWN_CONVERSION {
+    let conversion_bp = if own_conversion {
         (c.won * 10_000 / c.answered.max(1)).min(10_000)
     } else {
         i64::from(tenant.loss.conversion_bp)
     };
-    let deal_value = if c.won >= MIN_WON_FOR_OWN_DEAL_VALUE {
+    let deal_value = if own_value {
         c.revenue_minor / c.won
     } else {
         tenant.loss.average_deal_minor
     };
-    lost * conversion_bp * deal_value / 10_000
+    (
+        lost * conversion_bp * deal_value / 10_000,
+        !(own_conversion && own_value),
+    )
 }
 
 /// The instants bounding `[from, to]` in the tenant's zone: `[start of from, start of to + 1)`.
@@ -173,7 +286,7 @@ mod tests {
             ..Default::default()
         };
         // 2 lost x 25% x 200.00
-        assert_eq!(lost_revenue(&t, &few, 2), 10_000);
+        assert_eq!(lost_revenue(&t, &few, 2), (10_000, true));
         let many = Counters {
             answered: 40,
             won: 10,
@@ -181,6 +294,6 @@ mod tests {
             ..Default::default()
         };
         // 2 lost x (10/40) x 500.00
-        assert_eq!(lost_revenue(&t, &many, 2), 25_000);
+        assert_eq!(lost_revenue(&t, &many, 2), (25_000, false));
     }
 }

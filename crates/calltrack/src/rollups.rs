@@ -1,4 +1,4 @@
-//! What each fact adds to the per-day, per-channel counters.
+//! What each fact adds to the per-day counters of each group (channel, campaign, number...).
 //!
 //! A fact's contribution is a pure function of its current state; a change writes the
 //! difference between the new and the old contribution in the same transaction as the fact.
@@ -10,11 +10,62 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::model::*;
 
+/// The groups a call falls in: its visit's campaign, keyword and landing page, the number it
+/// rang, who answered it, and the caller's first touch.
+pub fn call_groups(call: &Call) -> Groups {
+    let or_none = |v: Option<&str>| {
+        v.filter(|s| !s.is_empty())
+            .unwrap_or(Groups::NONE)
+            .to_string()
+    };
+    let a = &call.attribution;
+    let answered = matches!(call.outcome, Outcome::Answered | Outcome::Short);
+    Groups {
+        campaign: or_none(a.campaign.as_deref()),
+        keyword: or_none(a.term.as_deref()),
+        number: or_none(call.tracking_number.as_ref().map(|n| n.as_str())),
+        landing: or_none(a.visit.as_ref().and_then(|v| v.landing_page.as_deref())),
+        manager: or_none(call.answered_by.as_deref().filter(|_| answered)),
+        first_touch: a
+            .first_touch_channel
+            .clone()
+            .unwrap_or_else(|| a.channel.clone()),
+    }
+}
+
+/// One delta per dimension: the channel's, and each group's when `groups` is known.
+fn per_dimension(
+    day: NaiveDate,
+    channel: &str,
+    groups: Option<&Groups>,
+    counters: Counters,
+) -> Vec<RollupDelta> {
+    let mut out = vec![RollupDelta {
+        day,
+        dimension: Dimension::Channel,
+        group: channel.to_string(),
+        counters,
+    }];
+    if let Some(g) = groups {
+        for dim in Dimension::ALL {
+            if let Some(group) = g.get(dim) {
+                out.push(RollupDelta {
+                    day,
+                    dimension: dim,
+                    group: group.to_string(),
+                    counters,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// A call's contribution: inbound calls only (outbound calls are call-backs, counted through the
-/// missed calls they return).
-pub fn call_contribution(tenant: &Tenant, call: &Call) -> Option<RollupDelta> {
+/// missed calls they return). Under every dimension once the call is [`Call::grouped`].
+pub fn call_contribution(tenant: &Tenant, call: &Call) -> Vec<RollupDelta> {
     if call.direction != Direction::Inbound {
-        return None;
+        return vec![];
     }
     let answered = matches!(call.outcome, Outcome::Answered | Outcome::Short);
     let missed = call.outcome == Outcome::Missed;
@@ -31,17 +82,15 @@ pub fn call_contribution(tenant: &Tenant, call: &Call) -> Option<RollupDelta> {
         },
         ..Counters::default()
     };
-    Some(RollupDelta {
-        day: call
-            .rollup_day
-            .unwrap_or_else(|| tenant.day_of(call.started_at)),
-        channel: call.attribution.channel.clone(),
-        counters,
-    })
+    let day = call
+        .rollup_day
+        .unwrap_or_else(|| tenant.day_of(call.started_at));
+    let groups = call.grouped.then(|| call_groups(call));
+    per_dimension(day, &call.attribution.channel, groups.as_ref(), counters)
 }
 
 /// A deal's contribution: one deal, and when won, one win and its revenue.
-pub fn deal_contribution(deal: &Deal) -> Option<RollupDelta> {
+pub fn deal_contribution(deal: &Deal) -> Vec<RollupDelta> {
     let won = deal.status == DealStatus::Won;
     let counters = Counters {
         deals: 1,
@@ -49,11 +98,7 @@ pub fn deal_contribution(deal: &Deal) -> Option<RollupDelta> {
         revenue_minor: if won { deal.amount_minor } else { 0 },
         ..Counters::default()
     };
-    Some(RollupDelta {
-        day: deal.day,
-        channel: deal.channel.clone(),
-        counters,
-    })
+    per_dimension(deal.day, &deal.channel, deal.groups.as_ref(), counters)
 }
 
 /// The changes that take the counters from `old` contributions to `new` ones, one per row, rows
@@ -62,34 +107,48 @@ pub fn diff(
     old: impl IntoIterator<Item = RollupDelta>,
     new: impl IntoIterator<Item = RollupDelta>,
 ) -> Vec<RollupDelta> {
-    let mut rows: BTreeMap<(NaiveDate, String), Counters> = BTreeMap::new();
+    let mut rows: BTreeMap<(NaiveDate, Dimension, String), Counters> = BTreeMap::new();
     for d in new {
-        rows.entry((d.day, d.channel)).or_default().add(&d.counters);
+        rows.entry((d.day, d.dimension, d.group))
+            .or_default()
+            .add(&d.counters);
     }
     for d in old {
-        let e = rows.entry((d.day, d.channel)).or_default();
+        let e = rows.entry((d.day, d.dimension, d.group)).or_default();
         *e = e.sub(&d.counters);
     }
     rows.into_iter()
         .filter(|(_, c)| !c.is_zero())
-        .map(|((day, channel), counters)| RollupDelta {
+        .map(|((day, dimension, group), counters)| RollupDelta {
             day,
-            channel,
+            dimension,
+            group,
             counters,
         })
         .collect()
 }
 
-/// One visit on the visit's channel, on the tenant's day of `at`: what a new lease counts.
-pub fn visit(tenant: &Tenant, visit: &Visit, at: DateTime<Utc>) -> RollupDelta {
-    RollupDelta {
-        day: tenant.day_of(at),
-        channel: visit.channel(),
-        counters: Counters {
-            visits: 1,
-            ..Counters::default()
-        },
-    }
+/// One visit on the tenant's day of `at`, under the visit's channel, campaign, keyword and
+/// landing page, and [`Groups::NONE`] for manager and number (the pool sets the number it gave).
+pub fn visit(tenant: &Tenant, visit: &Visit, at: DateTime<Utc>) -> Vec<RollupDelta> {
+    let or_none = |v: &Option<String>| {
+        v.as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(Groups::NONE)
+            .to_string()
+    };
+    let groups = Groups {
+        campaign: or_none(&visit.utm_campaign),
+        keyword: or_none(&visit.utm_term),
+        landing: or_none(&visit.landing_page),
+        first_touch: visit.channel(),
+        ..Groups::all(Groups::NONE)
+    };
+    let counters = Counters {
+        visits: 1,
+        ..Counters::default()
+    };
+    per_dimension(tenant.day_of(at), &visit.channel(), Some(&groups), counters)
 }
 
 #[cfg(test)]
@@ -99,7 +158,8 @@ mod tests {
     fn d(day: &str, ch: &str, calls: i64, missed: i64) -> RollupDelta {
         RollupDelta {
             day: day.parse().unwrap(),
-            channel: ch.into(),
+            dimension: Dimension::Channel,
+            group: ch.into(),
             counters: Counters {
                 calls,
                 missed,

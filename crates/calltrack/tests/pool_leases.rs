@@ -63,9 +63,12 @@ async fn the_same_visitor_with_a_live_lease_gets_it_back() {
     assert_eq!(b.outcome, AcquireOutcome::Existing);
     assert_eq!(a.lease.unwrap().id, b.lease.unwrap().id);
     let day = tenant.day_of(t0());
-    let rollups = store.rollups_between(&tenant.id, day, day).await.unwrap();
+    let rollups = store
+        .rollups_between(&tenant.id, Dimension::Channel, day, day)
+        .await
+        .unwrap();
     assert_eq!(rollups.len(), 1);
-    assert_eq!(rollups[0].channel, "google/cpc");
+    assert_eq!(rollups[0].group, "google/cpc");
     assert_eq!(
         rollups[0].counters.visits, 1,
         "a returning page view is not a second visit"
@@ -280,7 +283,7 @@ async fn a_hard_cooldown_shows_the_default_number_rather_than_reuse_early() {
     assert_eq!(health[0].1.exhaustions, 1);
     let day = tenant.day_of(t0());
     let visits: i64 = store
-        .rollups_between(&tenant.id, day, day)
+        .rollups_between(&tenant.id, Dimension::Channel, day, day)
         .await
         .unwrap()
         .iter()
@@ -588,7 +591,7 @@ async fn a_number_carries_at_most_max_sharing_live_leases() {
     assert!(matches!(e, numbers::AcquireError::AllShared(_)), "{e}");
     let day = tenant.day_of(t0());
     let visits: i64 = store
-        .rollups_between(&tenant.id, day, day)
+        .rollups_between(&tenant.id, Dimension::Channel, day, day)
         .await
         .unwrap()
         .iter()
@@ -615,7 +618,7 @@ async fn a_visitor_without_a_lease_is_one_visit_however_often_it_asks() {
     let visits = || async {
         let day = tenant.day_of(t0());
         store
-            .rollups_between(&tenant.id, day, day)
+            .rollups_between(&tenant.id, Dimension::Channel, day, day)
             .await
             .unwrap()
             .iter()

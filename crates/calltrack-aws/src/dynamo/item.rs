@@ -111,8 +111,13 @@ pub(crate) mod key {
     }
 
     /// The channel is the last part, so the sort key orders rows by (day, channel) exactly.
-    pub(crate) fn rollup_sk(day: NaiveDate, channel: &str) -> String {
-        format!("ROLLUP#{day}#{channel}")
+    /// `ROLLUP#<day>#<channel>` for the channel (as before dimensions), `ROLLUP#<dim>#<day>#<group>`
+    /// for the others: a dimension's letters sort after every day's digits, so each is one range.
+    pub(crate) fn rollup_sk(dim: Dimension, day: NaiveDate, group: &str) -> String {
+        match dim {
+            Dimension::Channel => format!("ROLLUP#{day}#{group}"),
+            _ => format!("ROLLUP#{}#{day}#{group}", dim.as_str()),
+        }
     }
 
     pub(crate) fn claim_sk(k: &str) -> String {
@@ -367,7 +372,7 @@ pub(crate) fn rollup_from(item: &Item) -> StoreResult<Rollup> {
     }
     Ok(Rollup {
         day,
-        channel: get_s(item, "channel")?.to_string(),
+        group: get_s(item, "channel")?.to_string(),
         counters: Counters::from_values(v),
     })
 }

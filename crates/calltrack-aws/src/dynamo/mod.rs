@@ -22,7 +22,7 @@
 //! | call        | `T#<tenant>`     | `CALL#<call id>`                | `T#<tenant>#CALLS` / `<ts(started_at)>#<id>` | `T#<tenant>#CALLER#<e164>` / `<ts(started_at)>#<id>` (only with a caller) |
 //! | deal        | `T#<tenant>`     | `DEAL#<deal id>`                | `T#<tenant>#DEALS` / `<day>#<deal id>`      |                                               |
 //! | cost        | `T#<tenant>`     | `COST#<date>#<channel>#<campaign>` (`%`, `#` escaped) |                       |                                               |
-//! | rollup      | `T#<tenant>`     | `ROLLUP#<day>#<channel>`        |                                             |                                               |
+//! | rollup      | `T#<tenant>`     | `ROLLUP#<day>#<channel>`, `ROLLUP#<dimension>#<day>#<group>` |                                             |                                               |
 //! | claim       | `T#<tenant>`     | `CLAIM#<provider:event id>`     |                                             |                                               |
 //! | rate bucket | `RL#<tenant>#<key>` | `BUCKET`                     |                                             |                                               |
 //!
@@ -462,12 +462,12 @@ impl DynamoStore {
                     e.name("day"),
                     e.value(s(d.day.to_string())),
                     e.name("channel"),
-                    e.value(s(d.channel.as_str())),
+                    e.value(s(d.group.as_str())),
                     adds.join(", ")
                 );
                 self.tx_update(
                     key::tenant_pk(tenant),
-                    key::rollup_sk(d.day, &d.channel),
+                    key::rollup_sk(d.dimension, d.day, &d.group),
                     &update,
                     None,
                     e,
@@ -552,7 +552,7 @@ fn cancellation_codes(
     }
 }
 
-/// One delta per (day, channel): a transaction may not touch the same rollup item twice. Deltas
+/// One delta per (day, dimension, group): a transaction may not touch the same rollup item twice. Deltas
 /// that are zero are dropped (as SQLite does); a merged delta that sums to zero is still written,
 /// so the row exists exactly when SQLite's would.
 fn merge_rollups(deltas: &[RollupDelta]) -> Vec<RollupDelta> {
@@ -560,7 +560,7 @@ fn merge_rollups(deltas: &[RollupDelta]) -> Vec<RollupDelta> {
     for d in deltas.iter().filter(|d| !d.counters.is_zero()) {
         match out
             .iter_mut()
-            .find(|o| o.day == d.day && o.channel == d.channel)
+            .find(|o| o.day == d.day && o.dimension == d.dimension && o.group == d.group)
         {
             Some(o) => o.counters.add(&d.counters),
             None => out.push(d.clone()),
@@ -586,7 +586,8 @@ mod tests {
     fn delta(day: u32, channel: &str, calls: i64) -> RollupDelta {
         RollupDelta {
             day: NaiveDate::from_ymd_opt(2025, 1, day).unwrap(),
-            channel: channel.into(),
+            dimension: Dimension::Channel,
+            group: channel.into(),
             counters: Counters {
                 calls,
                 ..Default::default()
@@ -620,8 +621,16 @@ mod tests {
         assert!(key::ts(t0) < key::ts(t1));
         assert_eq!(key::ts(t1).len(), 15);
         let d = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
-        assert!(key::rollup_sk(d, "a") < key::rollup_sk(d, "ab"));
-        assert!(key::rollup_sk(d, "zzz") < format!("ROLLUP#{d}$"));
+        let ch = Dimension::Channel;
+        assert!(key::rollup_sk(ch, d, "a") < key::rollup_sk(ch, d, "ab"));
+        assert!(key::rollup_sk(ch, d, "zzz") < format!("ROLLUP#{d}$"));
+        // A dimension's rows sort apart from the channel's, so each reads as one range.
+        let campaign = key::rollup_sk(Dimension::Campaign, d, "a");
+        assert!(!(format!("ROLLUP#{d}#")..format!("ROLLUP#{d}$")).contains(&campaign));
+        assert!(
+            key::rollup_sk(Dimension::Campaign, d, "zzz")
+                < key::rollup_sk(Dimension::Keyword, d, "")
+        );
         assert_ne!(key::cost_sk(d, "a#b", "c"), key::cost_sk(d, "a", "b#c"));
     }
 }

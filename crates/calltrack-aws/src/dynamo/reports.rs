@@ -7,17 +7,16 @@ impl ReportStore for DynamoStore {
     async fn rollups_between(
         &self,
         tenant: &TenantId,
+        dimension: Dimension,
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<Rollup>> {
+        let start = key::rollup_sk(dimension, from, "");
+        let mut end = key::rollup_sk(dimension, to, "");
+        end.pop();
+        end.push('$');
         let items = self
-            .query_between(
-                None,
-                (PK, SK),
-                key::tenant_pk(tenant),
-                format!("ROLLUP#{from}#"),
-                format!("ROLLUP#{to}$"),
-            )
+            .query_between(None, (PK, SK), key::tenant_pk(tenant), start, end)
             .await?;
         items.iter().map(rollup_from).collect()
     }

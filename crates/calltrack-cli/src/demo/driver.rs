@@ -186,15 +186,55 @@ impl Sim {
     /// A visitor lands, leases a number, keeps the page open for a while, and may call.
     async fn visit(&mut self, t: DateTime<Utc>, channel: usize) -> Result<(), Failure> {
         let ch = &WEB[channel];
-        let visitor = format!("v{:016x}", self.rng.gen::<u64>());
-        let mut body = json!({"site_key": "demo-site", "visitor_id": visitor, "page_url": "https://demo-plumbing.example/"});
+        let v = self.rng.gen::<u64>();
+        let visitor = format!("v{v:016x}");
+        // What the snippet reads from the page and its cookies, drawn from the visitor's own
+        // bits so the traffic's random sequence (and so the demo's figures) stays as it was.
+        let bits = |shift: u32, n: usize| ((v >> shift) as usize) % n.max(1);
+        let landing = LANDINGS[bits(8, LANDINGS.len())];
+        let page = format!("https://demo-plumbing.example{landing}");
+        let mut body = json!({"site_key": "demo-site", "visitor_id": visitor, "page_url": page});
+        if bits(16, 10) < 7 {
+            body["ym_client_id"] = json!(format!(
+                "{}{:09}",
+                1_700_000_000 + (v >> 40),
+                v % 1_000_000_000
+            ));
+        }
+        if bits(20, 10) < 8 {
+            body["ga_client_id"] = json!(format!(
+                "{}.{}",
+                (v >> 33) % 2_000_000_000,
+                1_700_000_000 + (v >> 48)
+            ));
+            body["ga_session_id"] = json!(format!("{}", 1_760_000_000 + (v >> 36) % 10_000_000));
+        }
         if let Some((s, m)) = ch.utm {
+            let weights = campaigns(ch.channel);
+            let total: u64 = weights.iter().map(|(_, w)| w).sum();
+            let mut pick = (v >> 24) % total.max(1);
+            let campaign = weights
+                .iter()
+                .find(|(_, w)| {
+                    let hit = pick < *w;
+                    pick = pick.saturating_sub(*w);
+                    hit
+                })
+                .map_or("spring", |(c, _)| c);
             body["page_url"] = json!(format!(
-                "https://demo-plumbing.example/?utm_source={s}&utm_medium={m}&utm_campaign=spring"
+                "{page}?utm_source={s}&utm_medium={m}&utm_campaign={campaign}"
             ));
             body["utm_source"] = json!(s);
             body["utm_medium"] = json!(m);
-            body["utm_campaign"] = json!("spring");
+            body["utm_campaign"] = json!(campaign);
+            if m == "cpc" {
+                body["utm_term"] = json!(KEYWORDS[bits(28, KEYWORDS.len())]);
+            }
+            match s {
+                "google" => body["gclid"] = json!(format!("Cj0KCQiA{v:016x}EAAYASAAEgK")),
+                "yandex" => body["yclid"] = json!(format!("{}", v % 10_000_000_000_000_000)),
+                _ => {}
+            }
         }
         if let Some(r) = ch.referrer {
             body["referrer"] = json!(r);
@@ -483,12 +523,25 @@ impl Sim {
             for ch in WEB.iter().filter(|c| c.daily_cost.1 > 0.0) {
                 let cents =
                     (self.rng.gen_range(ch.daily_cost.0..ch.daily_cost.1) * 100.0).round() as i64;
-                csv.push_str(&format!(
-                    "{day},{},spring,{}.{:02},USD\n",
-                    ch.channel,
-                    cents / 100,
-                    cents % 100
-                ));
+                // The day's spend split over the channel's campaigns by their share; the last
+                // takes the remainder, so the rows add up to the day's spend exactly.
+                let weights = campaigns(ch.channel);
+                let total: u64 = weights.iter().map(|(_, w)| w).sum::<u64>().max(1);
+                let mut left = cents;
+                for (i, (campaign, w)) in weights.iter().enumerate() {
+                    let part = if i + 1 == weights.len() {
+                        left
+                    } else {
+                        cents * *w as i64 / total as i64
+                    };
+                    left -= part;
+                    csv.push_str(&format!(
+                        "{day},{},{campaign},{}.{:02},USD\n",
+                        ch.channel,
+                        part / 100,
+                        part % 100
+                    ));
+                }
                 self.tallies
                     .entry(ch.channel.into())
                     .or_default()

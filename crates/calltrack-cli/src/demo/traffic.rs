@@ -54,6 +54,33 @@ pub(super) const WEB: [WebChannel; 5] = [
     },
 ];
 
+/// Campaigns of the paid channels with their share of the channel's visits and spend, and the
+/// keywords their searchers typed.
+pub(super) fn campaigns(channel: &str) -> &'static [(&'static str, u64)] {
+    match channel {
+        "google/cpc" => &[
+            ("brand", 30),
+            ("emergency-plumber", 50),
+            ("water-heaters", 20),
+        ],
+        "yandex/cpc" => &[("santehnik-srochno", 60), ("brand-yandex", 40)],
+        "facebook/paid" => &[("spring-promo", 100)],
+        _ => &[],
+    }
+}
+
+pub(super) const KEYWORDS: [&str; 6] = [
+    "emergency plumber",
+    "plumber near me",
+    "burst pipe repair",
+    "water heater installation",
+    "drain cleaning",
+    "demo plumbing",
+];
+
+/// Landing pages the ads and searches lead to.
+pub(super) const LANDINGS: [&str; 3] = ["/", "/emergency", "/water-heaters"];
+
 /// Offline sources on static numbers: calls per day and daily cost.
 pub(super) const STATIC: [(&str, f64, f64); 3] = [
     ("billboard", 3.0, 30.0),

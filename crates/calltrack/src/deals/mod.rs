@@ -18,6 +18,9 @@ use crate::rollups;
 pub const LINK_WINDOW_DAYS: i64 = 30;
 const MAX_ATTEMPTS: usize = 8;
 
+/// The channel (and every group) of a deal no call could be linked to.
+const UNLINKED: &str = "(unlinked)";
+
 /// What became of a deal webhook.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DealRecorded {
@@ -72,14 +75,25 @@ pub async fn record_deal(
         let keep = old
             .as_ref()
             .filter(|d| d.call_id.is_some() && ev.call_id.is_none());
-        let (call_id, channel, day) = match (keep, &call) {
-            (Some(d), _) => (d.call_id.clone(), d.channel.clone(), d.day),
+        let (call_id, channel, groups, day) = match (keep, &call) {
+            (Some(d), _) => (
+                d.call_id.clone(),
+                d.channel.clone(),
+                d.groups.clone(),
+                d.day,
+            ),
             (None, Some(c)) => (
                 Some(c.id.clone()),
                 c.attribution.channel.clone(),
+                Some(rollups::call_groups(c)),
                 tenant.day_of(c.started_at),
             ),
-            (None, None) => (None, "(unlinked)".to_string(), tenant.day_of(ev.at)),
+            (None, None) => (
+                None,
+                UNLINKED.to_string(),
+                Some(Groups::all(UNLINKED)),
+                tenant.day_of(ev.at),
+            ),
         };
         let deal = Deal {
             tenant: tenant.id.clone(),
@@ -94,10 +108,11 @@ pub async fn record_deal(
                 .clone()
                 .or_else(|| old.as_ref().and_then(|d| d.caller.clone())),
             channel,
+            groups,
             day,
             version: 0,
         };
-        let before = old.iter().filter_map(rollups::deal_contribution);
+        let before = old.iter().flat_map(rollups::deal_contribution);
         let after = rollups::deal_contribution(&deal);
         let write = DealWrite::new(deal, old.clone());
         let commit = Commit {

@@ -1,4 +1,4 @@
-//! The tenant API (Bearer API key): ad costs, the call log, the ROI report.
+//! The tenant API (Bearer API key): ad costs, the call log, the ROI report, the exports.
 
 use std::collections::HashMap;
 
@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::{authenticate, ApiError, ApiResult, AppState};
 use crate::calls::missed_state;
+use crate::exports::{self, ExportKind};
 use crate::model::*;
 use crate::ports::CallCursor;
 use crate::{deals, period, report, roi};
@@ -30,6 +31,64 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/calls", get(list_calls))
         .route("/v1/calls/{id}", get(get_call))
         .route("/v1/reports/roi", get(roi_report))
+        .route("/v1/exports/{kind}", get(get_export))
+}
+
+/// `from` and `to` of a report-like query, defaulting as `calltrack report` does.
+fn query_period(
+    q: &HashMap<String, String>,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+) -> ApiResult<(NaiveDate, NaiveDate)> {
+    let day = |name: &str| -> ApiResult<Option<NaiveDate>> {
+        q.get(name)
+            .filter(|v| !v.is_empty())
+            .map(|v| period::parse_day(name, v))
+            .transpose()
+            .map_err(ApiError::from)
+    };
+    Ok(period::days(day("from")?, day("to")?, tenant.day_of(now))?)
+}
+
+/// `GET /v1/exports/{kind}`: a platform's upload file; what it left out in `x-export-notes`.
+async fn get_export(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let tenant = authenticate(&app, &headers).await?;
+    let kind = ExportKind::parse(&kind).ok_or_else(|| ApiError::not_found("no such export"))?;
+    let now = app.ports.clock.now();
+    let (from, to) = query_period(&q, &tenant, now)?;
+    let goal = q.get("goal").map(|g| g.trim()).unwrap_or("Phone call");
+    if goal.is_empty() || goal.chars().count() > 100 {
+        return Err(ApiError::invalid(
+            "goal",
+            "goal must be 1 to 100 characters",
+        ));
+    }
+    let e = exports::export(&*app.ports.store, &tenant, kind, from, to, goal, now).await?;
+    let notes: String = e
+        .notes
+        .join(" | ")
+        .chars()
+        .filter(|c| c.is_ascii() && !c.is_ascii_control())
+        .collect();
+    let disposition = format!("attachment; filename=\"{}\"", kind.file_name());
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.content_type().to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::HeaderName::from_static("x-export-rows"),
+                e.rows.to_string(),
+            ),
+            (header::HeaderName::from_static("x-export-notes"), notes),
+        ],
+        e.body,
+    )
+        .into_response())
 }
 
 async fn put_costs(
@@ -232,15 +291,18 @@ async fn roi_report(
 ) -> ApiResult<Response> {
     let tenant = authenticate(&app, &headers).await?;
     let now = app.ports.clock.now();
-    let day = |name: &str| -> ApiResult<Option<NaiveDate>> {
-        q.get(name)
-            .filter(|v| !v.is_empty())
-            .map(|v| period::parse_day(name, v))
-            .transpose()
-            .map_err(ApiError::from)
+    let (from, to) = query_period(&q, &tenant, now)?;
+    let dim = match q.get("group_by").filter(|v| !v.is_empty()) {
+        None => Dimension::Channel,
+        Some(v) => Dimension::parse(v).ok_or_else(|| {
+            let known: Vec<&str> = Dimension::ALL.iter().map(|d| d.as_str()).collect();
+            ApiError::invalid(
+                "group_by",
+                format!("unknown dimension '{v}' (one of {})", known.join(", ")),
+            )
+        })?,
     };
-    let (from, to) = period::days(day("from")?, day("to")?, tenant.day_of(now))?;
-    let report = report::build(&*app.ports.store, &tenant, from, to, now).await?;
+    let report = report::build_by(&*app.ports.store, &tenant, dim, from, to, now).await?;
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

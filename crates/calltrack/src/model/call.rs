@@ -249,6 +249,10 @@ pub struct Call {
     /// pinned, so a later change of the tenant's time zone does not move existing counters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollup_day: Option<chrono::NaiveDate>,
+    /// True once the call is counted under every [`Dimension`]; a call first counted before
+    /// dimensions existed is under its channel only until its next change counts it in full.
+    #[serde(default)]
+    pub grouped: bool,
     /// The signed identity the call was first seen with ([`CallEvent::binding`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<String>,
@@ -298,6 +302,7 @@ impl Call {
             raw_status: None,
             last_sequence: None,
             rollup_day: None,
+            grouped: false,
             binding: None,
             retain_until: None,
             version: 0,

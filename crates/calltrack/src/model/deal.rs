@@ -27,6 +27,10 @@ pub struct Deal {
     pub caller: Option<PhoneNumber>,
     /// Copied from the linked call; `(unlinked)` otherwise.
     pub channel: String,
+    /// The linked call's campaign, number, manager...; `None` for a deal recorded before
+    /// dimensions existed (counted under its channel only).
+    #[serde(default)]
+    pub groups: Option<Groups>,
     /// The day the deal counts in (the linked call's day, else the deal's).
     pub day: NaiveDate,
     /// Optimistic concurrency: bumped by every committed change.

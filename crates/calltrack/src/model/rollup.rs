@@ -1,4 +1,4 @@
-//! Additive counters per day and channel, and per-pool health counters.
+//! Additive counters per day and group (channel, campaign, number...), and per-pool health.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -84,19 +84,113 @@ impl Counters {
     }
 }
 
-/// A change to one rollup row.
+/// What a report can group by. Every fact is counted once under each dimension, so the groups
+/// of any dimension add up to the channel totals (DESIGN: Reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// `source/medium`, or a static number's source.
+    Channel,
+    /// `utm_campaign` of the visit (costs carry their campaign too).
+    Campaign,
+    /// `utm_term` of the visit.
+    Keyword,
+    /// The tracking number that rang.
+    Number,
+    /// The landing page (origin and path).
+    Landing,
+    /// Who answered the call.
+    Manager,
+    /// The caller's earliest known channel (the channel itself on a first touch): revenue by
+    /// first touch beside the channel's last touch.
+    FirstTouch,
+}
+
+impl Dimension {
+    pub const ALL: [Self; 7] = [
+        Self::Channel,
+        Self::Campaign,
+        Self::Keyword,
+        Self::Number,
+        Self::Landing,
+        Self::Manager,
+        Self::FirstTouch,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Channel => "channel",
+            Self::Campaign => "campaign",
+            Self::Keyword => "keyword",
+            Self::Number => "number",
+            Self::Landing => "landing",
+            Self::Manager => "manager",
+            Self::FirstTouch => "first_touch",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// The group a fact falls in under each dimension but the channel (a deal copies its call's).
+/// A value the fact does not have is [`Groups::NONE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Groups {
+    pub campaign: String,
+    pub keyword: String,
+    pub number: String,
+    pub landing: String,
+    pub manager: String,
+    pub first_touch: String,
+}
+
+impl Groups {
+    /// The group of facts without a value for the dimension (no campaign, an unanswered call).
+    pub const NONE: &'static str = "(none)";
+
+    /// Every dimension in the one group `name` (`(unlinked)` deals).
+    pub fn all(name: &str) -> Self {
+        Self {
+            campaign: name.into(),
+            keyword: name.into(),
+            number: name.into(),
+            landing: name.into(),
+            manager: name.into(),
+            first_touch: name.into(),
+        }
+    }
+
+    /// The group under `dim`; the channel is kept beside the groups, not in them.
+    pub fn get(&self, dim: Dimension) -> Option<&str> {
+        Some(match dim {
+            Dimension::Channel => return None,
+            Dimension::Campaign => &self.campaign,
+            Dimension::Keyword => &self.keyword,
+            Dimension::Number => &self.number,
+            Dimension::Landing => &self.landing,
+            Dimension::Manager => &self.manager,
+            Dimension::FirstTouch => &self.first_touch,
+        })
+    }
+}
+
+/// A change to one rollup row: a day's counters of one group of one dimension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RollupDelta {
     pub day: NaiveDate,
-    pub channel: String,
+    pub dimension: Dimension,
+    /// The channel, campaign, number... the row counts.
+    pub group: String,
     pub counters: Counters,
 }
 
-/// One rollup row as read back.
+/// One rollup row as read back (of the dimension asked for).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rollup {
     pub day: NaiveDate,
-    pub channel: String,
+    pub group: String,
     pub counters: Counters,
 }
 

@@ -15,8 +15,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::model::{
-    self, ExhaustionPolicy, Intent, IntentKind, Invalid, Lease, LeaseId, PhoneNumber, PoolHealth,
-    PoolSlot, RollupDelta, Selection, Tenant, TenantId, Visit,
+    self, Dimension, ExhaustionPolicy, Intent, IntentKind, Invalid, Lease, LeaseId, PhoneNumber,
+    PoolHealth, PoolSlot, RollupDelta, Selection, Tenant, TenantId, Visit,
 };
 use crate::ports::{
     Clock, Commit, CommitOutcome, EventKey, Store, StoreError, StoreResult, TakeSlot,
@@ -264,7 +264,7 @@ impl<'a> Pool<'a> {
         pool: &model::PoolSettings,
         slot: PoolSlot,
         visit: &Visit,
-        visit_counter: &RollupDelta,
+        visit_counter: &[RollupDelta],
         now: DateTime<Utc>,
         reused_early: bool,
     ) -> StoreResult<Option<Lease>> {
@@ -287,10 +287,21 @@ impl<'a> Pool<'a> {
             let bound = slot.available_at + minutes(pool.max_session_minutes);
             slot.displaced_until.map_or(bound, |d| d.max(bound))
         });
+        // The visit counts under the number it was given.
+        let rollups = visit_counter
+            .iter()
+            .map(|d| match d.dimension {
+                Dimension::Number => RollupDelta {
+                    group: slot.number.as_str().to_string(),
+                    ..d.clone()
+                },
+                _ => d.clone(),
+            })
+            .collect();
         let take = TakeSlot {
             slot,
             lease,
-            rollups: vec![visit_counter.clone()],
+            rollups,
             displaced_until,
         };
         Ok(if self.store.take_slot(&take).await? {
@@ -306,7 +317,7 @@ impl<'a> Pool<'a> {
         &self,
         pool: &model::PoolSettings,
         visit: Visit,
-        visit_counter: RollupDelta,
+        visit_counter: Vec<RollupDelta>,
         now: DateTime<Utc>,
         slots: Vec<PoolSlot>,
     ) -> Result<Acquired, AcquireError> {
@@ -389,7 +400,7 @@ impl<'a> Pool<'a> {
         &self,
         pool: &model::PoolSettings,
         visit: &Visit,
-        visit_counter: RollupDelta,
+        visit_counter: Vec<RollupDelta>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let length = minutes(pool.lease_minutes.max(1)).num_milliseconds();
@@ -408,7 +419,7 @@ impl<'a> Pool<'a> {
                 key: key(window),
                 expires_at: now + minutes(pool.lease_minutes) * 3,
             }),
-            rollups: vec![visit_counter],
+            rollups: visit_counter,
             ..Commit::default()
         };
         if self.store.commit(&commit).await? == CommitOutcome::Committed {

@@ -1,0 +1,109 @@
+//! Reports by a dimension over history counted before dimensions existed: the missing part is a
+//! `(not recorded)` group, said so in the notes, never a silent zero; a change to such a call
+//! counts it in full.
+
+use calltrack::model::*;
+use calltrack::ports::*;
+use calltrack::roi::{aggregate_by, NOT_RECORDED};
+use calltrack::rollups::{call_contribution, diff};
+use calltrack_embedded::SqliteStore;
+use chrono::{DateTime, Utc};
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+async fn commit(store: &SqliteStore, tenant: &Tenant, was: Option<&Call>, now: &Call) {
+    let commit = Commit {
+        tenant: Some(tenant.id.clone()),
+        rollups: diff(
+            was.map(|c| call_contribution(tenant, c))
+                .unwrap_or_default(),
+            call_contribution(tenant, now),
+        ),
+        calls: vec![CallWrite::new(now.clone(), was.map(|c| c.version))],
+        ..Commit::default()
+    };
+    assert_eq!(
+        store.commit(&commit).await.unwrap(),
+        CommitOutcome::Committed
+    );
+}
+
+#[tokio::test]
+async fn history_before_dimensions_is_a_not_recorded_group_until_the_call_changes() {
+    let store = SqliteStore::in_memory().unwrap();
+    let tenant = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
+    store.put_tenant(&tenant).await.unwrap();
+    let at = t("2026-03-02T10:00:00Z");
+    let mut attribution = Attribution::unattributed();
+    attribution.channel = "google/cpc".into();
+    attribution.campaign = Some("brand".into());
+    let old = Call {
+        outcome: Outcome::Missed,
+        attribution,
+        grouped: false,
+        ..Call::new(
+            &tenant.id,
+            Provider::Generic,
+            "old-1",
+            Direction::Inbound,
+            at,
+        )
+    };
+    let fresh = Call {
+        grouped: true,
+        ..Call::new(
+            &tenant.id,
+            Provider::Generic,
+            "new-1",
+            Direction::Inbound,
+            at,
+        )
+    };
+    commit(&store, &tenant, None, &old).await;
+    commit(&store, &tenant, None, &fresh).await;
+    let day = at.date_naive();
+    let now = t("2026-03-10T00:00:00Z");
+    let by = aggregate_by(&store, &tenant, Dimension::Campaign, day, day, now)
+        .await
+        .unwrap();
+    let group = |roi: &calltrack::roi::Roi, g: &str| {
+        roi.channels
+            .iter()
+            .find(|c| c.channel == g)
+            .map(|c| c.counters.calls)
+    };
+    assert_eq!(group(&by, NOT_RECORDED), Some(1));
+    assert_eq!(
+        group(&by, Groups::NONE),
+        Some(1),
+        "the new call, without a campaign"
+    );
+    assert_eq!(by.totals.counters.calls, 2);
+    assert_eq!(
+        by.totals.lost, 1,
+        "the old missed call is lost in the totals too"
+    );
+    assert!(by
+        .notes
+        .iter()
+        .any(|n| n.contains("before reports by campaign existed")));
+
+    // The old call is returned: its new version is counted under every dimension.
+    let stored = store.get_call(&tenant.id, &old.id).await.unwrap().unwrap();
+    let returned = Call {
+        returned_at: Some(at + chrono::Duration::minutes(5)),
+        grouped: true,
+        ..stored.clone()
+    };
+    commit(&store, &tenant, Some(&stored), &returned).await;
+    let by = aggregate_by(&store, &tenant, Dimension::Campaign, day, day, now)
+        .await
+        .unwrap();
+    assert_eq!(group(&by, NOT_RECORDED), None);
+    assert_eq!(group(&by, "brand"), Some(1));
+    assert!(by.notes.iter().all(|n| !n.contains("before reports")));
+    let brand = by.channels.iter().find(|c| c.channel == "brand").unwrap();
+    assert_eq!((brand.counters.missed, brand.counters.returned), (1, 1));
+}
