@@ -419,6 +419,30 @@ async fn every_function_binary_runs_the_chain_a_call_follows() {
     let r: Value =
         serde_json::from_slice(&json_report.body.collect().await.unwrap().into_bytes()).unwrap();
     assert_eq!(r["totals"]["calls"], 2, "{r}");
+    // The ad platforms' upload files sit beside it.
+    let google =
+        c.s3.get_object()
+            .bucket(&c.bucket)
+            .key("reports/acme/2026-03-12_2026-03-12.google-ads.csv")
+            .send()
+            .await
+            .expect("the Google Ads export is in S3");
+    let google = google.body.collect().await.unwrap().into_bytes();
+    assert!(String::from_utf8_lossy(&google)
+        .starts_with("Google Click ID,Conversion Name,Conversion Time,"));
+    for kind in [
+        "google-ads-calls.csv",
+        "yandex-offline.csv",
+        "yandex-calls.csv",
+        "ga4.ndjson",
+    ] {
+        c.s3.head_object()
+            .bucket(&c.bucket)
+            .key(format!("reports/acme/2026-03-12_2026-03-12.{kind}"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{kind} is in S3: {e}"));
+    }
     let sent = moto::moto_data().await;
     let ours: Vec<&Value> = sent["ses"]["Message"]
         .as_array()

@@ -107,7 +107,7 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub period: Period,
     /// The conversion's name as set up in the ad platform (GA4: made an event name).
-    #[arg(long, default_value = "Phone call")]
+    #[arg(long, default_value = calltrack::exports::DEFAULT_GOAL)]
     pub goal: String,
 }
 

@@ -19,6 +19,9 @@ use crate::model::*;
 use crate::ports::*;
 use crate::roi::day_bounds;
 
+/// The conversion name when none is given (set the same name up in the platform).
+pub const DEFAULT_GOAL: &str = "Phone call";
+
 /// Google Ads takes click conversions up to 90 days after the click.
 const GOOGLE_CLICK_DAYS: i64 = 90;
 /// GA4's Measurement Protocol accepts events at most 72 hours old.

@@ -1,9 +1,11 @@
 //! Scheduled reports: every day yesterday's figures (and on Mondays last week's) per tenant,
-//! stored as JSON, CSV and HTML in the blob store and emailed to the tenant's recipients once.
+//! stored as JSON, CSV and HTML in the blob store and emailed to the tenant's recipients once,
+//! with the ad platforms' export files beside them (GA4's daily only: it takes 72 hours).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use tracing::{error, info};
 
+use crate::exports::{export, ExportKind, DEFAULT_GOAL};
 use crate::model::*;
 use crate::ports::*;
 use crate::report::build;
@@ -24,7 +26,7 @@ pub struct Delivered {
     pub tenant: TenantId,
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// Blob keys of the JSON, CSV and HTML files.
+    /// Blob keys of the JSON, CSV and HTML files, then of the exports.
     pub keys: Vec<String>,
     /// False when there were no recipients or it was mailed before.
     pub emailed: bool,
@@ -111,6 +113,18 @@ pub async fn deliver(
     let mut keys = vec![];
     for (key, bytes, ct) in files {
         blobs.put(&key, bytes, ct).await?;
+        keys.push(key);
+    }
+    for kind in ExportKind::ALL {
+        if kind == ExportKind::Ga4 && from != to {
+            continue;
+        }
+        let e = export(store, tenant, kind, from, to, DEFAULT_GOAL, now).await?;
+        let key = format!("{base}.{}", kind.file_name());
+        blobs
+            .put(&key, e.body.into_bytes(), kind.content_type())
+            .await?;
+        info!(tenant = %tenant.id, %from, %to, kind = kind.as_str(), rows = e.rows, left_out = ?e.notes, "export stored");
         keys.push(key);
     }
     let mut emailed = false;

@@ -61,7 +61,10 @@ async fn get_export(
     let kind = ExportKind::parse(&kind).ok_or_else(|| ApiError::not_found("no such export"))?;
     let now = app.ports.clock.now();
     let (from, to) = query_period(&q, &tenant, now)?;
-    let goal = q.get("goal").map(|g| g.trim()).unwrap_or("Phone call");
+    let goal = q
+        .get("goal")
+        .map(|g| g.trim())
+        .unwrap_or(exports::DEFAULT_GOAL);
     if goal.is_empty() || goal.chars().count() > 100 {
         return Err(ApiError::invalid(
             "goal",
