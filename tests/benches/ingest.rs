@@ -166,7 +166,8 @@ async fn main() {
                 calls: vec![CallWrite::new(call, existing.map(|e| e.version))],
                 deal: None,
                 outbox: vec![],
-                rollups: rollups::call_contribution(&t2, c).into_iter().collect(),
+                rollups: rollups::call_contribution(&t2, c),
+                problems: vec![],
             };
             assert_eq!(
                 store2.commit(&commit).await.unwrap(),

@@ -34,6 +34,7 @@ macro_rules! conformance_tests {
             commit_with_a_stale_version_writes_nothing,
             commit_of_several_calls_is_all_or_nothing,
             rollups_of_each_dimension_are_kept_and_read_apart,
+            problem_index_keeps_the_worst_per_day_and_moves_with_reanalysis,
             calls_are_listed_by_time_and_by_caller,
             calls_page_through_a_period_in_order_without_gaps_or_repeats,
             rate_buckets_are_compare_and_set_and_expire,
@@ -1127,6 +1128,84 @@ pub async fn rollups_of_each_dimension_are_kept_and_read_apart(store: &dyn Store
         manager[&(day("2026-01-10"), "Anna".to_string())].answered,
         1
     );
+}
+
+pub async fn problem_index_keeps_the_worst_per_day_and_moves_with_reanalysis(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let entry = |id: &str, d: &str, score: u8, at: &str| ProblemCall {
+        call_id: CallId::derive(&tn.id, Provider::Generic, id),
+        day: day(d),
+        started_at: t(at),
+        channel: "radio".into(),
+        manager: None,
+        score: Some(score),
+        reasons: vec![format!("reason of {id}")],
+        retain_until: None,
+    };
+    let put = |old: Option<ProblemCall>, new: Option<ProblemCall>| Commit {
+        tenant: Some(tn.id.clone()),
+        problems: vec![ProblemChange { old, new }],
+        ..Default::default()
+    };
+    let entries = [
+        entry("a", "2026-01-10", 50, "2026-01-10T09:00:00Z"),
+        entry("b", "2026-01-10", 20, "2026-01-10T10:00:00Z"),
+        entry("c", "2026-01-10", 20, "2026-01-10T08:00:00Z"),
+        entry("d", "2026-01-11", 70, "2026-01-11T08:00:00Z"),
+    ];
+    for e in &entries {
+        assert_eq!(
+            store.commit(&put(None, Some(e.clone()))).await.unwrap(),
+            CommitOutcome::Committed
+        );
+    }
+    let ids = |v: Vec<ProblemCall>| v.into_iter().map(|p| p.call_id).collect::<Vec<_>>();
+    let two = store
+        .problems_between(&tn.id, day("2026-01-10"), day("2026-01-11"), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(two),
+        vec![
+            entries[2].call_id.clone(),
+            entries[1].call_id.clone(),
+            entries[3].call_id.clone()
+        ],
+        "per day the worst first, ties by time, at most two"
+    );
+    // Re-analysed: the old entry leaves, the new one ranks by its new score.
+    let better = ProblemCall {
+        score: Some(90),
+        ..entries[2].clone()
+    };
+    assert_eq!(
+        store
+            .commit(&put(Some(entries[2].clone()), Some(better.clone())))
+            .await
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+    let day10 = store
+        .problems_between(&tn.id, day("2026-01-10"), day("2026-01-10"), 10)
+        .await
+        .unwrap();
+    assert_eq!(day10.len(), 3, "one entry per call");
+    assert_eq!(day10[2], better);
+    // Nothing left to hear: the entry goes.
+    store.commit(&put(Some(better), None)).await.unwrap();
+    assert_eq!(
+        store
+            .problems_between(&tn.id, day("2026-01-10"), day("2026-01-10"), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(store
+        .problems_between(&tn.id, day("2026-01-12"), day("2026-01-20"), 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn calls_are_listed_by_time_and_by_caller(store: &dyn Store) {

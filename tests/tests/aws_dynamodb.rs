@@ -119,6 +119,7 @@ async fn webhook_event_costs_one_transaction_and_its_write_units_are_counted() {
         deal: None,
         outbox: vec![],
         rollups: vec![calls("2025-03-01", "billboard", 1)],
+        problems: vec![],
     };
     // The common case: read the call (1), commit (1).
     let before = store.request_count();
@@ -449,4 +450,67 @@ async fn call_and_lease_items_carry_the_retention_ttl() {
         .parse::<i64>()
         .unwrap();
     assert_eq!(ttl, (at + numbers::LEASE_RETENTION).timestamp());
+}
+
+/// Commits `n` analysed, grouped calls spread over March 2025 (one per commit, as ingest does).
+async fn month_of_calls(store: &DynamoStore, tn: &Tenant, first: u32, n: u32) {
+    for i in first..first + n {
+        let at = t("2025-03-01T08:00:00Z") + Duration::hours(i64::from(i) * 7 % (30 * 24));
+        let mut c = call(tn, &format!("month-{i}"), at);
+        c.outcome = Outcome::Answered;
+        c.grouped = true;
+        c.attribution.channel = format!("ch{}", i % 4);
+        c.attribution.campaign = Some(format!("camp{}", i % 3));
+        c.rollup_day = Some(at.date_naive());
+        c.analysis =
+            Some(serde_json::json!({"reasons": [{"points": 10.0, "message": "no greeting"}]}));
+        c.quality_score = Some((i % 90) as u8);
+        let problem = calltrack::report::problem_of(&c).unwrap();
+        let commit = Commit {
+            tenant: Some(tn.id.clone()),
+            rollups: calltrack::rollups::call_contribution(tn, &c),
+            problems: vec![ProblemChange {
+                old: None,
+                new: Some(problem),
+            }],
+            calls: vec![CallWrite::new(c, None)],
+            ..Default::default()
+        };
+        assert_eq!(
+            store.commit(&commit).await.unwrap(),
+            CommitOutcome::Committed
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_report_reads_a_fixed_number_of_items_whatever_the_calls() {
+    let store = moto::dynamo_store().await;
+    let tn = tenant(&store).await;
+    let (from, to) = (day("2025-03-01"), day("2025-03-31"));
+    let now = t("2025-06-01T00:00:00Z");
+    month_of_calls(&store, &tn, 0, 20).await;
+    let before = store.request_count();
+    let small = calltrack::report::build_by(&store, &tn, Dimension::Campaign, from, to, now)
+        .await
+        .unwrap();
+    let few = store.request_count() - before;
+    month_of_calls(&store, &tn, 20, 100).await;
+    let before = store.request_count();
+    let big = calltrack::report::build_by(&store, &tn, Dimension::Campaign, from, to, now)
+        .await
+        .unwrap();
+    let many = store.request_count() - before;
+    assert_eq!((small.totals.calls, big.totals.calls), (20, 120));
+    assert_eq!(big.problem_calls.len(), 10);
+    assert!(big
+        .problem_calls
+        .windows(2)
+        .all(|w| w[0].rank() <= w[1].rank()));
+    eprintln!("report by campaign, 30 days: {many} store requests");
+    assert_eq!(few, many, "six times the calls, the same reads");
+    assert!(
+        many <= 31 + 8,
+        "a query per day of the problem index and a few more: {many}"
+    );
 }

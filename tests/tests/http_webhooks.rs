@@ -471,6 +471,58 @@ async fn a_missed_call_alerts_and_is_returned_by_a_call_back_inside_the_sla() {
 }
 
 #[tokio::test]
+async fn a_returned_missed_call_counts_for_the_manager_who_returned_it() {
+    let h = harness().await;
+    h.send(h.generic_req(&generic_event(
+        "m1",
+        "pm",
+        "ended",
+        t0(),
+        json!({"outcome": "missed"}),
+    )))
+    .await;
+    let back = |id: &str, event: &str, extra: Value| {
+        let mut e = generic_event(id, "pb", event, t0() + Duration::minutes(5), extra);
+        e["direction"] = json!("outbound");
+        e["from"] = json!(TRACKING);
+        e["to"] = json!(CALLER);
+        e
+    };
+    h.send(h.generic_req(&back("b1", "answered", json!({"answered_by": "anna"}))))
+        .await;
+    let missed = h
+        .calls()
+        .await
+        .into_iter()
+        .find(|c| c.provider_call_id == "pm")
+        .unwrap();
+    assert_eq!(missed.returned_by_agent.as_deref(), Some("anna"));
+    let (st, by, _) = h
+        .api(
+            "/v1/reports/roi?from=2026-03-02&to=2026-03-02&group_by=manager",
+            "application/json",
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let anna = by["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "anna")
+        .cloned();
+    let anna = anna.expect("a row for the manager who called back");
+    assert_eq!(
+        (anna["missed"].as_i64(), anna["returned"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        h.rollup().await.returned,
+        1,
+        "and every dimension still adds up"
+    );
+}
+
+#[tokio::test]
 async fn deals_link_by_phone_and_costs_reject_a_bad_row_whole() {
     let h = harness().await;
     h.send(h.generic_req(&generic_event(

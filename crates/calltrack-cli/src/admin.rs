@@ -600,22 +600,25 @@ pub async fn pool_show(g: &Globals, a: PoolShowArgs) -> CmdResult {
     Ok(())
 }
 
-/// `calltrack migrate`: brings stored data to this version's formats, idempotently. Today one
-/// step: every tenant is written again, so secrets stored before sealing existed are sealed
-/// (reads accept both, so it may run before or after the deploy; see docs/deploy.md).
+/// `calltrack migrate`: brings stored data to this version's formats, idempotently: every tenant
+/// is written again, so secrets stored before sealing existed are sealed (reads accept both, so
+/// it may run before or after the deploy; see docs/deploy.md), and calls analysed before the
+/// problem index existed are indexed, so reports list them.
 pub async fn migrate(g: &Globals) -> CmdResult {
     let ports = backend::open(g).await?;
     let store = &*ports.store;
     let list = store.list_tenants().await?;
+    let mut indexed = 0;
     for t in &list {
         store.put_tenant(t).await?;
+        indexed += calltrack::report::index_problems(store, t).await?;
     }
-    let v = json!({"tenants_sealed": list.len()});
+    let v = json!({"tenants_sealed": list.len(), "problem_calls_indexed": indexed});
     if g.json {
         return print_json(&v);
     }
     println!(
-        "migrate: {} tenant(s) written with sealed secrets; nothing else to change",
+        "migrate: {} tenant(s) written with sealed secrets; {indexed} analysed call(s) in the problem index",
         list.len()
     );
     Ok(())

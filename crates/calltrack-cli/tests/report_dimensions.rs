@@ -101,7 +101,7 @@ fn group_of(dim: &str, c: &Value) -> String {
         "number" => s(&c["tracking_number"]),
         "landing" => s(&a["visit"]["landing_page"]),
         "manager" if answered => s(&c["answered_by"]),
-        "manager" => "(none)".into(),
+        "manager" => s(&c["returned_by_agent"]),
         "first_touch" => a["first_touch_channel"]
             .as_str()
             .map_or_else(|| s(&a["channel"]), str::to_string),

@@ -57,6 +57,9 @@ CREATE TABLE IF NOT EXISTS group_rollups (tenant TEXT NOT NULL, dim TEXT NOT NUL
   first_time_callers INTEGER NOT NULL DEFAULT 0, answered INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0,
   returned INTEGER NOT NULL DEFAULT 0, deals INTEGER NOT NULL DEFAULT 0, won INTEGER NOT NULL DEFAULT 0,
   revenue_minor INTEGER NOT NULL DEFAULT 0, talk_seconds INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tenant, dim, day, grp));
+CREATE TABLE IF NOT EXISTS problems (tenant TEXT NOT NULL, day TEXT NOT NULL, call_id TEXT NOT NULL,
+  score INTEGER NOT NULL, started_at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (tenant, day, call_id));
+CREATE INDEX IF NOT EXISTS problems_by_rank ON problems (tenant, day, score, started_at);
 CREATE TABLE IF NOT EXISTS claims (tenant TEXT NOT NULL, key TEXT NOT NULL, expires_at INTEGER NOT NULL,
   PRIMARY KEY (tenant, key));
 CREATE TABLE IF NOT EXISTS buckets (tenant TEXT NOT NULL, key TEXT NOT NULL, tat INTEGER NOT NULL,
@@ -264,6 +267,25 @@ fn apply_rollups(tx: &Transaction, tenant: &TenantId, deltas: &[RollupDelta]) ->
     Ok(())
 }
 
+fn apply_problem(tx: &Transaction, tenant: &TenantId, p: &ProblemChange) -> StoreResult<()> {
+    if let Some(old) = &p.old {
+        tx.execute(
+            "DELETE FROM problems WHERE tenant = ?1 AND day = ?2 AND call_id = ?3",
+            params![tenant.as_str(), old.day.to_string(), old.call_id.as_str()],
+        )
+        .map_err(unavailable)?;
+    }
+    if let Some(new) = &p.new {
+        let (score, started) = new.rank();
+        tx.execute(
+            "INSERT OR REPLACE INTO problems (tenant, day, call_id, score, started_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![tenant.as_str(), new.day.to_string(), new.call_id.as_str(), score, ms(started), to_json(new)?],
+        )
+        .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
 fn parse_day(s: &str) -> StoreResult<NaiveDate> {
     s.parse()
         .map_err(|e| StoreError::Corrupt(format!("day '{s}': {e}")))
@@ -326,6 +348,7 @@ impl TenantStore for SqliteStore {
                 "costs",
                 "rollups",
                 "group_rollups",
+                "problems",
                 "claims",
                 "buckets",
             ] {
@@ -818,6 +841,12 @@ impl CallStore for SqliteStore {
                         params![tenant.id.as_str(), ms(before)],
                     )
                     .map_err(unavailable)?;
+                // The problem index points at calls: it goes with them.
+                tx.execute(
+                    "DELETE FROM problems WHERE tenant = ?1 AND started_at < ?2",
+                    params![tenant.id.as_str(), ms(before)],
+                )
+                .map_err(unavailable)?;
             }
             Ok((n as u64, true))
         })
@@ -907,6 +936,9 @@ impl CallStore for SqliteStore {
             }
             if let Some(t) = &tenant {
                 apply_rollups(tx, t, &commit.rollups)?;
+                for p in &commit.problems {
+                    apply_problem(tx, t, p)?;
+                }
             }
             for o in &commit.outbox {
                 tx.execute(
@@ -1049,6 +1081,29 @@ impl ReportStore for SqliteStore {
                 Ok(Rollup { day: parse_day(&day)?, group, counters: Counters::from_values(v) })
             })
             .collect()
+        })
+    }
+
+    async fn problems_between(
+        &self,
+        tenant: &TenantId,
+        from: NaiveDate,
+        to: NaiveDate,
+        per_day: usize,
+    ) -> StoreResult<Vec<ProblemCall>> {
+        let limit = i64::try_from(per_day).unwrap_or(i64::MAX);
+        self.with_conn(|c| {
+            let mut out = vec![];
+            let mut day = from;
+            while day <= to {
+                out.extend(query_docs::<ProblemCall>(
+                    c,
+                    "SELECT data FROM problems WHERE tenant = ?1 AND day = ?2 ORDER BY score, started_at LIMIT ?3",
+                    params![tenant.as_str(), day.to_string(), limit],
+                )?);
+                day += chrono::Duration::days(1);
+            }
+            Ok(out)
         })
     }
 

@@ -248,6 +248,7 @@ async fn mark_returned(
                             let mut r = now.clone();
                             r.returned_at = wanted.returned_at;
                             r.returned_by = wanted.returned_by.clone();
+                            r.returned_by_agent = wanted.returned_by_agent.clone();
                             fresh.push((now, r));
                         }
                     }
@@ -446,6 +447,7 @@ async fn returned_calls(
             let mut r = c.clone();
             r.returned_at = Some(connected_at);
             r.returned_by = Some(merged.id.clone());
+            r.returned_by_agent = merged.answered_by.clone();
             (c, r)
         })
         .collect())

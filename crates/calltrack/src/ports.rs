@@ -93,6 +93,8 @@ pub struct Commit {
     pub rollups: Vec<RollupDelta>,
     /// Side effects to deliver once the commit holds (at least once: [`crate::alerts`]).
     pub outbox: Vec<OutboxItem>,
+    /// The problem index's changes for analysed calls (see [`ProblemCall`]).
+    pub problems: Vec<ProblemChange>,
 }
 
 /// How an outbox item reaches its recipient.
@@ -146,10 +148,10 @@ impl Commit {
             .or_else(|| self.event.as_ref().map(|e| e.tenant.clone()))
             .or_else(|| self.calls.first().map(|w| w.call.tenant.clone()))
             .or_else(|| self.deal.as_ref().map(|w| w.deal.tenant.clone()));
-        if t.is_none() && !self.rollups.is_empty() {
+        if t.is_none() && (!self.rollups.is_empty() || !self.problems.is_empty()) {
             return Err(StoreError::Invalid(Invalid::new(
                 "commit",
-                "rollups without a tenant",
+                "rollups or a problem entry without a tenant",
             )));
         }
         Ok(t)
@@ -420,6 +422,15 @@ pub trait ReportStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<Rollup>>;
+    /// The problem index's entries for `from <= day <= to`: at most `per_day` per day, the worst
+    /// of each day (by [`ProblemCall::rank`]).
+    async fn problems_between(
+        &self,
+        tenant: &TenantId,
+        from: NaiveDate,
+        to: NaiveDate,
+        per_day: usize,
+    ) -> StoreResult<Vec<ProblemCall>>;
     /// Claims a key once (a sent report, a started job). False if it was claimed before.
     async fn claim_once(
         &self,

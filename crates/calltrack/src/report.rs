@@ -44,16 +44,6 @@ pub struct Row {
     pub first_touch_revenue: f64,
 }
 
-/// A call worth a manager's listen: low score, complaint, unhandled objection, long silences.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProblemCall {
-    pub call_id: CallId,
-    pub started_at: DateTime<Utc>,
-    pub channel: String,
-    pub score: Option<u8>,
-    pub reasons: Vec<String>,
-}
-
 /// A DNI pool's health over the period: how often it ran out or reused a resting number.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PoolNote {
@@ -514,8 +504,82 @@ pub async fn build_by(
     Ok(Report::new(&figures, problems, pools))
 }
 
-/// The worst calls of the period by quality score, and calls flagged by the analysis
-/// (complaint, conflict, unhandled objection, long silences, script misses).
+/// A call's entry in the problem index, from its analysis: flagged when it scored under 60 or
+/// the analysis gave reasons (complaint, conflict, unhandled objection, long silences, script
+/// misses). `None` for a call without analysis or with nothing to hear. Indexed under the call's
+/// rollup day (calls from before days were pinned: their UTC day).
+pub fn problem_of(c: &Call) -> Option<ProblemCall> {
+    let a = c.analysis.as_ref()?;
+    let mut weighed: Vec<(f64, String)> = a
+        .get("reasons")
+        .and_then(|r| r.as_array())
+        .map(|rs| {
+            rs.iter()
+                .filter_map(|r| {
+                    let points = r.get("points").and_then(|p| p.as_f64()).unwrap_or(0.0);
+                    Some((points, r.get("message")?.as_str()?.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // The costliest reasons first: they are what a manager should hear about.
+    weighed.sort_by(|x, y| y.0.total_cmp(&x.0));
+    let mut reasons: Vec<String> = weighed.into_iter().map(|(_, m)| m).collect();
+    if a.get("complaint").and_then(|v| v.as_bool()) == Some(true)
+        && !reasons.iter().any(|r| r.contains("omplaint"))
+    {
+        reasons.insert(0, "complaint".into());
+    }
+    let score = c.quality_score;
+    let flagged = score.is_some_and(|s| s < 60) || !reasons.is_empty();
+    flagged.then(|| ProblemCall {
+        call_id: c.id.clone(),
+        day: c.rollup_day.unwrap_or_else(|| c.started_at.date_naive()),
+        started_at: c.started_at,
+        channel: c.attribution.channel.clone(),
+        manager: c.answered_by.clone(),
+        score,
+        reasons,
+        retain_until: c.retain_until,
+    })
+}
+
+/// Writes the problem index entry of every analysed call the tenant holds (calls analysed
+/// before the index existed): `calltrack migrate`'s step, idempotent. Returns the entries written.
+pub async fn index_problems(store: &dyn Store, tenant: &Tenant) -> Result<u64, StoreError> {
+    let (from, to) = (
+        DateTime::<Utc>::UNIX_EPOCH,
+        Utc::now() + chrono::Duration::days(1),
+    );
+    let mut cursor: Option<CallCursor> = None;
+    let mut written = 0;
+    loop {
+        let page = store
+            .calls_page(&tenant.id, from, to, cursor.as_ref(), 500)
+            .await?;
+        for c in &page {
+            if let Some(p) = problem_of(c) {
+                let commit = Commit {
+                    tenant: Some(tenant.id.clone()),
+                    problems: vec![ProblemChange {
+                        old: Some(p.clone()),
+                        new: Some(p),
+                    }],
+                    ..Commit::default()
+                };
+                store.commit(&commit).await?;
+                written += 1;
+            }
+        }
+        if page.len() < 500 {
+            return Ok(written);
+        }
+        cursor = page.last().map(CallCursor::after);
+    }
+}
+
+/// The worst `limit` calls of the period from the problem index: at most `limit` entries read
+/// per day, so the report's cost does not grow with the period's calls.
 pub async fn problem_calls(
     store: &dyn Store,
     tenant: &Tenant,
@@ -523,45 +587,8 @@ pub async fn problem_calls(
     to: chrono::NaiveDate,
     limit: usize,
 ) -> Result<Vec<ProblemCall>, StoreError> {
-    let (start, end) = day_bounds(tenant, from, to);
-    let mut found: Vec<ProblemCall> = store
-        .calls_between(&tenant.id, start, end)
-        .await?
-        .into_iter()
-        .filter_map(|c| {
-            let a = c.analysis.as_ref()?;
-            let mut weighed: Vec<(f64, String)> = a
-                .get("reasons")
-                .and_then(|r| r.as_array())
-                .map(|rs| {
-                    rs.iter()
-                        .filter_map(|r| {
-                            let points = r.get("points").and_then(|p| p.as_f64()).unwrap_or(0.0);
-                            Some((points, r.get("message")?.as_str()?.to_string()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            // The costliest reasons first: they are what a manager should hear about.
-            weighed.sort_by(|x, y| y.0.total_cmp(&x.0));
-            let mut reasons: Vec<String> = weighed.into_iter().map(|(_, m)| m).collect();
-            if a.get("complaint").and_then(|v| v.as_bool()) == Some(true)
-                && !reasons.iter().any(|r| r.contains("omplaint"))
-            {
-                reasons.insert(0, "complaint".into());
-            }
-            let score = c.quality_score;
-            let flagged = score.is_some_and(|s| s < 60) || !reasons.is_empty();
-            flagged.then(|| ProblemCall {
-                call_id: c.id.clone(),
-                started_at: c.started_at,
-                channel: c.attribution.channel.clone(),
-                score,
-                reasons,
-            })
-        })
-        .collect();
-    found.sort_by_key(|p| (p.score.unwrap_or(100), p.started_at));
+    let mut found = store.problems_between(&tenant.id, from, to, limit).await?;
+    found.sort_by_key(ProblemCall::rank);
     found.truncate(limit);
     Ok(found)
 }

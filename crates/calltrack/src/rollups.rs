@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::model::*;
 
 /// The groups a call falls in: its visit's campaign, keyword and landing page, the number it
-/// rang, who answered it, and the caller's first touch.
+/// rang, who answered (or returned) it, and the caller's first touch.
 pub fn call_groups(call: &Call) -> Groups {
     let or_none = |v: Option<&str>| {
         v.filter(|s| !s.is_empty())
@@ -25,7 +25,12 @@ pub fn call_groups(call: &Call) -> Groups {
         keyword: or_none(a.term.as_deref()),
         number: or_none(call.tracking_number.as_ref().map(|n| n.as_str())),
         landing: or_none(a.visit.as_ref().and_then(|v| v.landing_page.as_deref())),
-        manager: or_none(call.answered_by.as_deref().filter(|_| answered)),
+        // Who answered; for a missed call, who returned it (their row's `returned`).
+        manager: or_none(if answered {
+            call.answered_by.as_deref()
+        } else {
+            call.returned_by_agent.as_deref()
+        }),
         first_touch: a
             .first_touch_channel
             .clone()

@@ -10,6 +10,7 @@ use tracing::{info, warn};
 use crate::blobs::{self, classify, transcript_key, BlobKind};
 use crate::model::*;
 use crate::ports::*;
+use crate::report;
 use crate::speech::{self, AnalysisConfig};
 
 /// The transcription job's name for a recording key (Transcribe allows `[0-9a-zA-Z._-]`).
@@ -240,13 +241,22 @@ async fn set_state(
             return Ok(true);
         }
         let version = c.version;
+        let before = report::problem_of(&c);
         c.transcription = state.clone();
         if let Some((a, score)) = &analysis {
             c.analysis = Some(a.clone());
             c.quality_score = Some(*score);
         }
+        let after = report::problem_of(&c);
         let commit = Commit {
             calls: vec![CallWrite::new(c, Some(version))],
+            problems: (before != after)
+                .then_some(ProblemChange {
+                    old: before,
+                    new: after,
+                })
+                .into_iter()
+                .collect(),
             ..Default::default()
         };
         if store.commit(&commit).await? == CommitOutcome::Committed {

@@ -107,3 +107,52 @@ async fn history_before_dimensions_is_a_not_recorded_group_until_the_call_change
     let brand = by.channels.iter().find(|c| c.channel == "brand").unwrap();
     assert_eq!((brand.counters.missed, brand.counters.returned), (1, 1));
 }
+
+#[tokio::test]
+async fn calls_analysed_before_the_problem_index_are_indexed_by_migrate_once() {
+    let store = SqliteStore::in_memory().unwrap();
+    let tenant = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
+    store.put_tenant(&tenant).await.unwrap();
+    let at = t("2026-03-02T10:00:00Z");
+    let analysed = Call {
+        outcome: Outcome::Answered,
+        analysis: Some(
+            serde_json::json!({"reasons": [{"points": 12.0, "message": "no greeting"}]}),
+        ),
+        quality_score: Some(40),
+        rollup_day: Some(at.date_naive()),
+        ..Call::new(
+            &tenant.id,
+            Provider::Generic,
+            "old-2",
+            Direction::Inbound,
+            at,
+        )
+    };
+    commit(&store, &tenant, None, &analysed).await;
+    let day = at.date_naive();
+    assert!(
+        store
+            .problems_between(&tenant.id, day, day, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "written before the index existed"
+    );
+    assert_eq!(
+        calltrack::report::index_problems(&store, &tenant)
+            .await
+            .unwrap(),
+        1
+    );
+    calltrack::report::index_problems(&store, &tenant)
+        .await
+        .unwrap();
+    let entries = store
+        .problems_between(&tenant.id, day, day, 10)
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1, "indexing again changes nothing");
+    assert_eq!(entries[0].reasons, vec!["no greeting".to_string()]);
+    assert_eq!(entries[0].score, Some(40));
+}

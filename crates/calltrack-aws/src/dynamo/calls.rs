@@ -77,7 +77,8 @@ impl CallStore for DynamoStore {
         docs(&self.query(Some(GSI2), &cond, e, true, None).await?)
     }
 
-    /// Nothing to do here: every call and lease item carries `ttl`, and DynamoDB deletes them.
+    /// Nothing to do here: every call, lease and problem item carries `ttl`, and DynamoDB
+    /// deletes them.
     async fn delete_expired(&self, _tenant: &Tenant, _now: DateTime<Utc>) -> StoreResult<u64> {
         Ok(0)
     }
@@ -124,6 +125,24 @@ impl CallStore for DynamoStore {
         }
         if let Some(t) = &tenant {
             items.extend(self.rollup_updates(t, &commit.rollups)?);
+            for p in &commit.problems {
+                let new_sk = p.new.as_ref().map(key::problem_sk);
+                if let Some(old) = &p.old {
+                    let old_sk = key::problem_sk(old);
+                    // One action per item: an unchanged key is just the put below.
+                    if new_sk.as_ref() != Some(&old_sk) {
+                        items.push(self.tx_delete(
+                            key::tenant_pk(t),
+                            old_sk,
+                            None,
+                            Expr::default(),
+                        )?);
+                    }
+                }
+                if let Some(new) = &p.new {
+                    items.push(self.tx_put(problem_item(t, new)?, None, Expr::default())?);
+                }
+            }
         }
         for o in &commit.outbox {
             // Written only if absent, without a condition (a failed one would cancel the

@@ -120,6 +120,12 @@ pub(crate) mod key {
         }
     }
 
+    /// `PROBLEM#<day>#<score>#<ts(started)>#<call>`: a day's entries read worst first.
+    pub(crate) fn problem_sk(p: &ProblemCall) -> String {
+        let (score, started) = p.rank();
+        format!("PROBLEM#{}#{score:03}#{}#{}", p.day, ts(started), p.call_id)
+    }
+
     pub(crate) fn claim_sk(k: &str) -> String {
         format!("CLAIM#{k}")
     }
@@ -359,6 +365,18 @@ pub(crate) fn deal_item(deal: &Deal) -> StoreResult<Item> {
         (GSI1PK.into(), s(key::deals_gsi1(&deal.tenant))),
         (GSI1SK.into(), s(format!("{}#{}", deal.day, deal.id))),
     ]))
+}
+
+pub(crate) fn problem_item(tenant: &TenantId, p: &ProblemCall) -> StoreResult<Item> {
+    let mut item = Item::from([
+        (PK.into(), s(key::tenant_pk(tenant))),
+        (SK.into(), s(key::problem_sk(p))),
+        (DOC.into(), to_doc(p)?),
+    ]);
+    if let Some(t) = p.retain_until {
+        item.insert(TTL.into(), ttl(t));
+    }
+    Ok(item)
 }
 
 pub(crate) fn rollup_from(item: &Item) -> StoreResult<Rollup> {

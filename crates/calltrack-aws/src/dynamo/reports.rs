@@ -21,6 +21,32 @@ impl ReportStore for DynamoStore {
         items.iter().map(rollup_from).collect()
     }
 
+    async fn problems_between(
+        &self,
+        tenant: &TenantId,
+        from: NaiveDate,
+        to: NaiveDate,
+        per_day: usize,
+    ) -> StoreResult<Vec<ProblemCall>> {
+        let mut out = vec![];
+        let mut day = from;
+        while day <= to {
+            let mut e = Expr::default();
+            let cond = format!(
+                "{} = {} AND begins_with({}, {})",
+                e.name(PK),
+                e.value(s(key::tenant_pk(tenant))),
+                e.name(SK),
+                e.value(s(format!("PROBLEM#{day}#")))
+            );
+            out.extend(docs::<ProblemCall>(
+                &self.query(None, &cond, e, true, Some(per_day)).await?,
+            )?);
+            day += chrono::Duration::days(1);
+        }
+        Ok(out)
+    }
+
     async fn claim_once(
         &self,
         tenant: &TenantId,

@@ -121,7 +121,7 @@ pub async fn record_deal(
             calls: vec![],
             deal: Some(write.clone()),
             rollups: rollups::diff(before, after),
-            outbox: vec![],
+            ..Commit::default()
         };
         match store.commit(&commit).await? {
             CommitOutcome::Committed => return Ok(DealRecorded::Applied(Box::new(write.deal))),

@@ -230,6 +230,9 @@ pub struct Call {
     /// For a missed call: when the business called back or the caller got through.
     pub returned_at: Option<DateTime<Utc>>,
     pub returned_by: Option<CallId>,
+    /// Who returned it: the agent the provider names on the call that connected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned_by_agent: Option<String>,
     pub recording_key: Option<String>,
     /// A recording was announced and its download is queued (`recordings`); cleared when the
     /// audio is stored or the download is given up.
@@ -292,6 +295,7 @@ impl Call {
             missed_reason: None,
             returned_at: None,
             returned_by: None,
+            returned_by_agent: None,
             recording_key: None,
             recording_pending: false,
             attribution: Attribution::unattributed(),
