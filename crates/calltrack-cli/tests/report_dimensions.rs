@@ -307,3 +307,21 @@ fn yandex_and_ga4_exports_use_the_platforms_columns() {
         "{notes}"
     );
 }
+
+#[test]
+fn the_demos_calls_to_listen_to_show_a_spread_not_one_script() {
+    let r = report("channel");
+    let list = r["problem_calls"].as_array().unwrap();
+    assert_eq!(list.len(), 10);
+    let reasons: std::collections::BTreeSet<String> =
+        list.iter().map(|p| p["reasons"].to_string()).collect();
+    let scores: std::collections::BTreeSet<i64> =
+        list.iter().filter_map(|p| p["score"].as_i64()).collect();
+    assert!(reasons.len() >= 8, "distinct reasons: {reasons:?}");
+    assert!(scores.len() >= 4, "distinct scores: {scores:?}");
+    let sorted: Vec<i64> = list.iter().filter_map(|p| p["score"].as_i64()).collect();
+    assert!(
+        sorted.windows(2).all(|w| w[0] <= w[1]),
+        "worst first: {sorted:?}"
+    );
+}

@@ -3,76 +3,263 @@
 
 use super::*;
 
-/// What the demo's managers say: three kinds of conversation, as (side, seconds in, words).
-pub(super) const DIALOGUES: [&[(u8, f64, &str)]; 3] = [
-    &[
-        (
+/// A dialogue line: (side: 0 agent, 1 customer, seconds in, words).
+pub(super) type Line = (u8, f64, String);
+
+fn pick<'a>(rng: &mut ChaCha8Rng, options: &[&'a str]) -> &'a str {
+    options.choose(rng).copied().unwrap_or("")
+}
+
+/// Seconds a line takes at the pace `transcript_json` gives its words.
+fn spoken(line: &str) -> f64 {
+    line.split_whitespace()
+        .map(|w| 0.2 + 0.055 * w.len() as f64)
+        .sum()
+}
+
+/// One call's conversation, composed the way real weeks vary: greetings said in several ways or
+/// skipped, needs asked or not, an offer or none, objections of each kind answered or let go,
+/// a booking or not, long silences, the agent talking over the customer, and now and then a
+/// complaint. So the analysis (and the report's calls to listen to) shows a spread, not one
+/// script repeated.
+pub(super) fn compose(rng: &mut ChaCha8Rng) -> Vec<Line> {
+    let agent = pick(rng, &["Anna", "Mark", "Olga", "Sam", "Priya"]);
+    let mut lines: Vec<Line> = vec![];
+    let mut t: f64 = rng.gen_range(0.5..2.5);
+    let mut say = |text: String, side: u8, rng: &mut ChaCha8Rng, lines: &mut Vec<Line>| {
+        // Sometimes a long pause before the line; sometimes the agent starts before the
+        // customer has finished.
+        let gap = match rng.gen_range(0..20) {
+            0 => rng.gen_range(5.0..11.0),
+            1..=2 if side == 0 => -0.9,
+            _ => rng.gen_range(0.3..1.2),
+        };
+        t = (t + gap).max(0.0);
+        lines.push((side, t, text.clone()));
+        t += spoken(&text);
+    };
+    if rng.gen_bool(0.08) {
+        // A complaint, handled well or badly.
+        say(
+            format!(
+                "{}, Demo Plumbing.",
+                pick(rng, &["Hello", "Good afternoon", "Yes"])
+            ),
             0,
-            1.0,
-            "Good morning, Demo Plumbing, my name is Anna. How can I help you today?",
-        ),
-        (
-            1,
-            5.5,
-            "Hi, my kitchen sink is leaking and I need someone to fix it.",
-        ),
-        (
-            0,
-            10.0,
-            "I understand. Could you tell me where exactly the leak is?",
-        ),
-        (1, 14.0, "Under the sink, where the pipes join."),
-        (
-            0,
-            17.5,
-            "We can send a plumber at three today. The visit is eighty dollars.",
-        ),
-        (1, 22.0, "That is a bit expensive."),
-        (
-            0,
-            24.5,
-            "I understand. The fee includes the parts and a one year guarantee on the work.",
-        ),
-        (1, 30.0, "Okay, that works for me."),
-        (
-            0,
-            32.5,
-            "Great, I will book the visit for three. Thank you for calling, have a nice day.",
-        ),
-        (1, 38.0, "Thanks, bye."),
-    ],
-    &[
-        (0, 4.5, "Demo Plumbing."),
-        (1, 6.0, "Hello, how much do you charge for a boiler repair?"),
-        (0, 9.0, "It is two hundred dollars."),
-        (
-            1,
-            11.5,
-            "That is too expensive, another company quoted me less.",
-        ),
-        (0, 15.0, "Okay."),
-        (1, 19.5, "I will think about it and call back later."),
-        (0, 23.0, "Bye."),
-    ],
-    &[
-        (0, 1.0, "Hello, Demo Plumbing, this is Mark speaking."),
-        (
-            1,
-            3.5,
+            rng,
+            &mut lines,
+        );
+        say(pick(rng, &[
             "I want to complain. Your plumber never showed up yesterday, this is unacceptable.",
+            "This is the third time I call. The heater you installed is leaking again and nobody called me back.",
+            "I am really disappointed, the bill is twice what you quoted me.",
+        ]).into(), 1, rng, &mut lines);
+        if rng.gen_bool(0.5) {
+            say("I am sorry to hear that. Let me check your order and we can send someone first thing tomorrow at no charge.".into(), 0, rng, &mut lines);
+            say(
+                "Fine, but this has to be the last time.".into(),
+                1,
+                rng,
+                &mut lines,
+            );
+            say(
+                "It will be. Thank you for your patience, goodbye.".into(),
+                0,
+                rng,
+                &mut lines,
+            );
+        } else {
+            say("Which address?".into(), 0, rng, &mut lines);
+            say(
+                "I waited all day, I want to speak to your manager.".into(),
+                1,
+                rng,
+                &mut lines,
+            );
+            say("Please hold.".into(), 0, rng, &mut lines);
+        }
+        return lines;
+    }
+    let greeting = match rng.gen_range(0..10) {
+        0..=5 => format!(
+            "{}, Demo Plumbing, {} {agent}. {}",
+            pick(
+                rng,
+                &[
+                    "Good morning",
+                    "Hello",
+                    "Good afternoon",
+                    "Thanks for calling"
+                ]
+            ),
+            pick(rng, &["my name is", "this is"]),
+            pick(
+                rng,
+                &[
+                    "How can I help you today?",
+                    "What can I do for you?",
+                    "How may I help?"
+                ]
+            )
         ),
-        (0, 8.0, "Which address was it?"),
-        (
+        6..=7 => pick(rng, &["Demo Plumbing, hello.", "Hi, Demo Plumbing."]).to_string(),
+        _ => pick(rng, &["Yes?", "Demo Plumbing."]).to_string(),
+    };
+    say(greeting, 0, rng, &mut lines);
+    say(
+        pick(
+            rng,
+            &[
+                "Hi, my kitchen sink is leaking and I need someone to fix it.",
+                "Hello, how much do you charge for a boiler repair?",
+                "Our drain is blocked in the bathroom, can you come out this week?",
+                "I need a new water heater installed, the old one stopped working.",
+                "There is water coming through the ceiling from upstairs, it is urgent.",
+            ],
+        )
+        .into(),
+        1,
+        rng,
+        &mut lines,
+    );
+    if rng.gen_bool(0.7) {
+        say(
+            pick(
+                rng,
+                &[
+                    "I see. Could you tell me where exactly the leak is?",
+                    "Sure. Can you tell me how old the unit is?",
+                    "Of course. Which floor is the apartment on?",
+                    "May I ask when it started?",
+                ],
+            )
+            .into(),
+            0,
+            rng,
+            &mut lines,
+        );
+        say(
+            pick(
+                rng,
+                &[
+                    "Under the sink, where the pipes join.",
+                    "About ten years, I think.",
+                    "Second floor, the building has no lift.",
+                    "Since this morning.",
+                ],
+            )
+            .into(),
             1,
-            9.0,
-            "I waited all day, nobody called, I want to speak to your manager.",
-        ),
-        (0, 14.5, "Please hold."),
-    ],
-];
+            rng,
+            &mut lines,
+        );
+    }
+    let offered = rng.gen_bool(0.8);
+    if offered {
+        say(pick(rng, &[
+            "We can send a plumber at three today. The visit is eighty dollars.",
+            "It is two hundred dollars for the repair, parts included.",
+            "A technician can be there tomorrow morning, the call out fee is sixty dollars.",
+            "Installation is four hundred dollars and takes about half a day.",
+        ]).into(), 0, rng, &mut lines);
+    }
+    let objection = if offered { rng.gen_range(0..8) } else { 9 };
+    let raised = match objection {
+        0..=1 => Some(pick(
+            rng,
+            &[
+                "That is a bit expensive.",
+                "Hmm, that is too much for me.",
+                "Can you do it cheaper?",
+            ],
+        )),
+        2 => Some(pick(
+            rng,
+            &[
+                "I will think about it and call back later.",
+                "Not right now, maybe next month.",
+            ],
+        )),
+        3 => Some(pick(
+            rng,
+            &[
+                "Another company quoted me less.",
+                "We already work with someone else for the boiler.",
+            ],
+        )),
+        4 => Some(pick(
+            rng,
+            &[
+                "I am not sure, I have never heard of you.",
+                "How do I know the work will hold?",
+            ],
+        )),
+        _ => None,
+    };
+    let mut booked = offered && raised.is_none() && rng.gen_bool(0.7);
+    if let Some(o) = raised {
+        say(o.into(), 1, rng, &mut lines);
+        if rng.gen_bool(0.55) {
+            say(pick(rng, &[
+                "I understand. The fee includes the parts and a one year guarantee on the work.",
+                "I see your point. In fact we can take ten percent off if you book today.",
+                "Good question. Let me explain, every job comes with a written guarantee and you pay after.",
+            ]).into(), 0, rng, &mut lines);
+            booked = rng.gen_bool(0.7);
+            say(
+                if booked {
+                    "Okay, that works for me."
+                } else {
+                    "I still need to think."
+                }
+                .into(),
+                1,
+                rng,
+                &mut lines,
+            );
+        } else {
+            say(
+                pick(rng, &["Okay.", "Alright.", "Sure."]).into(),
+                0,
+                rng,
+                &mut lines,
+            );
+        }
+    }
+    if booked {
+        say(pick(rng, &[
+            "Great, I will book the visit for three. Thank you for calling, have a nice day.",
+            "Perfect, you are booked for tomorrow at nine. Thanks for calling, goodbye.",
+            "Done, the technician will call you thirty minutes before. Have a good day.",
+        ]).into(), 0, rng, &mut lines);
+        say(
+            pick(rng, &["Thanks, bye.", "Thank you.", "Great, see you then."]).into(),
+            1,
+            rng,
+            &mut lines,
+        );
+    } else if rng.gen_bool(0.5) {
+        say(
+            pick(
+                rng,
+                &[
+                    "Thanks for calling, goodbye.",
+                    "Call us any time, have a good day.",
+                ],
+            )
+            .into(),
+            0,
+            rng,
+            &mut lines,
+        );
+    } else {
+        say("Bye.".into(), 0, rng, &mut lines);
+    }
+    lines
+}
 
 /// A two-channel Amazon Transcribe output for one dialogue (channel identification shape).
-pub(super) fn transcript_json(dialogue: &[(u8, f64, &str)]) -> serde_json::Value {
+pub(super) fn transcript_json(dialogue: &[Line]) -> serde_json::Value {
     let mut channels: [Vec<serde_json::Value>; 2] = [vec![], vec![]];
     let mut text = vec![];
     for (side, start, line) in dialogue {
@@ -92,7 +279,7 @@ pub(super) fn transcript_json(dialogue: &[(u8, f64, &str)]) -> serde_json::Value
             }
             t = end + 0.08;
         }
-        text.push(*line);
+        text.push(line.as_str());
     }
     json!({"jobName": "demo", "status": "COMPLETED", "results": {
         "language_code": "en-US",
@@ -124,9 +311,9 @@ pub(super) async fn transcribe_some(
         {
             continue;
         }
-        let dialogue = DIALOGUES[[0, 0, 0, 0, 1, 1, 2].choose(&mut rng).copied().unwrap_or(0)];
+        let dialogue = compose(&mut rng);
         let key = calltrack::blobs::transcript_key(&tenant.id, &call.id);
-        let bytes = serde_json::to_vec(&transcript_json(dialogue)).map_err(anyhow::Error::from)?;
+        let bytes = serde_json::to_vec(&transcript_json(&dialogue)).map_err(anyhow::Error::from)?;
         ports.blobs.put(&key, bytes, "application/json").await?;
         calltrack::transcription::on_transcript(&*ports.store, &*ports.blobs, &key)
             .await
