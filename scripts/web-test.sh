@@ -82,4 +82,13 @@ node --test dni.test.mjs || status=$?
 if [[ $status -ne 0 ]]; then
   say "failed; the server's log:"; tail -n 50 "$D/serve.log" >&2
 fi
+
+# The report a manager reads: the demo's HTML report and its report email, in the browser.
+R="$D/demo"
+"$CALLTRACK" demo --days 7 --seed 5 --until 2026-11-26 --data "$R" >/dev/null 2>&1
+"$CALLTRACK" --data "$R" report demo --from 2026-11-20 --to 2026-11-26 --format html >"$D/report.html"
+export REPORT_HTML="$D/report.html"
+REPORT_EMAIL=$(ls "$R"/outbox/*calls-and-roi-report*.html | head -n 1)
+export REPORT_EMAIL
+node --test report.test.mjs || status=$?
 exit $status

@@ -95,6 +95,8 @@ pub struct Report {
     pub from: chrono::NaiveDate,
     pub to: chrono::NaiveDate,
     pub dimension: Dimension,
+    /// The tenant's zone, for the times the text and the email show.
+    pub timezone: String,
     /// One row per channel or group.
     pub channels: Vec<Row>,
     /// What a reader must know to read the rows right (see [`Roi::notes`]).
@@ -180,6 +182,7 @@ impl Report {
             from: roi.from,
             to: roi.to,
             dimension: roi.dimension,
+            timezone: roi.timezone.clone(),
             notes: roi.notes.clone(),
             channels: roi.channels.iter().map(|c| row(roi.currency, c)).collect(),
             totals: row(roi.currency, &roi.totals),
@@ -242,6 +245,14 @@ impl Report {
             ]);
         }
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+
+    /// An instant in the tenant's zone, as the text and the email show times.
+    fn local(&self, at: DateTime<Utc>) -> String {
+        let tz: chrono_tz::Tz = self.timezone.parse().unwrap_or(chrono_tz::UTC);
+        at.with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M %Z")
+            .to_string()
     }
 
     /// A fixed-width table for terminals.
@@ -309,11 +320,15 @@ impl Report {
                 }
                 let _ = writeln!(
                     s,
-                    "  {} {} score {} [{}] {}",
+                    "  {} {} score {} [{}{}] {}",
                     p.call_id,
-                    p.started_at.format("%Y-%m-%d %H:%M"),
+                    self.local(p.started_at),
                     score,
                     p.channel,
+                    p.manager
+                        .as_deref()
+                        .map(|m| format!(", {m}"))
+                        .unwrap_or_default(),
                     why.join("; ")
                 );
             }
@@ -386,23 +401,34 @@ impl Report {
             let _ = write!(h, "<p style=\"color:#b00\">{}</p>", esc(&p.sentence()));
         }
         if !self.problem_calls.is_empty() {
-            h.push_str("<h3>Calls to listen to</h3><ul>");
+            h.push_str(
+                "<h3>Calls to listen to</h3><table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\">\
+                 <tr style=\"background:#eee\"><th align=\"left\">Time</th><th align=\"left\">Channel</th>\
+                 <th align=\"left\">Manager</th><th align=\"left\">Score</th><th align=\"left\">Why</th>\
+                 <th align=\"left\">Call</th></tr>",
+            );
             for p in &self.problem_calls {
                 let score = p
                     .score
                     .map(|v| v.to_string())
                     .unwrap_or_else(|| "&ndash;".into());
+                // The two costliest reasons: what to listen for first.
+                let why: Vec<&str> = p.reasons.iter().take(2).map(String::as_str).collect();
                 let _ = write!(
                     h,
-                    "<li><code>{}</code> {} ({}), score {}: {}</li>",
-                    p.call_id,
-                    p.started_at.format("%Y-%m-%d %H:%M UTC"),
+                    "<tr style=\"border-top:1px solid #ddd\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                     <td><code>{}</code></td></tr>",
+                    self.local(p.started_at),
                     esc(&p.channel),
+                    esc(p.manager.as_deref().unwrap_or("\u{2013}")),
                     score,
-                    esc(&p.reasons.join("; "))
+                    esc(&why.join("; ")),
+                    p.call_id,
                 );
             }
-            h.push_str("</ul>");
+            h.push_str("</table><p style=\"color:#555;font-size:12px\">Each call in full: \
+                        <code>calltrack calls show TENANT CALL</code> or <code>GET /v1/calls/CALL</code> \
+                        (with its recording link).</p>");
         }
         h.push_str("</body></html>");
         h
@@ -638,6 +664,7 @@ mod tests {
             from: "2026-01-01".parse().unwrap(),
             to: "2026-01-31".parse().unwrap(),
             dimension: Dimension::Channel,
+            timezone: "UTC".into(),
             channels: vec![a, b],
             totals,
             notes: vec![],

@@ -57,6 +57,8 @@ pub struct Roi {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub dimension: Dimension,
+    /// The tenant's IANA zone: days are its days, and times are shown in it.
+    pub timezone: String,
     /// One row per group, most calls first.
     pub channels: Vec<ChannelFigures>,
     pub totals: ChannelFigures,
@@ -216,6 +218,7 @@ pub async fn aggregate_by(
         from,
         to,
         dimension: dim,
+        timezone: tenant.timezone.clone(),
         channels,
         totals,
         notes,
