@@ -41,7 +41,12 @@ fn t0() -> DateTime<Utc> {
 async fn harness_with(store: Arc<dyn Store>) -> Harness {
     let dir = std::env::temp_dir().join(format!("ct-http-{}-{}", std::process::id(), uuid_ish()));
     let mut t = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
-    for (k, v) in [("twilio", TOKEN), ("generic", GENERIC), ("crm", CRM)] {
+    for (k, v) in [
+        ("twilio", TOKEN),
+        ("generic", GENERIC),
+        ("crm", CRM),
+        ("amocrm", "amo-s3cret"),
+    ] {
         t.provider_secrets.insert(k.into(), v.into());
     }
     t.report_recipients = vec!["owner@acme.example".into()];
@@ -520,6 +525,49 @@ async fn a_returned_missed_call_counts_for_the_manager_who_returned_it() {
         1,
         "and every dimension still adds up"
     );
+}
+
+#[tokio::test]
+async fn amocrm_deal_webhooks_link_by_the_leads_phone_once_and_need_the_urls_secret() {
+    let h = harness().await;
+    h.send(h.generic_req(&generic_event(
+        "a1",
+        "pa",
+        "ended",
+        t0(),
+        json!({"outcome": "answered", "talk_seconds": 90}),
+    )))
+    .await;
+    let won_at = (t0() + Duration::hours(3)).timestamp();
+    // The form amoCRM posts when a lead moves to "won" (142), with the phone kept in a field.
+    let body = format!(
+        "leads%5Bstatus%5D%5B0%5D%5Bid%5D=777&leads%5Bstatus%5D%5B0%5D%5Bstatus_id%5D=142\
+         &leads%5Bstatus%5D%5B0%5D%5Bpipeline_id%5D=1&leads%5Bstatus%5D%5B0%5D%5Bprice%5D=1250\
+         &leads%5Bstatus%5D%5B0%5D%5Blast_modified%5D={won_at}\
+         &leads%5Bstatus%5D%5B0%5D%5Bcustom_fields%5D%5B0%5D%5Bvalues%5D%5B0%5D%5Bvalue%5D=%2B1%20212%20555%200199\
+         &account%5Bsubdomain%5D=acme"
+    );
+    h.clock.advance(Duration::hours(3));
+    let post = |key: &str| {
+        Request::post(format!("/v1/hooks/acme/amocrm/{key}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body.clone()))
+            .unwrap()
+    };
+    let (st, _, _) = h.send(post("guess")).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert_eq!(h.rollup().await.won, 0, "a wrong secret writes nothing");
+    let (st, out, text) = h.send(post("amo-s3cret")).await;
+    assert_eq!(st, StatusCode::OK, "{text}");
+    assert_eq!(out["deals"][0]["deal_id"], "amocrm-777");
+    assert_eq!(
+        out["deals"][0]["channel"], "billboard",
+        "linked to the caller's call"
+    );
+    let (_, again, _) = h.send(post("amo-s3cret")).await;
+    assert_eq!(again["deals"][0]["duplicate"], true);
+    let r = h.rollup().await;
+    assert_eq!((r.won, r.revenue_minor), (1, 125_000));
 }
 
 #[tokio::test]

@@ -76,7 +76,7 @@ pub struct TenantSettings {
     pub origins: Vec<String>,
     /// A provider secret as provider=value: twilio (auth token), telnyx (public key), zadarma
     /// (API secret), zadarma_key (API key, to fetch recordings), mango (api_key:salt), generic,
-    /// crm, alert. Repeatable.
+    /// crm, amocrm (the secret in amoCRM's webhook URL), alert. Repeatable.
     #[arg(long = "secret", value_parser = parse_kv)]
     pub secrets: Vec<(String, String)>,
     #[arg(long)]
@@ -131,6 +131,7 @@ fn parse_kv(s: &str) -> Result<(String, String), String> {
         "mango",
         "generic",
         "crm",
+        "amocrm",
         "alert",
     ];
     if !known.contains(&k) {

@@ -1,8 +1,9 @@
 //! Revenue and spend: CRM deals linked to the calls that brought them, and ad cost imports.
 //!
-//! [`crm`] verifies and reads the CRM deal webhooks; [`record_deal`] links a deal to its call
+//! [`crm`] verifies and reads the CRM deal webhooks ([`amocrm`] amoCRM's); [`record_deal`] links a deal to its call
 //! and commits it with its rollups, exactly once.
 
+pub mod amocrm;
 pub mod crm;
 
 pub use crm::DealEvent;

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/hooks/{tenant}/{provider}", post(hook).get(echo))
         .route("/v1/hooks/{tenant}/mango/events/{*kind}", post(mango_hook))
+        .route("/v1/hooks/{tenant}/amocrm/{key}", post(amocrm_hook))
         .route("/v1/voice/{tenant}/{provider}", post(voice))
 }
 
@@ -222,6 +223,31 @@ async fn voice(
     }
     let (content_type, body) = telephony::voice_response(provider, &vr)?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// amoCRM's deal webhooks: unsigned, so the URL's secret is checked (constant time) first.
+async fn amocrm_hook(
+    State(app): State<AppState>,
+    Path((tenant, key)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let tenant = path_tenant(&app, &tenant).await?;
+    deals::amocrm::verify(&key, secret(&tenant, "amocrm")?)?;
+    let now = app.ports.clock.now();
+    let events = deals::amocrm::parse(&body, tenant.currency, &tenant.region, now)?;
+    for ev in &events {
+        tenant.check_event_time(ev.at, now)?;
+    }
+    let mut out = vec![];
+    for ev in &events {
+        out.push(match deals::record_deal(&*app.ports.store, &tenant, ev, now).await? {
+            DealRecorded::Applied(d) => {
+                json!({"deal_id": d.id, "call_id": d.call_id, "channel": d.channel, "duplicate": false})
+            }
+            DealRecorded::Duplicate => json!({"deal_id": ev.deal_id, "duplicate": true}),
+        });
+    }
+    Ok(Json(json!({"deals": out})).into_response())
 }
 
 async fn crm(app: &App, tenant: &Tenant, headers: &HeaderMap, body: &[u8]) -> ApiResult<Response> {

@@ -63,7 +63,7 @@ pub struct Tenant {
     /// Public key the site snippet sends; unknown keys get 404.
     pub site_key: Option<String>,
     pub allowed_origins: Vec<String>,
-    /// Per provider (`twilio`, `telnyx`, `zadarma`, `mango`, `generic`, `crm`): the shared secret,
+    /// Per provider (`twilio`, `telnyx`, `zadarma`, `mango`, `generic`, `crm`, `amocrm`): the shared secret,
     /// auth token or (Telnyx) the account's ed25519 public key.
     pub provider_secrets: BTreeMap<String, String>,
     /// How the store keeps `provider_secrets` at rest (`crate::secrets`): set only on the stored
