@@ -1702,6 +1702,72 @@ async fn a_missed_call_alert_survives_a_crash_and_a_mail_outage_and_goes_out_onc
     assert!(sent[1].text.contains("was missed"), "{}", sent[1].text);
 }
 
+/// When the callback SLA ends with a missed call still not returned, one more alert goes out
+/// (due in the outbox since the miss); a call returned in time gets none.
+#[tokio::test]
+async fn a_missed_call_not_returned_within_the_sla_alerts_once_and_a_returned_one_does_not() {
+    let mut h = harness().await;
+    let mailer = Arc::new(FlakyMailer::default());
+    let dir = std::env::temp_dir().join(format!("ct-sla-{}-{}", std::process::id(), uuid_ish()));
+    let ports = Ports {
+        mailer: mailer.clone(),
+        ..with_store(h.store.clone(), &dir, Arc::new(h.clock.clone()))
+    };
+    h.app = App::new(
+        ports.clone(),
+        HttpConfig {
+            public_base_url: BASE.into(),
+        },
+    );
+    let missed = |id: &str, call: &str, from: &str| {
+        let mut e = generic_event(id, call, "ended", t0(), json!({"outcome": "missed"}));
+        e["from"] = json!(from);
+        e
+    };
+    h.send(h.generic_req(&missed("s1", "p-lost", CALLER))).await;
+    h.send(h.generic_req(&missed("s2", "p-kept", "+12125550177")))
+        .await;
+    assert_eq!(
+        mailer.sent.lock().unwrap().len(),
+        2,
+        "the two missed-call alerts"
+    );
+    // The second caller is called back inside the SLA.
+    h.clock.advance(Duration::minutes(10));
+    let mut back = generic_event("s3", "p-back", "answered", h.clock.now(), json!({}));
+    back["direction"] = json!("outbound");
+    back["from"] = json!(TRACKING);
+    back["to"] = json!("+12125550177");
+    h.send(h.generic_req(&back)).await;
+    assert_eq!(
+        calltrack::alerts::drain(&ports).await.unwrap(),
+        0,
+        "inside the SLA: nothing due"
+    );
+    h.clock
+        .advance(Duration::minutes(i64::from(h.tenant.callback_sla_minutes)));
+    calltrack::alerts::drain(&ports).await.unwrap();
+    calltrack::alerts::drain(&ports).await.unwrap();
+    let sent = mailer.sent.lock().unwrap().clone();
+    let breaches: Vec<&Email> = sent
+        .iter()
+        .filter(|m| m.subject.starts_with("Not returned"))
+        .collect();
+    assert_eq!(
+        breaches.len(),
+        1,
+        "{:?}",
+        sent.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert!(breaches[0].subject.contains(CALLER));
+    assert!(h
+        .store
+        .outbox_due(h.clock.now() + Duration::days(1), 100)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 /// A call's counters stay on the day they were first counted when the tenant's time zone
 /// changes mid-call: the change neither moves them nor leaves a negative day behind.
 #[tokio::test]

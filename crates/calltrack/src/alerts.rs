@@ -1,6 +1,8 @@
 //! Missed-call alerts: an email to the tenant's recipients and, when configured, a JSON POST to
 //! the tenant's alert webhook, signed like our generic webhooks (`X-Signature: sha256=<hex>` with
-//! the tenant's `alert` secret).
+//! the tenant's `alert` secret). And when the callback SLA ends with the call still not returned,
+//! an SLA-breach alert the same two ways: an outbox item due at the SLA's end, written with the
+//! missed call, which the drain sends only if nobody called back by then.
 //!
 //! At least once: each alert is an outbox item written in the same commit as the missed call
 //! ([`outbox_for`]), delivered right after the commit ([`deliver`]) and removed when its
@@ -17,10 +19,11 @@ use crate::model::*;
 use crate::ports::*;
 use crate::telephony::signature::generic_header_value;
 
-/// The alert's JSON body (also what the alert webhook receives).
-pub fn payload(tenant: &Tenant, call: &Call) -> serde_json::Value {
+/// The alert's JSON body (also what the alert webhook receives); `kind` is `missed_call` or
+/// `missed_call_not_returned`.
+pub fn payload(tenant: &Tenant, call: &Call, kind: &str) -> serde_json::Value {
     json!({
-        "type": "missed_call",
+        "type": kind,
         "tenant": tenant.id,
         "call_id": call.id,
         "caller": call.caller,
@@ -33,16 +36,37 @@ pub fn payload(tenant: &Tenant, call: &Call) -> serde_json::Value {
     })
 }
 
-/// The outbox items a newly missed call commits: one per way the tenant is alerted.
+/// The outbox items a newly missed call commits: one per way the tenant is alerted, now, and
+/// the same again due when its callback SLA ends.
 pub fn outbox_for(tenant: &Tenant, call: &Call, now: DateTime<Utc>) -> Vec<OutboxItem> {
+    let deadline = sla_end(tenant, call).max(now);
     let mut items = vec![];
     if !tenant.report_recipients.is_empty() {
         items.push(OutboxItem::new(OutboxChannel::MissedCallMail, call, now));
+        items.push(OutboxItem::new(
+            OutboxChannel::SlaBreachMail,
+            call,
+            deadline,
+        ));
     }
     if tenant.alert_webhook.is_some() {
         items.push(OutboxItem::new(OutboxChannel::MissedCallWebhook, call, now));
+        items.push(OutboxItem::new(
+            OutboxChannel::SlaBreachWebhook,
+            call,
+            deadline,
+        ));
     }
     items
+}
+
+/// A breach alert later than this after the SLA's end is dropped.
+const BREACH_ALERT_HOURS: i64 = 24;
+
+/// When a missed call's callback SLA ends (as `calls::missed_state` decides it).
+fn sla_end(tenant: &Tenant, call: &Call) -> DateTime<Utc> {
+    call.ended_at.unwrap_or(call.started_at)
+        + Duration::minutes(i64::from(tenant.callback_sla_minutes))
 }
 
 /// Attempts before an alert is given up (about 7 hours of backoff: the callback SLA has long
@@ -65,8 +89,9 @@ pub async fn deliver(
     now: DateTime<Utc>,
 ) -> usize {
     let mut delivered = 0;
-    for item in items {
-        let sent = send(ports, item, known).await;
+    // Items due later (an SLA's end) wait for the drain.
+    for item in items.iter().filter(|i| i.due_at <= now) {
+        let sent = send(ports, item, known, now).await;
         let retry = match &sent {
             Ok(()) => None,
             Err(e) if item.attempts + 1 >= MAX_ATTEMPTS => {
@@ -111,9 +136,10 @@ async fn send(
     ports: &Ports,
     item: &OutboxItem,
     known: Option<(&Tenant, &Call)>,
+    now: DateTime<Utc>,
 ) -> Result<(), String> {
     if let Some((tenant, call)) = known.filter(|(t, c)| t.id == item.tenant && c.id == item.call) {
-        return send_to(ports, item.channel, tenant, call).await;
+        return send_to(ports, item.channel, tenant, call, now).await;
     }
     let tenant = ports
         .store
@@ -127,7 +153,7 @@ async fn send(
         .await
         .map_err(|e| e.to_string())?
         .ok_or("the call is gone")?;
-    send_to(ports, item.channel, &tenant, &call).await
+    send_to(ports, item.channel, &tenant, &call, now).await
 }
 
 async fn send_to(
@@ -135,11 +161,62 @@ async fn send_to(
     channel: OutboxChannel,
     tenant: &Tenant,
     call: &Call,
+    now: DateTime<Utc>,
 ) -> Result<(), String> {
+    let breach = matches!(
+        channel,
+        OutboxChannel::SlaBreachMail | OutboxChannel::SlaBreachWebhook
+    );
+    // A breach alert for a call returned in time (or not yet past its SLA) has nothing to say,
+    // and one a day late (an outage, a demo's data served later) is noise, not a prompt.
+    if breach
+        && (crate::calls::missed_state(tenant, call, now) != Some(crate::calls::MissedState::Lost)
+            || now - sla_end(tenant, call) > Duration::hours(BREACH_ALERT_HOURS))
+    {
+        return Ok(());
+    }
     match channel {
         OutboxChannel::MissedCallMail => mail(&*ports.mailer, tenant, call).await,
-        OutboxChannel::MissedCallWebhook => webhook(&*ports.fetcher, tenant, call).await,
+        OutboxChannel::MissedCallWebhook => {
+            webhook(&*ports.fetcher, tenant, call, "missed_call").await
+        }
+        OutboxChannel::SlaBreachMail => breach_mail(&*ports.mailer, tenant, call).await,
+        OutboxChannel::SlaBreachWebhook => {
+            webhook(&*ports.fetcher, tenant, call, "missed_call_not_returned").await
+        }
     }
+}
+
+async fn breach_mail(mailer: &dyn Mailer, tenant: &Tenant, call: &Call) -> Result<(), String> {
+    if tenant.report_recipients.is_empty() {
+        return Ok(());
+    }
+    let caller = call
+        .caller
+        .as_ref()
+        .map(|c| c.as_str().to_string())
+        .unwrap_or_else(|| "a hidden number".into());
+    let subject = format!(
+        "Not returned in {} minutes: missed call from {caller} ({})",
+        tenant.callback_sla_minutes, call.attribution.channel
+    );
+    let text = format!(
+        "The call from {caller} at {} UTC ({}) was missed and nobody has called back within the {} minutes          you set. Call back now: every hour lowers the chance of the deal. Call id: {}.",
+        call.started_at.format("%Y-%m-%d %H:%M"),
+        call.attribution.channel,
+        tenant.callback_sla_minutes,
+        call.id
+    );
+    let html = format!("<p>{}</p>", text.replace('&', "&amp;").replace('<', "&lt;"));
+    mailer
+        .send(&Email {
+            to: tenant.report_recipients.clone(),
+            subject,
+            html,
+            text,
+        })
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn mail(mailer: &dyn Mailer, tenant: &Tenant, call: &Call) -> Result<(), String> {
@@ -175,11 +252,16 @@ async fn mail(mailer: &dyn Mailer, tenant: &Tenant, call: &Call) -> Result<(), S
         .map_err(|e| e.to_string())
 }
 
-async fn webhook(fetcher: &dyn Fetcher, tenant: &Tenant, call: &Call) -> Result<(), String> {
+async fn webhook(
+    fetcher: &dyn Fetcher,
+    tenant: &Tenant,
+    call: &Call,
+    kind: &str,
+) -> Result<(), String> {
     let Some(url) = &tenant.alert_webhook else {
         return Ok(());
     };
-    let body = payload(tenant, call).to_string().into_bytes();
+    let body = payload(tenant, call, kind).to_string().into_bytes();
     let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
     if let Some(secret) = tenant.secret("alert") {
         headers.push(("X-Signature".into(), generic_header_value(secret, &body)));

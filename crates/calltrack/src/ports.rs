@@ -105,6 +105,10 @@ pub enum OutboxChannel {
     MissedCallMail,
     /// The missed-call POST to the tenant's alert webhook.
     MissedCallWebhook,
+    /// Due when the callback SLA ends: an email if the missed call is still not returned.
+    SlaBreachMail,
+    /// Due when the callback SLA ends: a POST if the missed call is still not returned.
+    SlaBreachWebhook,
 }
 
 /// A side effect written in the same commit as the fact that causes it, and removed once
@@ -127,6 +131,8 @@ impl OutboxItem {
         let name = match channel {
             OutboxChannel::MissedCallMail => "missed_call_mail",
             OutboxChannel::MissedCallWebhook => "missed_call_webhook",
+            OutboxChannel::SlaBreachMail => "sla_breach_mail",
+            OutboxChannel::SlaBreachWebhook => "sla_breach_webhook",
         };
         Self {
             tenant: call.tenant.clone(),
