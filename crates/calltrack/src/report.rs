@@ -61,7 +61,29 @@ impl PoolNote {
         self.exhaustions > 0 || self.early_reuses > 0
     }
 
-    fn sentence(&self) -> String {
+    fn sentence(&self, ru: bool) -> String {
+        if ru {
+            let mut parts = vec![];
+            if self.exhaustions > 0 {
+                parts.push(format!(
+                    "{} раз не хватило номеров (посетители делили номер, их звонки труднее отнести к источнику)",
+                    self.exhaustions
+                ));
+            }
+            if self.early_reuses > 0 {
+                parts.push(format!(
+                    "{} раз выдал номер, ещё не отдохнувший после прошлого посетителя (его поздний звонок может \
+                     достаться следующему)",
+                    self.early_reuses
+                ));
+            }
+            return format!(
+                "Пул {} ({} номеров): {}. `calltrack pool size` подскажет, сколько номеров нужно.",
+                self.pool,
+                self.numbers,
+                parts.join("; ")
+            );
+        }
         let mut parts = vec![];
         if self.exhaustions > 0 {
             parts.push(format!(
@@ -85,6 +107,64 @@ impl PoolNote {
     }
 }
 
+/// The words of the email, in the tenant's language.
+struct Words {
+    summary: &'static str,
+    columns: [&'static str; 13],
+    chart: &'static str,
+    listen: &'static str,
+    listen_columns: [&'static str; 6],
+    listen_footer: &'static str,
+}
+
+const EN: Words = Words {
+    summary: "{from} to {to}: <b>{calls}</b> calls, <b>{answered}</b> answered, <b>{missed}</b> missed \
+              ({returned} returned, <b style=\"color:#b00\">{lost} lost</b>), <b>{deals}</b> deals, revenue \
+              <b>{rev}</b>, cost {cost}. Estimated revenue lost to unreturned missed calls: \
+              <b style=\"color:#b00\">{lrev}</b>.",
+    columns: ["{dim}", "Visits", "Calls", "Answered", "Missed", "Returned", "Lost", "Deals", "Revenue", "Cost",
+              "Cost/call", "ROI", "Lost revenue"],
+    chart: "Revenue vs cost by {dim}",
+    listen: "Calls to listen to",
+    listen_columns: ["Time", "Channel", "Manager", "Score", "Why", "Call"],
+    listen_footer: "Each call in full: <code>calltrack calls show TENANT CALL</code> or \
+                    <code>GET /v1/calls/CALL</code> (with its recording link).",
+};
+
+const RU: Words = Words {
+    summary: "С {from} по {to}: <b>{calls}</b> звонков, принято <b>{answered}</b>, пропущено <b>{missed}</b> \
+              (перезвонили по {returned}, <b style=\"color:#b00\">потеряно {lost}</b>), сделок <b>{deals}</b>, \
+              выручка <b>{rev}</b>, расходы {cost}. Оценка выручки, потерянной из-за пропущенных звонков \
+              без перезвона: <b style=\"color:#b00\">{lrev}</b>.",
+    columns: ["{dim}", "Визиты", "Звонки", "Принято", "Пропущено", "Перезвонили", "Потеряно", "Сделки",
+              "Выручка", "Расходы", "Цена звонка", "ROI", "Потерянная выручка"],
+    chart: "Выручка и расходы: {dim}",
+    listen: "Звонки, которые стоит прослушать",
+    listen_columns: ["Время", "Канал", "Менеджер", "Оценка", "Почему", "Звонок"],
+    listen_footer: "Звонок целиком: <code>calltrack calls show TENANT CALL</code> или \
+                    <code>GET /v1/calls/CALL</code> (со ссылкой на запись).",
+};
+
+/// A dimension's name as the email's column and chart say it.
+fn dimension_word(dim: Dimension, ru: bool) -> &'static str {
+    match (dim, ru) {
+        (Dimension::Channel, false) => "channel",
+        (Dimension::Campaign, false) => "campaign",
+        (Dimension::Keyword, false) => "keyword",
+        (Dimension::Number, false) => "number",
+        (Dimension::Landing, false) => "landing page",
+        (Dimension::Manager, false) => "manager",
+        (Dimension::FirstTouch, false) => "first touch",
+        (Dimension::Channel, true) => "канал",
+        (Dimension::Campaign, true) => "кампания",
+        (Dimension::Keyword, true) => "ключевое слово",
+        (Dimension::Number, true) => "номер",
+        (Dimension::Landing, true) => "страница входа",
+        (Dimension::Manager, true) => "менеджер",
+        (Dimension::FirstTouch, true) => "первый канал",
+    }
+}
+
 /// The report document (`GET /v1/reports/roi`, `calltrack report`, `calltrack demo --json`).
 /// By channel it carries `channels`; by another dimension `group_by` and `groups`, each row
 /// naming its `group` (DESIGN: Reports).
@@ -97,6 +177,8 @@ pub struct Report {
     pub dimension: Dimension,
     /// The tenant's zone, for the times the text and the email show.
     pub timezone: String,
+    /// The tenant's language: the email is Russian for `ru*`, English otherwise.
+    pub language: String,
     /// One row per channel or group.
     pub channels: Vec<Row>,
     /// What a reader must know to read the rows right (see [`Roi::notes`]).
@@ -183,6 +265,7 @@ impl Report {
             to: roi.to,
             dimension: roi.dimension,
             timezone: roi.timezone.clone(),
+            language: roi.language.clone(),
             notes: roi.notes.clone(),
             channels: roi.channels.iter().map(|c| row(roi.currency, c)).collect(),
             totals: row(roi.currency, &roi.totals),
@@ -308,7 +391,7 @@ impl Report {
             let _ = writeln!(s, "\n{n}");
         }
         for p in self.pools.iter().filter(|p| p.too_small()) {
-            let _ = writeln!(s, "\n{}", p.sentence());
+            let _ = writeln!(s, "\n{}", p.sentence(false));
         }
         if !self.problem_calls.is_empty() {
             let _ = writeln!(s, "\nCalls to listen to:");
@@ -336,43 +419,58 @@ impl Report {
         s
     }
 
-    /// The HTML email: a summary, a revenue-vs-cost chart per channel, the table, problem calls.
+    /// True when the email is written in Russian (a `ru*` tenant).
+    pub fn russian(&self) -> bool {
+        self.language.to_ascii_lowercase().starts_with("ru")
+    }
+
+    fn words(&self) -> &'static Words {
+        if self.russian() {
+            &RU
+        } else {
+            &EN
+        }
+    }
+
+    /// The HTML email: a summary, a revenue-vs-cost chart per channel, the table, problem calls;
+    /// in the tenant's language (the analysis' reasons stay as the analyser wrote them).
     pub fn html(&self, title: &str) -> String {
         let cur = self.currency.as_str();
         let t = &self.totals;
+        let w = self.words();
+        let money = |v: f64| format!("{v:.2} {cur}");
+        let summary = w
+            .summary
+            .replace("{from}", &self.from.to_string())
+            .replace("{to}", &self.to.to_string())
+            .replace("{calls}", &t.calls.to_string())
+            .replace("{answered}", &t.answered.to_string())
+            .replace("{missed}", &t.missed.to_string())
+            .replace("{returned}", &t.returned.to_string())
+            .replace("{lost}", &t.lost.to_string())
+            .replace("{deals}", &t.deals.to_string())
+            .replace("{rev}", &money(t.revenue))
+            .replace("{cost}", &money(t.cost))
+            .replace("{lrev}", &money(t.lost_revenue));
         let mut h = String::new();
         let _ = write!(
             h,
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
              <body style=\"font-family:Arial,Helvetica,sans-serif;color:#222\">\
-             <h2>{title}</h2><p>{from} to {to}: <b>{calls}</b> calls, <b>{answered}</b> answered, \
-             <b>{missed}</b> missed ({returned} returned, <b style=\"color:#b00\">{lost} lost</b>), \
-             <b>{deals}</b> deals, revenue <b>{rev:.2} {cur}</b>, cost {cost:.2} {cur}. \
-             Estimated revenue lost to unreturned missed calls: <b style=\"color:#b00\">{lrev:.2} {cur}</b>.</p>",
-            title = esc(title), from = self.from, to = self.to, calls = t.calls, answered = t.answered,
-            missed = t.missed, returned = t.returned, lost = t.lost, deals = t.deals, rev = t.revenue,
-            cost = t.cost, lrev = t.lost_revenue,
+             <h2>{title}</h2><p>{summary}</p>",
+            lang = if self.russian() { "ru" } else { "en" },
+            title = esc(title),
         );
         h.push_str(&self.chart_svg());
         h.push_str("<table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\"><tr style=\"background:#eee\">");
-        let dim = self.dimension.as_str().replace('_', " ");
-        let mut dim_col = dim.clone();
-        dim_col[..1].make_ascii_uppercase();
-        for col in [
-            dim_col.as_str(),
-            "Visits",
-            "Calls",
-            "Answered",
-            "Missed",
-            "Returned",
-            "Lost",
-            "Deals",
-            "Revenue",
-            "Cost",
-            "Cost/call",
-            "ROI",
-            "Lost revenue",
-        ] {
+        let dim = dimension_word(self.dimension, self.russian());
+        let mut dim_col: Vec<char> = dim.chars().collect();
+        if let Some(c) = dim_col.first_mut() {
+            *c = c.to_uppercase().next().unwrap_or(*c);
+        }
+        let dim_col: String = dim_col.into_iter().collect();
+        for col in w.columns {
+            let col = col.replace("{dim}", &dim_col);
             let _ = write!(h, "<th align=\"left\">{col}</th>");
         }
         h.push_str("</tr>");
@@ -398,15 +496,23 @@ impl Report {
             let _ = write!(h, "<p style=\"color:#555;font-size:12px\">{}</p>", esc(n));
         }
         for p in self.pools.iter().filter(|p| p.too_small()) {
-            let _ = write!(h, "<p style=\"color:#b00\">{}</p>", esc(&p.sentence()));
+            let _ = write!(
+                h,
+                "<p style=\"color:#b00\">{}</p>",
+                esc(&p.sentence(self.russian()))
+            );
         }
         if !self.problem_calls.is_empty() {
-            h.push_str(
-                "<h3>Calls to listen to</h3><table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\">\
-                 <tr style=\"background:#eee\"><th align=\"left\">Time</th><th align=\"left\">Channel</th>\
-                 <th align=\"left\">Manager</th><th align=\"left\">Score</th><th align=\"left\">Why</th>\
-                 <th align=\"left\">Call</th></tr>",
+            let _ = write!(
+                h,
+                "<h3>{}</h3><table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\">\
+                 <tr style=\"background:#eee\">",
+                w.listen
             );
+            for col in w.listen_columns {
+                let _ = write!(h, "<th align=\"left\">{col}</th>");
+            }
+            h.push_str("</tr>");
             for p in &self.problem_calls {
                 let score = p
                     .score
@@ -426,9 +532,11 @@ impl Report {
                     p.call_id,
                 );
             }
-            h.push_str("</table><p style=\"color:#555;font-size:12px\">Each call in full: \
-                        <code>calltrack calls show TENANT CALL</code> or <code>GET /v1/calls/CALL</code> \
-                        (with its recording link).</p>");
+            let _ = write!(
+                h,
+                "</table><p style=\"color:#555;font-size:12px\">{}</p>",
+                w.listen_footer
+            );
         }
         h.push_str("</body></html>");
         h
@@ -446,9 +554,12 @@ impl Report {
         let height = 30.0 + row_h * rows.len() as f64;
         let mut s = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" font-family=\"Arial\" font-size=\"12\">\
-             <text x=\"0\" y=\"14\" font-weight=\"bold\">Revenue vs cost by {dim} ({cur})</text>",
+             <text x=\"0\" y=\"14\" font-weight=\"bold\">{title} ({cur})</text>",
             w = label_w + bar_w + 90.0,
-            dim = self.dimension.as_str().replace('_', " "),
+            title = self
+                .words()
+                .chart
+                .replace("{dim}", dimension_word(self.dimension, self.russian())),
             cur = self.currency.as_str()
         );
         for (i, r) in rows.iter().enumerate() {
@@ -665,6 +776,7 @@ mod tests {
             to: "2026-01-31".parse().unwrap(),
             dimension: Dimension::Channel,
             timezone: "UTC".into(),
+            language: "en-US".into(),
             channels: vec![a, b],
             totals,
             notes: vec![],
@@ -727,6 +839,21 @@ mod tests {
             !quiet.text().contains("Pool web"),
             "a healthy pool is not mentioned"
         );
+    }
+
+    #[test]
+    fn the_email_is_in_russian_for_a_russian_tenant_and_english_otherwise() {
+        let mut r = Report::new(&roi(), vec![], vec![]);
+        let en = r.html("Weekly");
+        assert!(en.contains("lang=\"en\"") && en.contains("Revenue vs cost by channel"));
+        assert!(en.contains("<th align=\"left\">Answered</th>"));
+        r.language = "ru-RU".into();
+        let ru = r.html("Неделя");
+        assert!(ru.contains("lang=\"ru\""));
+        assert!(ru.contains("Выручка и расходы: канал"));
+        assert!(ru.contains("<th align=\"left\">Принято</th>"));
+        assert!(ru.contains("принято <b>14</b>"), "{ru}");
+        assert!(!ru.contains("Revenue vs cost"));
     }
 
     #[test]

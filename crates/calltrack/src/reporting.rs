@@ -93,10 +93,19 @@ pub async fn deliver(
         mailer,
     } = out;
     let report = build(store, tenant, from, to, now).await?;
-    let title = format!(
-        "{}: {label} calls and ROI report, {from} to {to}",
-        tenant.name
-    );
+    let title = if report.russian() {
+        let label = match label {
+            "daily" => "за день",
+            "weekly" => "за неделю",
+            other => other,
+        };
+        format!("{}: звонки и ROI {label}, с {from} по {to}", tenant.name)
+    } else {
+        format!(
+            "{}: {label} calls and ROI report, {from} to {to}",
+            tenant.name
+        )
+    };
     let html = report.html(&title);
     let base = crate::blobs::report_key_stem(&tenant.id, from, to);
     let json =

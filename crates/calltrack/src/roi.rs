@@ -59,6 +59,8 @@ pub struct Roi {
     pub dimension: Dimension,
     /// The tenant's IANA zone: days are its days, and times are shown in it.
     pub timezone: String,
+    /// The tenant's language (`ru-RU`, `en-US`): the email is written in it.
+    pub language: String,
     /// One row per group, most calls first.
     pub channels: Vec<ChannelFigures>,
     pub totals: ChannelFigures,
@@ -95,6 +97,7 @@ pub async fn aggregate_by(
         })
     }
     let mut notes = vec![];
+    let ru = tenant.language.to_ascii_lowercase().starts_with("ru");
     let channel_rows = store
         .rollups_between(&tenant.id, Dimension::Channel, from, to)
         .await?;
@@ -123,14 +126,25 @@ pub async fn aggregate_by(
         let missing = all.sub(&grouped);
         if !missing.is_zero() {
             row(&mut by, NOT_RECORDED).counters.add(&missing);
-            notes.push(format!(
-                "{NOT_RECORDED}: {} calls, {} visits and {} deals were counted before reports by {} existed; \
-                 their channels have them.",
-                missing.calls,
-                missing.visits,
-                missing.deals,
-                dim.as_str()
-            ));
+            notes.push(if ru {
+                format!(
+                    "{NOT_RECORDED}: {} звонков, {} визитов и {} сделок учтены до появления отчёта по «{}»; \
+                     они есть в отчёте по каналам.",
+                    missing.calls,
+                    missing.visits,
+                    missing.deals,
+                    dim.as_str()
+                )
+            } else {
+                format!(
+                    "{NOT_RECORDED}: {} calls, {} visits and {} deals were counted before reports by {} existed; \
+                     their channels have them.",
+                    missing.calls,
+                    missing.visits,
+                    missing.deals,
+                    dim.as_str()
+                )
+            });
         }
     }
     let mut unsplit_cost = 0;
@@ -149,10 +163,17 @@ pub async fn aggregate_by(
         }
     }
     if unsplit_cost > 0 {
-        notes.push(format!(
-            "Costs are imported per channel and campaign, so by {} they are in the totals only.",
-            dim.as_str()
-        ));
+        notes.push(if ru {
+            format!(
+                "Расходы загружаются по каналам и кампаниям, поэтому в отчёте по «{}» они только в итоге.",
+                dim.as_str()
+            )
+        } else {
+            format!(
+                "Costs are imported per channel and campaign, so by {} they are in the totals only.",
+                dim.as_str()
+            )
+        });
     }
     // Only calls inside the SLA window can still be pending; everything older is decided.
     let sla = Duration::minutes(i64::from(tenant.callback_sla_minutes));
@@ -184,13 +205,23 @@ pub async fn aggregate_by(
         .iter()
         .any(|c| c.lost > 0 && c.lost_revenue_assumed)
     {
-        notes.push(format!(
-            "Lost revenue uses the tenant's assumptions ({:.0}% of answered calls become deals, {} a deal) \
-             where a row has fewer than {MIN_ANSWERED_FOR_OWN_CONVERSION} answered calls or \
-             {MIN_WON_FOR_OWN_DEAL_VALUE} won deals of its own.",
+        let (share, deal) = (
             f64::from(tenant.loss.conversion_bp) / 100.0,
-            tenant.currency.format(tenant.loss.average_deal_minor)
-        ));
+            tenant.currency.format(tenant.loss.average_deal_minor),
+        );
+        notes.push(if ru {
+            format!(
+                "Потерянная выручка оценена по допущениям клиента ({share:.0}% принятых звонков становятся \
+                 сделками, сделка {deal}) там, где в строке меньше {MIN_ANSWERED_FOR_OWN_CONVERSION} принятых \
+                 звонков или {MIN_WON_FOR_OWN_DEAL_VALUE} выигранных сделок."
+            )
+        } else {
+            format!(
+                "Lost revenue uses the tenant's assumptions ({share:.0}% of answered calls become deals, {deal} \
+                 a deal) where a row has fewer than {MIN_ANSWERED_FOR_OWN_CONVERSION} answered calls or \
+                 {MIN_WON_FOR_OWN_DEAL_VALUE} won deals of its own."
+            )
+        });
     }
     channels.sort_by(|a, b| {
         b.counters
@@ -219,6 +250,7 @@ pub async fn aggregate_by(
         to,
         dimension: dim,
         timezone: tenant.timezone.clone(),
+        language: tenant.language.clone(),
         channels,
         totals,
         notes,
