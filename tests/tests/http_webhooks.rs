@@ -1621,12 +1621,8 @@ impl Mailer for FlakyMailer {
     }
 }
 
-/// The missed-call alert is an outbox record in the call's commit: when the process dies
-/// between the commit and the send (here: the call committed by `ingest` alone, as a kill
-/// would leave it) or the mailer is down, the next drain sends it, once, with backoff between
-/// failed attempts.
-#[tokio::test]
-async fn a_missed_call_alert_survives_a_crash_and_a_mail_outage_and_goes_out_once() {
+/// The harness with a mailer that records what it sent and can be taken down, and its ports.
+async fn harness_with_flaky_mailer() -> (Harness, Arc<FlakyMailer>, Ports) {
     let mut h = harness().await;
     let mailer = Arc::new(FlakyMailer::default());
     let dir = std::env::temp_dir().join(format!("ct-outbox-{}-{}", std::process::id(), uuid_ish()));
@@ -1640,6 +1636,16 @@ async fn a_missed_call_alert_survives_a_crash_and_a_mail_outage_and_goes_out_onc
             public_base_url: BASE.into(),
         },
     );
+    (h, mailer, ports)
+}
+
+/// The missed-call alert is an outbox record in the call's commit: when the process dies
+/// between the commit and the send (here: the call committed by `ingest` alone, as a kill
+/// would leave it) or the mailer is down, the next drain sends it, once, with backoff between
+/// failed attempts.
+#[tokio::test]
+async fn a_missed_call_alert_survives_a_crash_and_a_mail_outage_and_goes_out_once() {
+    let (h, mailer, ports) = harness_with_flaky_mailer().await;
     // The crash: committed, never sent.
     let missed = CallEvent {
         from: Some(PhoneNumber::parse(CALLER, None).unwrap()),
@@ -1706,19 +1712,7 @@ async fn a_missed_call_alert_survives_a_crash_and_a_mail_outage_and_goes_out_onc
 /// (due in the outbox since the miss); a call returned in time gets none.
 #[tokio::test]
 async fn a_missed_call_not_returned_within_the_sla_alerts_once_and_a_returned_one_does_not() {
-    let mut h = harness().await;
-    let mailer = Arc::new(FlakyMailer::default());
-    let dir = std::env::temp_dir().join(format!("ct-sla-{}-{}", std::process::id(), uuid_ish()));
-    let ports = Ports {
-        mailer: mailer.clone(),
-        ..with_store(h.store.clone(), &dir, Arc::new(h.clock.clone()))
-    };
-    h.app = App::new(
-        ports.clone(),
-        HttpConfig {
-            public_base_url: BASE.into(),
-        },
-    );
+    let (h, mailer, ports) = harness_with_flaky_mailer().await;
     let missed = |id: &str, call: &str, from: &str| {
         let mut e = generic_event(id, call, "ended", t0(), json!({"outcome": "missed"}));
         e["from"] = json!(from);

@@ -188,46 +188,24 @@ async fn send_to(
 }
 
 async fn breach_mail(mailer: &dyn Mailer, tenant: &Tenant, call: &Call) -> Result<(), String> {
-    if tenant.report_recipients.is_empty() {
-        return Ok(());
-    }
-    let caller = call
-        .caller
-        .as_ref()
-        .map(|c| c.as_str().to_string())
-        .unwrap_or_else(|| "a hidden number".into());
+    let caller = caller_of(call);
     let subject = format!(
         "Not returned in {} minutes: missed call from {caller} ({})",
         tenant.callback_sla_minutes, call.attribution.channel
     );
     let text = format!(
-        "The call from {caller} at {} UTC ({}) was missed and nobody has called back within the {} minutes          you set. Call back now: every hour lowers the chance of the deal. Call id: {}.",
+        "The call from {caller} at {} UTC ({}) was missed and nobody has called back within the {} minutes \
+         you set. Call back now: every hour lowers the chance of the deal. Call id: {}.",
         call.started_at.format("%Y-%m-%d %H:%M"),
         call.attribution.channel,
         tenant.callback_sla_minutes,
         call.id
     );
-    let html = format!("<p>{}</p>", text.replace('&', "&amp;").replace('<', "&lt;"));
-    mailer
-        .send(&Email {
-            to: tenant.report_recipients.clone(),
-            subject,
-            html,
-            text,
-        })
-        .await
-        .map_err(|e| e.to_string())
+    send_mail(mailer, tenant, subject, text).await
 }
 
 async fn mail(mailer: &dyn Mailer, tenant: &Tenant, call: &Call) -> Result<(), String> {
-    if tenant.report_recipients.is_empty() {
-        return Ok(());
-    }
-    let caller = call
-        .caller
-        .as_ref()
-        .map(|c| c.as_str().to_string())
-        .unwrap_or_else(|| "a hidden number".into());
+    let caller = caller_of(call);
     let subject = format!("Missed call from {caller} ({})", call.attribution.channel);
     let text = format!(
         "A call from {caller} to {} came in at {} UTC from {} and was missed. Call back within {} minutes \
@@ -238,15 +216,34 @@ async fn mail(mailer: &dyn Mailer, tenant: &Tenant, call: &Call) -> Result<(), S
         tenant.callback_sla_minutes,
         call.id
     );
+    send_mail(mailer, tenant, subject, text).await
+}
+
+fn caller_of(call: &Call) -> String {
+    call.caller
+        .as_ref()
+        .map(|c| c.as_str().to_string())
+        .unwrap_or_else(|| "a hidden number".into())
+}
+
+/// An alert email to the tenant's recipients (none configured: nothing to send).
+async fn send_mail(
+    mailer: &dyn Mailer,
+    tenant: &Tenant,
+    subject: String,
+    text: String,
+) -> Result<(), String> {
+    if tenant.report_recipients.is_empty() {
+        return Ok(());
+    }
     let html = format!("<p>{}</p>", text.replace('&', "&amp;").replace('<', "&lt;"));
-    let email = Email {
-        to: tenant.report_recipients.clone(),
-        subject,
-        html,
-        text,
-    };
     mailer
-        .send(&email)
+        .send(&Email {
+            to: tenant.report_recipients.clone(),
+            subject,
+            html,
+            text,
+        })
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
