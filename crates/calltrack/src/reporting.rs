@@ -124,18 +124,6 @@ pub async fn deliver(
         blobs.put(&key, bytes, ct).await?;
         keys.push(key);
     }
-    for kind in ExportKind::ALL {
-        if kind == ExportKind::Ga4 && from != to {
-            continue;
-        }
-        let e = export(store, tenant, kind, from, to, DEFAULT_GOAL, now).await?;
-        let key = format!("{base}.{}", kind.file_name());
-        blobs
-            .put(&key, e.body.into_bytes(), kind.content_type())
-            .await?;
-        info!(tenant = %tenant.id, %from, %to, kind = kind.as_str(), rows = e.rows, left_out = ?e.notes, "export stored");
-        keys.push(key);
-    }
     let mut emailed = false;
     if !tenant.report_recipients.is_empty() {
         // At least once: the sent record is written after SES took the message, so a failed
@@ -159,6 +147,20 @@ pub async fn deliver(
                 .await?;
             emailed = true;
         }
+    }
+    // The exports come after the email: a failed export (the run reports it and retries) must
+    // not hold back the manager's report, which the claim above keeps from going out twice.
+    for kind in ExportKind::ALL {
+        if kind == ExportKind::Ga4 && from != to {
+            continue;
+        }
+        let e = export(store, tenant, kind, from, to, DEFAULT_GOAL, now).await?;
+        let key = format!("{base}.{}", kind.file_name());
+        blobs
+            .put(&key, e.body.into_bytes(), kind.content_type())
+            .await?;
+        info!(tenant = %tenant.id, %from, %to, kind = kind.as_str(), rows = e.rows, left_out = ?e.notes, "export stored");
+        keys.push(key);
     }
     info!(tenant = %tenant.id, %from, %to, emailed, "report delivered");
     Ok(Delivered {
