@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use aws_sdk_sesv2::error::DisplayErrorContext;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 use aws_sdk_sesv2::Client;
 use calltrack::ports::{Email, MailError, Mailer};
 
@@ -30,14 +31,6 @@ impl SesMailer {
     }
 }
 
-fn content(data: &str) -> Result<Content, MailError> {
-    Content::builder()
-        .data(data)
-        .charset("UTF-8")
-        .build()
-        .map_err(|e| MailError(e.to_string()))
-}
-
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
@@ -49,15 +42,11 @@ impl Mailer for SesMailer {
         if email.to.is_empty() {
             return Err(MailError("no recipients".into()));
         }
-        let message = Message::builder()
-            .subject(content(&email.subject)?)
-            .body(
-                Body::builder()
-                    .html(content(&email.html)?)
-                    .text(content(&email.text)?)
-                    .build(),
-            )
-            .build();
+        // Raw MIME: the only SES content that carries the report's charts as inline parts.
+        let raw = RawMessage::builder()
+            .data(Blob::new(email.mime(&self.from)?))
+            .build()
+            .map_err(|e| MailError(e.to_string()))?;
         self.client
             .send_email()
             .from_email_address(&self.from)
@@ -66,7 +55,7 @@ impl Mailer for SesMailer {
                     .set_to_addresses(Some(email.to.clone()))
                     .build(),
             )
-            .content(EmailContent::builder().simple(message).build())
+            .content(EmailContent::builder().raw(raw).build())
             .send()
             .await
             .map_err(|e| MailError(DisplayErrorContext(e).to_string()))?;

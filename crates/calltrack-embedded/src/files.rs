@@ -105,10 +105,14 @@ impl BlobStore for FsBlobStore {
     }
 }
 
-/// Mail written as `.eml`-like files into an outbox directory, one per message.
+/// Mail written as `.eml` files (the MIME SES would get) into an outbox directory, one per
+/// message; any mail client opens them.
 pub struct FileMailer {
     outbox: PathBuf,
 }
+
+/// The sender the outbox's mail names (the embedded backend sends nothing for real).
+const FROM: &str = "calltrack@localhost";
 
 impl FileMailer {
     pub fn new(outbox: impl Into<PathBuf>) -> Self {
@@ -139,13 +143,8 @@ impl Mailer for FileMailer {
             })
             .take(60)
             .collect();
-        let body = format!(
-            "To: {}\nSubject: {}\nContent-Type: text/html; charset=utf-8\n\n{}\n",
-            email.to.join(", "),
-            email.subject,
-            email.html
-        );
-        let path = self.outbox.join(format!("{n:05}-{slug}.html"));
+        let body = email.mime(FROM)?;
+        let path = self.outbox.join(format!("{n:05}-{slug}.eml"));
         tokio::fs::write(path, body)
             .await
             .map_err(|e| MailError(e.to_string()))

@@ -243,6 +243,7 @@ async fn send_mail(
             subject,
             html,
             text,
+            inline: vec![],
         })
         .await
         .map(|_| ())

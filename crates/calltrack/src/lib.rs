@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod attribution;
 pub mod blobs;
 pub mod calls;
+pub mod chart;
 pub mod deals;
 pub mod egress;
 pub mod exports;

@@ -542,7 +542,50 @@ pub struct Email {
     pub to: Vec<String>,
     pub subject: String,
     pub html: String,
+    /// The plain-text alternative, for clients (and readers) that do not show HTML.
     pub text: String,
+    /// Images the HTML shows as `cid:` links (the report's charts).
+    pub inline: Vec<InlineImage>,
+}
+
+/// One image carried inside the message, referenced from the HTML as `cid:{cid}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineImage {
+    pub cid: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Email {
+    /// The whole message as MIME: the text and the HTML as alternatives, the HTML's images
+    /// beside it in `multipart/related` (what mail clients need to show `cid:` images).
+    pub fn mime(&self, from: &str) -> Result<Vec<u8>, MailError> {
+        use mail_builder::mime::MimePart;
+        let mut related = vec![MimePart::new("text/html", self.html.as_str())];
+        for img in &self.inline {
+            related.push(
+                MimePart::new(img.content_type.as_str(), img.bytes.as_slice())
+                    .inline()
+                    .cid(img.cid.as_str()),
+            );
+        }
+        let html = if self.inline.is_empty() {
+            related.remove(0)
+        } else {
+            MimePart::new("multipart/related", related)
+        };
+        let body = MimePart::new(
+            "multipart/alternative",
+            vec![MimePart::new("text/plain", self.text.as_str()), html],
+        );
+        mail_builder::MessageBuilder::new()
+            .from(from)
+            .to(self.to.iter().map(String::as_str).collect::<Vec<_>>())
+            .subject(self.subject.as_str())
+            .body(body)
+            .write_to_vec()
+            .map_err(|e| MailError(e.to_string()))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -708,5 +751,49 @@ impl Clock for ManualClock {
         Utc.timestamp_millis_opt(self.0.load(Ordering::SeqCst))
             .single()
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_parser::{MessageParser, MimeHeaders};
+
+    #[test]
+    fn mime_carries_text_html_and_the_inline_images_a_client_resolves_by_content_id() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0fake".to_vec();
+        let email = Email {
+            to: vec!["owner@shop.example".into(), "sales@shop.example".into()],
+            subject: "Магазин: звонки и ROI за неделю".into(),
+            html: "<p>Выручка</p><img src=\"cid:chart@calltrack\">".into(),
+            text: "Выручка 100".into(),
+            inline: vec![InlineImage {
+                cid: "chart@calltrack".into(),
+                content_type: "image/png".into(),
+                bytes: png.clone(),
+            }],
+        };
+        let raw = email.mime("reports@shop.example").unwrap();
+        assert!(raw.is_ascii(), "8-bit text is encoded for transport");
+        let msg = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(msg.subject(), Some("Магазин: звонки и ROI за неделю"));
+        let to: Vec<&str> = msg
+            .to()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a.address())
+            .collect();
+        assert_eq!(to, ["owner@shop.example", "sales@shop.example"]);
+        assert_eq!(msg.body_text(0).as_deref(), Some("Выручка 100"));
+        assert!(msg.body_html(0).unwrap().contains("cid:chart@calltrack"));
+        let img = msg.attachment(0).unwrap();
+        assert_eq!(img.content_id(), Some("chart@calltrack"));
+        assert_eq!(img.contents(), png.as_slice());
+        let text = String::from_utf8_lossy(&raw);
+        let (alt, rel) = (
+            text.find("multipart/alternative").unwrap(),
+            text.find("multipart/related").unwrap(),
+        );
+        assert!(alt < rel, "the related html is one alternative to the text");
     }
 }

@@ -1,14 +1,16 @@
 //! The ROI report for people: a JSON document (money in major units with a currency), CSV, a
-//! text table for terminals, and an HTML email with a chart.
+//! text table for terminals, and an HTML email with PNG charts (inline parts in the mail,
+//! `data:` URIs in the stored page).
 
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::chart::{self, BarRow, Chart, Layout, Series};
 use crate::model::*;
 use crate::ports::*;
-use crate::roi::{day_bounds, ChannelFigures, Roi};
+use crate::roi::{day_bounds, ChannelFigures, DayFigures, Roi};
 
 /// One channel's (or group's) row as people read it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -112,9 +114,18 @@ struct Words {
     summary: &'static str,
     columns: [&'static str; 13],
     chart: &'static str,
+    money_series: [&'static str; 2],
+    outcomes: &'static str,
+    outcome_series: [&'static str; 4],
+    outcome_note: &'static str,
+    daily: &'static str,
+    daily_series: [&'static str; 2],
     listen: &'static str,
     listen_columns: [&'static str; 6],
     listen_footer: &'static str,
+    text_title: &'static str,
+    text_columns: [&'static str; 11],
+    score: &'static str,
 }
 
 const EN: Words = Words {
@@ -125,10 +136,20 @@ const EN: Words = Words {
     columns: ["{dim}", "Visits", "Calls", "Answered", "Missed", "Returned", "Lost", "Deals", "Revenue", "Cost",
               "Cost/call", "ROI", "Lost revenue"],
     chart: "Revenue vs cost by {dim}",
+    money_series: ["Revenue", "Cost"],
+    outcomes: "Answered and missed calls by {dim}",
+    outcome_series: ["Answered", "Missed, returned", "Missed, lost", "Missed, waiting"],
+    outcome_note: "{missed} missed, {lost} lost",
+    daily: "Calls per day",
+    daily_series: ["Answered", "Missed"],
     listen: "Calls to listen to",
     listen_columns: ["Time", "Channel", "Manager", "Score", "Why", "Call"],
     listen_footer: "Each call in full: <code>calltrack calls show TENANT CALL</code> or \
                     <code>GET /v1/calls/CALL</code> (with its recording link).",
+    text_title: "ROI by {dim}, {from} to {to} ({cur})",
+    text_columns: ["visits", "calls", "answered", "missed", "returned", "lost", "deals", "revenue", "cost",
+                   "roi", "lost rev."],
+    score: "score",
 };
 
 const RU: Words = Words {
@@ -139,10 +160,20 @@ const RU: Words = Words {
     columns: ["{dim}", "Визиты", "Звонки", "Принято", "Пропущено", "Перезвонили", "Потеряно", "Сделки",
               "Выручка", "Расходы", "Цена звонка", "ROI", "Потерянная выручка"],
     chart: "Выручка и расходы: {dim}",
+    money_series: ["Выручка", "Расходы"],
+    outcomes: "Принятые и пропущенные звонки: {dim}",
+    outcome_series: ["Принято", "Перезвонили", "Потеряно", "Ждут перезвона"],
+    outcome_note: "пропущено {missed}, потеряно {lost}",
+    daily: "Звонки по дням",
+    daily_series: ["Принято", "Пропущено"],
     listen: "Звонки, которые стоит прослушать",
     listen_columns: ["Время", "Канал", "Менеджер", "Оценка", "Почему", "Звонок"],
     listen_footer: "Звонок целиком: <code>calltrack calls show TENANT CALL</code> или \
                     <code>GET /v1/calls/CALL</code> (со ссылкой на запись).",
+    text_title: "ROI, {dim}: с {from} по {to} ({cur})",
+    text_columns: ["визиты", "звонки", "принято", "пропущ", "перезв.", "потер", "сделки", "выручка", "расходы",
+                   "ROI", "потер. выр."],
+    score: "оценка",
 };
 
 /// A dimension's name as the email's column and chart say it.
@@ -187,6 +218,15 @@ pub struct Report {
     pub problem_calls: Vec<ProblemCall>,
     /// Every DNI pool's health; a pool that ran out is said so in the text and the email.
     pub pools: Vec<PoolNote>,
+    /// Calls, answered and missed per day of the period (the "calls per day" chart).
+    pub daily: Vec<DayFigures>,
+}
+
+/// Where the HTML finds its charts: parts of the same email (`cid:`), or inside the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChartLinks {
+    ContentId,
+    DataUri,
 }
 
 impl Serialize for Report {
@@ -217,6 +257,7 @@ impl Serialize for Report {
         m.serialize_entry("notes", &self.notes)?;
         m.serialize_entry("problem_calls", &self.problem_calls)?;
         m.serialize_entry("pools", &self.pools)?;
+        m.serialize_entry("daily", &self.daily)?;
         m.end()
     }
 }
@@ -270,6 +311,7 @@ impl Report {
             channels: roi.channels.iter().map(|c| row(roi.currency, c)).collect(),
             totals: row(roi.currency, &roi.totals),
             problem_calls,
+            daily: roi.daily.clone(),
         }
     }
 
@@ -338,32 +380,55 @@ impl Report {
             .to_string()
     }
 
-    /// A fixed-width table for terminals.
+    /// A fixed-width table for terminals, in English (the CLI's text output).
     pub fn text(&self) -> String {
+        self.table(&EN, false)
+    }
+
+    /// The email's plain-text part: the summary and the table, in the tenant's language.
+    pub fn email_text(&self, title: &str) -> String {
+        let summary = strip_tags(&self.summary(self.words()));
+        format!(
+            "{title}\n\n{summary}\n\n{}",
+            self.table(self.words(), self.russian())
+        )
+    }
+
+    /// The fixed-width table, the notes, undersized pools and the calls to listen to.
+    fn table(&self, w: &Words, ru: bool) -> String {
         let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "ROI by {}, {} to {} ({})",
-            self.dimension.as_str().replace('_', " "),
-            self.from,
-            self.to,
-            self.currency.as_str()
-        );
+        let dim = if ru {
+            dimension_word(self.dimension, true).to_string()
+        } else {
+            self.dimension.as_str().replace('_', " ")
+        };
+        let title = w
+            .text_title
+            .replace("{dim}", &dim)
+            .replace("{from}", &self.from.to_string())
+            .replace("{to}", &self.to.to_string())
+            .replace("{cur}", self.currency.as_str());
+        let _ = writeln!(s, "{title}");
+        let c = &w.text_columns;
         let _ = writeln!(
             s,
             "{:<22} {:>6} {:>6} {:>8} {:>6} {:>8} {:>5} {:>6} {:>11} {:>10} {:>8} {:>11}",
-            self.dimension.as_str(),
-            "visits",
-            "calls",
-            "answered",
-            "missed",
-            "returned",
-            "lost",
-            "deals",
-            "revenue",
-            "cost",
-            "roi",
-            "lost rev."
+            if ru {
+                dim.as_str()
+            } else {
+                self.dimension.as_str()
+            },
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4],
+            c[5],
+            c[6],
+            c[7],
+            c[8],
+            c[9],
+            c[10]
         );
         for r in self.channels.iter().chain(std::iter::once(&self.totals)) {
             let roi = r
@@ -391,10 +456,10 @@ impl Report {
             let _ = writeln!(s, "\n{n}");
         }
         for p in self.pools.iter().filter(|p| p.too_small()) {
-            let _ = writeln!(s, "\n{}", p.sentence(false));
+            let _ = writeln!(s, "\n{}", p.sentence(ru));
         }
         if !self.problem_calls.is_empty() {
-            let _ = writeln!(s, "\nCalls to listen to:");
+            let _ = writeln!(s, "\n{}:", w.listen);
             for p in &self.problem_calls {
                 let score = p.score.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
                 let mut why: Vec<&str> = p.reasons.iter().take(3).map(String::as_str).collect();
@@ -403,9 +468,10 @@ impl Report {
                 }
                 let _ = writeln!(
                     s,
-                    "  {} {} score {} [{}{}] {}",
+                    "  {} {} {} {} [{}{}] {}",
                     p.call_id,
                     self.local(p.started_at),
+                    w.score,
                     score,
                     p.channel,
                     p.manager
@@ -432,15 +498,103 @@ impl Report {
         }
     }
 
-    /// The HTML email: a summary, a revenue-vs-cost chart per channel, the table, problem calls;
-    /// in the tenant's language (the analysis' reasons stay as the analyser wrote them).
+    /// The report as a stand-alone HTML page (stored beside the JSON, `--format html`), its
+    /// charts inside it as `data:` URIs.
     pub fn html(&self, title: &str) -> String {
+        self.html_with(title, &self.charts(), ChartLinks::DataUri)
+    }
+
+    /// The report as an email: the HTML with its charts as inline PNG parts (`cid:`), which
+    /// every mail client shows, and the text table as the plain alternative.
+    pub fn email(&self, title: &str, to: Vec<String>) -> Email {
+        let charts = self.charts();
+        Email {
+            to,
+            subject: title.to_string(),
+            html: self.html_with(title, &charts, ChartLinks::ContentId),
+            text: self.email_text(title),
+            inline: charts
+                .into_iter()
+                .map(|c| InlineImage {
+                    cid: c.id.to_string(),
+                    content_type: "image/png".into(),
+                    bytes: c.png,
+                })
+                .collect(),
+        }
+    }
+
+    /// Revenue vs cost and the calls' outcomes per group (the twelve largest), calls per day.
+    pub fn charts(&self) -> Vec<Chart> {
+        if self.totals.calls == 0 && self.totals.cost == 0.0 {
+            return vec![];
+        }
+        let w = self.words();
+        let dim = dimension_word(self.dimension, self.russian());
+        let rows: Vec<&Row> = self.channels.iter().take(12).collect();
+        let money: Vec<BarRow> = rows
+            .iter()
+            .map(|r| BarRow {
+                label: r.channel.clone(),
+                values: vec![r.revenue, r.cost],
+                note: format!("{:.0} / {:.0}", r.revenue, r.cost),
+            })
+            .collect();
+        let outcomes: Vec<BarRow> = rows
+            .iter()
+            .map(|r| BarRow {
+                label: r.channel.clone(),
+                values: vec![
+                    r.answered as f64,
+                    r.returned as f64,
+                    r.lost as f64,
+                    r.pending as f64,
+                ],
+                note: w
+                    .outcome_note
+                    .replace("{missed}", &r.missed.to_string())
+                    .replace("{lost}", &r.lost.to_string()),
+            })
+            .collect();
+        let title = format!(
+            "{} ({})",
+            w.chart.replace("{dim}", dim),
+            self.currency.as_str()
+        );
+        [
+            chart::bars(
+                "revenue-cost@calltrack",
+                &title,
+                &Series {
+                    names: &w.money_series,
+                    colors: &chart::colors::REVENUE_COST,
+                },
+                Layout::Paired,
+                &money,
+            ),
+            chart::bars(
+                "outcomes@calltrack",
+                &w.outcomes.replace("{dim}", dim),
+                &Series {
+                    names: &w.outcome_series,
+                    colors: &chart::colors::OUTCOMES,
+                },
+                Layout::Stacked,
+                &outcomes,
+            ),
+            chart::daily("daily@calltrack", w.daily, w.daily_series, &self.daily),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// The period in one sentence (HTML: the figures in bold, losses in red).
+    fn summary(&self, w: &Words) -> String {
         let cur = self.currency.as_str();
         let t = &self.totals;
-        let w = self.words();
         let money = |v: f64| format!("{v:.2} {cur}");
-        let summary = w
-            .summary
+        w.summary
             .replace("{from}", &self.from.to_string())
             .replace("{to}", &self.to.to_string())
             .replace("{calls}", &t.calls.to_string())
@@ -451,7 +605,14 @@ impl Report {
             .replace("{deals}", &t.deals.to_string())
             .replace("{rev}", &money(t.revenue))
             .replace("{cost}", &money(t.cost))
-            .replace("{lrev}", &money(t.lost_revenue));
+            .replace("{lrev}", &money(t.lost_revenue))
+    }
+
+    /// The HTML: a summary, the charts, the table, problem calls; in the tenant's language (the
+    /// analysis' reasons stay as the analyser wrote them).
+    fn html_with(&self, title: &str, charts: &[Chart], links: ChartLinks) -> String {
+        let w = self.words();
+        let summary = self.summary(w);
         let mut h = String::new();
         let _ = write!(
             h,
@@ -461,7 +622,25 @@ impl Report {
             lang = if self.russian() { "ru" } else { "en" },
             title = esc(title),
         );
-        h.push_str(&self.chart_svg());
+        for c in charts {
+            let src = match links {
+                ChartLinks::ContentId => format!("cid:{}", c.id),
+                ChartLinks::DataUri => {
+                    use base64::Engine as _;
+                    format!(
+                        "data:image/png;base64,{}",
+                        base64::engine::general_purpose::STANDARD.encode(&c.png)
+                    )
+                }
+            };
+            let _ = write!(
+                h,
+                "<p><img src=\"{src}\" width=\"{}\" height=\"{}\" alt=\"{}\" style=\"display:block;border:0;max-width:100%;height:auto\"></p>",
+                c.width,
+                c.height,
+                esc(&c.title)
+            );
+        }
         h.push_str("<table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\"><tr style=\"background:#eee\">");
         let dim = dimension_word(self.dimension, self.russian());
         let mut dim_col: Vec<char> = dim.chars().collect();
@@ -541,51 +720,25 @@ impl Report {
         h.push_str("</body></html>");
         h
     }
-
-    /// Horizontal bars: revenue (green) and cost (grey) per channel, scaled to the largest.
-    pub fn chart_svg(&self) -> String {
-        let rows: Vec<&Row> = self.channels.iter().take(12).collect();
-        let max = rows
-            .iter()
-            .map(|r| r.revenue.max(r.cost))
-            .fold(0.0_f64, f64::max)
-            .max(1.0);
-        let (label_w, bar_w, row_h) = (170.0, 380.0, 28.0);
-        let height = 30.0 + row_h * rows.len() as f64;
-        let mut s = format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" font-family=\"Arial\" font-size=\"12\">\
-             <text x=\"0\" y=\"14\" font-weight=\"bold\">{title} ({cur})</text>",
-            w = label_w + bar_w + 90.0,
-            title = self
-                .words()
-                .chart
-                .replace("{dim}", dimension_word(self.dimension, self.russian())),
-            cur = self.currency.as_str()
-        );
-        for (i, r) in rows.iter().enumerate() {
-            let y = 26.0 + row_h * i as f64;
-            let rev = bar_w * r.revenue / max;
-            let cost = bar_w * r.cost / max;
-            let _ = write!(
-                s,
-                "<text x=\"0\" y=\"{ty}\">{label}</text>\
-                 <rect x=\"{label_w}\" y=\"{y}\" width=\"{rev:.1}\" height=\"11\" fill=\"#2a9d4b\"/>\
-                 <rect x=\"{label_w}\" y=\"{y2}\" width=\"{cost:.1}\" height=\"11\" fill=\"#999\"/>\
-                 <text x=\"{tx:.1}\" y=\"{ty}\" fill=\"#555\">{revv:.0} / {costv:.0}</text>",
-                ty = y + 15.0,
-                label = esc(&truncate(&r.channel, 26)),
-                y2 = y + 12.0,
-                tx = label_w + rev.max(cost) + 6.0,
-                revv = r.revenue,
-                costv = r.cost,
-            );
-        }
-        s.push_str("</svg>");
-        s
-    }
 }
 
-fn truncate(s: &str, n: usize) -> String {
+/// Our own markup (the summary's `<b>`) taken out for the plain-text part; the figures it wraps
+/// are numbers, dates and money, never input.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+pub(crate) fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
@@ -780,6 +933,7 @@ mod tests {
             channels: vec![a, b],
             totals,
             notes: vec![],
+            daily: vec![],
         }
     }
 
@@ -857,12 +1011,36 @@ mod tests {
     }
 
     #[test]
+    fn the_plain_text_part_follows_the_tenants_language_and_the_cli_text_stays_english() {
+        let mut r = Report::new(&roi(), vec![], vec![]);
+        let en = r.email("Weekly", vec!["m@example.com".into()]).text;
+        assert!(en.starts_with("Weekly\n\n"), "{en}");
+        assert!(
+            en.contains("14 answered") && en.contains("ROI by channel"),
+            "{en}"
+        );
+        assert!(!en.contains('<'), "markup left in the text part: {en}");
+        r.language = "ru-RU".into();
+        let ru = r.email("Неделя", vec!["m@example.com".into()]).text;
+        assert!(
+            ru.contains("принято 14") && ru.contains("ROI, канал: с "),
+            "{ru}"
+        );
+        assert!(ru.contains("выручка") && !ru.contains("answered"), "{ru}");
+        assert!(
+            r.text().starts_with("ROI by channel"),
+            "the CLI's text is English"
+        );
+    }
+
+    #[test]
     fn html_escapes_channel_names_and_carries_the_chart() {
         let mut r = roi();
         r.channels[1].channel = "<script>".into();
         let html = Report::new(&r, vec![], vec![]).html("Weekly report");
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>"));
-        assert!(html.contains("<svg"));
+        assert!(html.contains("<img src=\"data:image/png;base64,"));
+        assert!(!html.contains("cid:"));
     }
 }

@@ -133,14 +133,8 @@ pub async fn deliver(
         // takes no idempotency key to close either window).
         let sent = format!("report-email:{from}:{to}");
         if !store.has_claim(&tenant.id, &sent).await? {
-            let text = report.text();
             mailer
-                .send(&Email {
-                    to: tenant.report_recipients.clone(),
-                    subject: title,
-                    html,
-                    text,
-                })
+                .send(&report.email(&title, tenant.report_recipients.clone()))
                 .await?;
             store
                 .claim_once(&tenant.id, &sent, now + Duration::days(60))

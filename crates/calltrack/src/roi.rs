@@ -46,6 +46,15 @@ impl ChannelFigures {
     }
 }
 
+/// One day of the period over every group: the email's "calls per day" chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DayFigures {
+    pub day: NaiveDate,
+    pub calls: i64,
+    pub answered: i64,
+    pub missed: i64,
+}
+
 /// The group of facts counted before the dimension existed (their channel has them).
 pub const NOT_RECORDED: &str = "(not recorded)";
 
@@ -66,6 +75,8 @@ pub struct Roi {
     pub totals: ChannelFigures,
     /// What a reader must know to read the groups right (costs not split, history missing).
     pub notes: Vec<String>,
+    /// Every day of `[from, to]` in order, days without calls included.
+    pub daily: Vec<DayFigures>,
 }
 
 /// Aggregates the period's rollups, costs and open missed calls per channel.
@@ -244,6 +255,7 @@ pub async fn aggregate_by(
         totals.lost_revenue_assumed |= ch.lost_revenue_assumed && ch.lost > 0;
     }
     Ok(Roi {
+        daily: daily(&channel_rows, from, to),
         tenant: tenant.id.clone(),
         currency: tenant.currency,
         from,
@@ -255,6 +267,31 @@ pub async fn aggregate_by(
         totals,
         notes,
     })
+}
+
+/// Per-day totals from the channel rollups (every call has exactly one channel).
+fn daily(rows: &[Rollup], from: NaiveDate, to: NaiveDate) -> Vec<DayFigures> {
+    let mut days: Vec<DayFigures> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|day| DayFigures {
+            day,
+            calls: 0,
+            answered: 0,
+            missed: 0,
+        })
+        .collect();
+    for r in rows {
+        let Ok(i) = usize::try_from((r.day - from).num_days()) else {
+            continue;
+        };
+        if let Some(d) = days.get_mut(i) {
+            d.calls += r.counters.calls;
+            d.answered += r.counters.answered;
+            d.missed += r.counters.missed;
+        }
+    }
+    days
 }
 
 /// lost calls x conversion x average deal value, each from the channel's own history when it
