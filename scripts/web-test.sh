@@ -88,7 +88,8 @@ R="$D/demo"
 "$CALLTRACK" demo --days 7 --seed 5 --until 2026-11-26 --data "$R" >/dev/null 2>&1
 "$CALLTRACK" --data "$R" report demo --from 2026-11-20 --to 2026-11-26 --format html >"$D/report.html"
 export REPORT_HTML="$D/report.html"
-REPORT_EMAIL=$(ls "$R"/outbox/*calls-and-roi-report*.html | head -n 1)
-export REPORT_EMAIL
+# The email as a mail client shows it: its HTML with the inline charts (cid:) as data: URIs.
+python3 "$ROOT/scripts/eml-to-html.py" "$(ls "$R"/outbox/*calls-and-roi-report*.eml | head -n 1)" >"$D/report-email.html"
+export REPORT_EMAIL="$D/report-email.html"
 node --test report.test.mjs || status=$?
 exit $status

@@ -119,7 +119,9 @@ fn wait_ready(child: &mut Child, port: u16, log: &std::path::Path) -> Result<(),
 pub fn http_get(base: &str, path: &str) -> std::io::Result<(u16, String)> {
     let hostport = base.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = TcpStream::connect(hostport)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    // moto is single-threaded and data.json serializes everything it holds: behind the other
+    // suites' requests on a 2-core machine it has taken over 30 s.
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
     write!(
         stream,
         "GET {path} HTTP/1.0\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"

@@ -1,8 +1,9 @@
 //! The SES mailer against moto server: the sent mail is read back from moto's own API.
 
-use calltrack::ports::{Email, Mailer};
+use calltrack::ports::{Email, InlineImage, Mailer};
 use calltrack_aws::SesMailer;
 use calltrack_integration::moto;
+use mail_parser::{MessageParser, MimeHeaders};
 
 async fn mailer(verified: bool) -> SesMailer {
     let from = format!("{}@reports.example.com", moto::unique("calltrack"));
@@ -25,40 +26,49 @@ fn email(subject: &str) -> Email {
         subject: subject.into(),
         html: "<h1>ROI</h1><p>3 calls</p>".into(),
         text: "ROI\n3 calls".into(),
+        inline: vec![InlineImage {
+            cid: "chart@calltrack".into(),
+            content_type: "image/png".into(),
+            bytes: b"\x89PNG\r\n\x1a\nchart".to_vec(),
+        }],
     }
 }
 
+/// The mail goes to SES as raw MIME (the only content that carries inline images); moto keeps
+/// it as sent, so it is read back as a mail client would.
 #[tokio::test]
-async fn report_email_is_sent_from_the_configured_sender_to_every_recipient() {
+async fn report_email_is_sent_from_the_configured_sender_to_every_recipient_with_its_images() {
     let m = mailer(true).await;
     let subject = format!("Weekly ROI {}", moto::unique("s"));
     m.send(&email(&subject)).await.unwrap();
     let data = moto::moto_data().await;
-    let sent = data["ses"]["Message"]
+    let sent = data["ses"]["RawMessage"]
         .as_array()
-        .expect("moto lists sent SES messages");
-    let msg = sent
+        .expect("moto lists sent raw SES messages");
+    let (msg, mail) = sent
         .iter()
-        .find(|m| m["subject"] == subject.as_str())
+        .find_map(|m| {
+            let mail = MessageParser::default().parse(m["raw_data"].as_str()?.as_bytes())?;
+            (mail.subject() == Some(subject.as_str())).then_some((m, mail))
+        })
         .unwrap_or_else(|| panic!("no mail {subject}: {sent:?}"));
     assert_eq!(msg["source"], m.from_address());
-    let to = msg["destinations"]["ToAddresses"]
+    // moto adds the To header's addresses to the destinations SES was given.
+    let mut to: Vec<&str> = msg["destinations"]
         .as_array()
-        .expect("to addresses");
-    assert_eq!(
-        to,
-        &vec![
-            serde_json::json!("owner@shop.example"),
-            serde_json::json!("sales@shop.example")
-        ]
-    );
-    assert!(
-        msg["body"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("<h1>ROI</h1>"),
-        "{msg}"
-    );
+        .expect("destinations")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to, ["owner@shop.example", "sales@shop.example"]);
+    assert!(mail.body_html(0).unwrap().contains("<h1>ROI</h1>"));
+    // On the wire lines end in CRLF, as RFC 5322 wants.
+    assert_eq!(mail.body_text(0).as_deref(), Some("ROI\r\n3 calls"));
+    let img = mail.attachment(0).expect("the inline image");
+    assert_eq!(img.content_id(), Some("chart@calltrack"));
+    assert_eq!(img.contents(), b"\x89PNG\r\n\x1a\nchart");
 }
 
 #[tokio::test]

@@ -444,15 +444,26 @@ async fn every_function_binary_runs_the_chain_a_call_follows() {
             .unwrap_or_else(|e| panic!("{kind} is in S3: {e}"));
     }
     let sent = moto::moto_data().await;
-    let ours: Vec<&Value> = sent["ses"]["Message"]
+    let ours: Vec<&Value> = sent["ses"]["RawMessage"]
         .as_array()
         .map(|m| {
             m.iter()
-                .filter(|m| m.to_string().contains(&c.sender))
+                .filter(|m| m["source"] == c.sender.as_str())
                 .collect()
         })
         .unwrap_or_default();
     assert_eq!(ours.len(), 1, "one report mail from {}", c.sender);
+    // The charts were drawn inside the Lambda (the committed font, no fontconfig) and ride
+    // along as inline PNG parts.
+    let raw = ours[0]["raw_data"].as_str().unwrap_or_default();
+    let mail = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("the report mail parses");
+    let charts = mail
+        .attachments()
+        .filter(|p| p.contents().starts_with(b"\x89PNG"))
+        .count();
+    assert_eq!(charts, 3, "three PNG charts in the report mail");
 
     // number-lease: the snippet's lease request leases the pool number.
     let lease = Function::start("number-lease", &c.env).await;

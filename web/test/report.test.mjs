@@ -3,7 +3,8 @@
 //
 // Run by scripts/web-test.sh, which runs `calltrack demo` into a data dir and passes:
 //   REPORT_HTML   `calltrack report demo --format html` written to a file
-//   REPORT_EMAIL  the report email from the demo's outbox (HTML)
+//   REPORT_EMAIL  the report email from the demo's outbox (.eml), as scripts/eml-to-html.py shows
+//                 it: its HTML with the inline chart parts (cid:) as data: URIs
 //   CHROMIUM      the browser (default /usr/bin/chromium)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,18 +23,28 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-/** Renders `file` as a page, with `cid:` images rewritten to the attachment's data: URI where a
- * mail client would show the inline part, and answers what a reader would see. */
+/** Renders `file` as a page and answers what a reader would see. */
 async function render(file, shot) {
   const page = await browser.newPage({ viewport: { width: 900, height: 1200 } });
   const html = await readFile(file, 'utf8');
   await page.setContent(html, { waitUntil: 'load' });
   const seen = await page.evaluate(() => {
-    const bars = [...document.querySelectorAll('svg rect')].map((r) => Number(r.getAttribute('width')));
-    const images = [...document.images].map((i) => ({ src: i.src.slice(0, 40), ok: i.complete && i.naturalWidth > 0 }));
+    const images = [...document.images].map((i) => ({
+      src: i.src.slice(0, 30), alt: i.alt, ok: i.complete && i.naturalWidth > 0, w: i.naturalWidth, h: i.naturalHeight,
+    }));
+    // How much of each chart is drawn (not white): an empty PNG would pass a size check.
+    const inked = [...document.images].map((i) => {
+      const c = document.createElement('canvas');
+      [c.width, c.height] = [i.naturalWidth, i.naturalHeight];
+      const g = c.getContext('2d');
+      g.drawImage(i, 0, 0);
+      const px = g.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let k = 0; k < px.length; k += 4) n += px[k] + px[k + 1] + px[k + 2] < 600 ? 1 : 0;
+      return n / (px.length / 4);
+    });
     const tables = [...document.querySelectorAll('table')].map((t) => t.rows.length);
-    const svg = document.querySelector('svg')?.getBoundingClientRect();
-    return { bars, images, tables, svg: svg && { w: svg.width, h: svg.height }, text: document.body.innerText };
+    return { images, inked, tables, svg: document.querySelectorAll('svg').length, text: document.body.innerText };
   });
   await page.screenshot({ path: path.join(OUT, shot), fullPage: true });
   await page.close();
@@ -41,13 +52,17 @@ async function render(file, shot) {
 }
 
 for (const [name, env] of [['the HTML report', 'REPORT_HTML'], ['the report email', 'REPORT_EMAIL']]) {
-  test(`${name} renders its chart and tables with nothing broken`, async () => {
+  test(`${name} renders its PNG charts and tables with nothing broken`, async () => {
     const file = process.env[env];
     assert.ok(file, `${env} is not set (run scripts/web-test.sh)`);
     const seen = await render(file, `${env.toLowerCase()}.png`);
-    assert.ok(seen.svg && seen.svg.w > 300 && seen.svg.h > 60, `the chart has a size: ${JSON.stringify(seen.svg)}`);
-    assert.ok(seen.bars.filter((w) => w > 0).length >= 4, `revenue and cost bars drawn: ${seen.bars}`);
     assert.deepEqual(seen.images.filter((i) => !i.ok), [], 'no broken image');
+    assert.deepEqual(seen.images.map((i) => i.src.split(',')[0]), Array(3).fill('data:image/png;base64'), 'three PNG charts');
+    assert.deepEqual(seen.images.map((i) => i.alt),
+      ['Revenue vs cost by channel (USD)', 'Answered and missed calls by channel', 'Calls per day']);
+    assert.ok(seen.images.every((i) => i.w === 640 && i.h > 100), `charts have a size: ${JSON.stringify(seen.images)}`);
+    assert.ok(seen.inked.every((f) => f > 0.03 && f < 0.8), `each chart has bars and text drawn: ${seen.inked}`);
+    assert.equal(seen.svg, 0, 'no SVG, which Gmail and Outlook drop');
     assert.ok(seen.tables.length >= 2, 'the ROI table and the calls to listen to');
     assert.ok(seen.tables[0] >= 5, `a row per channel and the totals: ${seen.tables}`);
     assert.equal(seen.tables[1], 11, 'ten calls to listen to under a header');
