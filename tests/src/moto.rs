@@ -119,9 +119,8 @@ fn wait_ready(child: &mut Child, port: u16, log: &std::path::Path) -> Result<(),
 pub fn http_get(base: &str, path: &str) -> std::io::Result<(u16, String)> {
     let hostport = base.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = TcpStream::connect(hostport)?;
-    // moto is single-threaded and data.json serializes everything it holds: behind the other
-    // suites' requests on a 2-core machine it has taken over 30 s.
-    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    // moto is single-threaded: behind the other suites' requests an answer can take a while.
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     write!(
         stream,
         "GET {path} HTTP/1.0\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
@@ -138,17 +137,18 @@ pub fn http_get(base: &str, path: &str) -> std::io::Result<(u16, String)> {
     Ok((status, body.to_string()))
 }
 
-/// Everything moto holds, as JSON (`GET /moto-api/data.json`): sent SES mail is under
-/// `ses.Message`.
-pub async fn moto_data() -> serde_json::Value {
+/// The mail moto's SES took, as JSON (`GET /calltrack-test/ses-sent.json`, served by
+/// tests/moto_server.py): `ses.Message` (simple content) and `ses.RawMessage` (raw MIME), each
+/// with `source` and `destinations`.
+pub async fn sent_mail() -> serde_json::Value {
     let base = endpoint().await;
     let (status, body) =
-        tokio::task::spawn_blocking(move || http_get(&base, "/moto-api/data.json"))
+        tokio::task::spawn_blocking(move || http_get(&base, "/calltrack-test/ses-sent.json"))
             .await
             .expect("moto api thread")
-            .expect("GET /moto-api/data.json");
-    assert_eq!(status, 200, "moto data.json: {body}");
-    serde_json::from_str(&body).expect("moto data.json is JSON")
+            .expect("GET /calltrack-test/ses-sent.json");
+    assert_eq!(status, 200, "moto sent mail: {body}");
+    serde_json::from_str(&body).expect("moto's sent mail is JSON")
 }
 
 /// An SDK configuration for the emulator: static test keys, us-east-1, the endpoint override.

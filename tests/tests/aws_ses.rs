@@ -41,7 +41,7 @@ async fn report_email_is_sent_from_the_configured_sender_to_every_recipient_with
     let m = mailer(true).await;
     let subject = format!("Weekly ROI {}", moto::unique("s"));
     m.send(&email(&subject)).await.unwrap();
-    let data = moto::moto_data().await;
+    let data = moto::sent_mail().await;
     let sent = data["ses"]["RawMessage"]
         .as_array()
         .expect("moto lists sent raw SES messages");

@@ -641,7 +641,10 @@ async fn deals_link_by_phone_and_costs_reject_a_bad_row_whole() {
     let (_, _, html) = h
         .api("/v1/reports/roi?from=2026-03-02&to=2026-03-02", "text/html")
         .await;
-    assert!(html.contains("<img src=\"data:image/png;base64,"), "the charts as PNGs");
+    assert!(
+        html.contains("<img src=\"data:image/png;base64,"),
+        "the charts as PNGs"
+    );
     assert!(!html.contains("<svg"));
     let (st, _, _) = h
         .api(

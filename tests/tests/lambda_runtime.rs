@@ -443,7 +443,7 @@ async fn every_function_binary_runs_the_chain_a_call_follows() {
             .await
             .unwrap_or_else(|e| panic!("{kind} is in S3: {e}"));
     }
-    let sent = moto::moto_data().await;
+    let sent = moto::sent_mail().await;
     let ours: Vec<&Value> = sent["ses"]["RawMessage"]
         .as_array()
         .map(|m| {
