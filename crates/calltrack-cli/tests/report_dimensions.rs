@@ -193,7 +193,52 @@ fn every_dimension_adds_up_to_the_channel_report_and_to_a_recount_of_the_raw_cal
             reported, recount,
             "{dim}: calls, answered, missed per group"
         );
+        // The analysed calls and their mean score, per group, from the rollups alone.
+        let mut scores: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for c in raw.iter().filter(|c| c["quality_score"].is_u64()) {
+            let e = scores.entry(group_of(dim, c)).or_default();
+            e.0 += 1;
+            e.1 += c["quality_score"].as_i64().unwrap();
+        }
+        for g in &rows {
+            let (n, sum) = scores
+                .get(g[name].as_str().unwrap())
+                .copied()
+                .unwrap_or_default();
+            assert_eq!(g["analysed"].as_i64().unwrap(), n, "{dim}: analysed in {g}");
+            if n > 0 {
+                let avg = g["avg_quality_score"].as_f64().unwrap();
+                assert!(
+                    (avg - sum as f64 / n as f64).abs() < 0.051,
+                    "{dim}: mean score in {g}"
+                );
+            } else {
+                assert!(
+                    g["avg_quality_score"].is_null(),
+                    "{dim}: no score without analysis"
+                );
+            }
+        }
     }
+    // The mean ring before pick-up, from the rollups, equals the raw answered calls' mean.
+    let answered: Vec<&Value> = raw
+        .iter()
+        .filter(|c| matches!(c["outcome"].as_str(), Some("answered" | "short")))
+        .collect();
+    let ring: i64 = answered
+        .iter()
+        .map(|c| c["ring_seconds"].as_i64().unwrap_or(0))
+        .sum();
+    let mean = ring as f64 / answered.len() as f64;
+    let reported = totals["avg_ring_seconds"].as_f64().unwrap();
+    assert!(
+        (reported - mean).abs() < 0.051,
+        "mean ring {reported} vs {mean}"
+    );
+    assert!(
+        totals["analysed"].as_i64().unwrap() > 10,
+        "the demo's answered calls are analysed: {totals}"
+    );
     // The demo's paid traffic is spread over campaigns, keywords and landing pages.
     let campaigns = report("campaign");
     assert!(campaigns["groups"].as_array().unwrap().len() >= 5);

@@ -120,6 +120,7 @@ impl SqliteStore {
 
     fn with(conn: Connection, sealer: Arc<dyn Sealer>) -> StoreResult<Self> {
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        add_counter_columns(&conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
             requests: AtomicU64::new(0),
@@ -229,40 +230,68 @@ fn slots(
     .collect()
 }
 
+/// The counter columns, in [`Counters::FIELDS`] order.
+fn counter_columns() -> String {
+    Counters::FIELDS.join(", ")
+}
+
 fn apply_rollups(tx: &Transaction, tenant: &TenantId, deltas: &[RollupDelta]) -> StoreResult<()> {
+    let add = Counters::FIELDS
+        .iter()
+        .map(|f| format!("{f} = {f} + excluded.{f}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let slots = (0..Counters::N)
+        .map(|i| format!("?{}", i + 4))
+        .collect::<Vec<_>>()
+        .join(", ");
     // The channel's rows keep the table they had before dimensions; the others share one.
-    const ADD: &str = "visits = visits + ?4, calls = calls + ?5, first_time_callers = first_time_callers + ?6,
-        answered = answered + ?7, missed = missed + ?8, returned = returned + ?9, deals = deals + ?10,
-        won = won + ?11, revenue_minor = revenue_minor + ?12, talk_seconds = talk_seconds + ?13";
-    const COLUMNS: &str =
-        "visits, calls, first_time_callers, answered, missed, returned, deals, won,
-        revenue_minor, talk_seconds";
+    let by_channel = format!(
+        "INSERT INTO rollups (tenant, day, channel, {cols}) VALUES (?1, ?2, ?3, {slots})
+         ON CONFLICT (tenant, day, channel) DO UPDATE SET {add}",
+        cols = counter_columns()
+    );
+    let by_group = format!(
+        "INSERT INTO group_rollups (tenant, day, grp, dim, {cols}) VALUES (?1, ?2, ?3, ?{dim}, {slots})
+         ON CONFLICT (tenant, dim, day, grp) DO UPDATE SET {add}",
+        cols = counter_columns(),
+        dim = Counters::N + 4
+    );
     for d in deltas.iter().filter(|d| !d.counters.is_zero()) {
-        let v = d.counters.values();
-        let (t, day, g) = (tenant.as_str(), d.day.to_string(), &d.group);
-        let done = if d.dimension == Dimension::Channel {
-            let sql = format!(
-                "INSERT INTO rollups (tenant, day, channel, {COLUMNS})
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                 ON CONFLICT (tenant, day, channel) DO UPDATE SET {ADD}"
-            );
-            tx.execute(
-                &sql,
-                params![t, day, g, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]],
-            )
+        let (t, day) = (tenant.as_str().to_string(), d.day.to_string());
+        let mut args: Vec<rusqlite::types::Value> =
+            vec![t.into(), day.into(), d.group.clone().into()];
+        args.extend(d.counters.values().map(rusqlite::types::Value::from));
+        let sql = if d.dimension == Dimension::Channel {
+            &by_channel
         } else {
-            let sql = format!(
-                "INSERT INTO group_rollups (tenant, day, grp, {COLUMNS}, dim)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (tenant, dim, day, grp) DO UPDATE SET {ADD}"
-            );
-            let dim = d.dimension.as_str();
-            tx.execute(
-                &sql,
-                params![t, day, g, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], dim],
-            )
+            args.push(d.dimension.as_str().to_string().into());
+            &by_group
         };
-        done.map_err(unavailable)?;
+        tx.prepare_cached(sql)
+            .and_then(|mut st| st.execute(rusqlite::params_from_iter(args)))
+            .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+/// Adds the counter columns a data dir made by an earlier version lacks (zero for its rows:
+/// what they counted before the counter existed).
+fn add_counter_columns(conn: &Connection) -> StoreResult<()> {
+    for table in ["rollups", "group_rollups"] {
+        let have: Vec<String> = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(unavailable)?;
+        for f in Counters::FIELDS
+            .iter()
+            .filter(|f| !have.iter().any(|h| h == *f))
+        {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {f} INTEGER NOT NULL DEFAULT 0"
+            ))
+            .map_err(unavailable)?;
+        }
     }
     Ok(())
 }
@@ -1051,25 +1080,24 @@ impl ReportStore for SqliteStore {
         to: NaiveDate,
     ) -> StoreResult<Vec<Rollup>> {
         self.with_conn(|c| {
-            let (sql, dim) = if dimension == Dimension::Channel {
-                (
-                    "SELECT day, channel, visits, calls, first_time_callers, answered, missed, returned, deals, won,
-                       revenue_minor, talk_seconds FROM rollups WHERE tenant = ?1 AND day >= ?2 AND day <= ?3
+            let sql = if dimension == Dimension::Channel {
+                format!(
+                    "SELECT day, channel, {} FROM rollups WHERE tenant = ?1 AND day >= ?2 AND day <= ?3
                        AND ?4 = 'channel' ORDER BY day, channel",
-                    "channel",
+                    counter_columns()
                 )
             } else {
-                (
-                    "SELECT day, grp, visits, calls, first_time_callers, answered, missed, returned, deals, won,
-                       revenue_minor, talk_seconds FROM group_rollups WHERE tenant = ?1 AND dim = ?4 AND day >= ?2
+                format!(
+                    "SELECT day, grp, {} FROM group_rollups WHERE tenant = ?1 AND dim = ?4 AND day >= ?2
                        AND day <= ?3 ORDER BY day, grp",
-                    dimension.as_str(),
+                    counter_columns()
                 )
             };
-            let mut st = c.prepare_cached(sql).map_err(unavailable)?;
+            let dim = dimension.as_str();
+            let mut st = c.prepare_cached(&sql).map_err(unavailable)?;
             let rows = st
                 .query_map(params![tenant.as_str(), from.to_string(), to.to_string(), dim], |r| {
-                    let mut v = [0i64; 10];
+                    let mut v = [0i64; Counters::N];
                     for (i, slot) in v.iter_mut().enumerate() {
                         *slot = r.get(i + 2)?;
                     }

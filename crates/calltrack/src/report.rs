@@ -28,6 +28,8 @@ pub struct Row {
     pub answered_share: Option<f64>,
     /// Mean talk time of answered calls, seconds.
     pub avg_talk_seconds: Option<f64>,
+    /// Mean time answered calls rang before pick-up, seconds.
+    pub avg_ring_seconds: Option<f64>,
     pub missed: i64,
     pub returned: i64,
     pub lost: i64,
@@ -44,6 +46,11 @@ pub struct Row {
     pub lost_revenue_assumed: bool,
     /// Revenue of won deals whose caller first came through this channel (channel reports).
     pub first_touch_revenue: f64,
+    /// Calls with a speech analysis, and their mean quality score and script compliance
+    /// (0-100); `None` when none was analysed.
+    pub analysed: i64,
+    pub avg_quality_score: Option<f64>,
+    pub avg_script_compliance: Option<f64>,
 }
 
 /// A DNI pool's health over the period: how often it ran out or reused a resting number.
@@ -120,6 +127,8 @@ struct Words {
     outcome_note: &'static str,
     daily: &'static str,
     daily_series: [&'static str; 2],
+    managers: &'static str,
+    manager_columns: [&'static str; 9],
     listen: &'static str,
     listen_columns: [&'static str; 6],
     listen_footer: &'static str,
@@ -142,6 +151,9 @@ const EN: Words = Words {
     outcome_note: "{missed} missed, {lost} lost",
     daily: "Calls per day",
     daily_series: ["Answered", "Missed"],
+    managers: "Managers",
+    manager_columns: ["Manager", "Answered", "Returned", "Avg talk, s", "Analysed", "Quality", "Script, %",
+                      "Deals", "Revenue"],
     listen: "Calls to listen to",
     listen_columns: ["Time", "Channel", "Manager", "Score", "Why", "Call"],
     listen_footer: "Each call in full: <code>calltrack calls show TENANT CALL</code> or \
@@ -166,6 +178,9 @@ const RU: Words = Words {
     outcome_note: "пропущено {missed}, потеряно {lost}",
     daily: "Звонки по дням",
     daily_series: ["Принято", "Пропущено"],
+    managers: "Менеджеры",
+    manager_columns: ["Менеджер", "Принято", "Перезвонил", "Разговор, с", "Разобрано", "Качество", "Скрипт, %",
+                      "Сделки", "Выручка"],
     listen: "Звонки, которые стоит прослушать",
     listen_columns: ["Время", "Канал", "Менеджер", "Оценка", "Почему", "Звонок"],
     listen_footer: "Звонок целиком: <code>calltrack calls show TENANT CALL</code> или \
@@ -220,6 +235,8 @@ pub struct Report {
     pub pools: Vec<PoolNote>,
     /// Calls, answered and missed per day of the period (the "calls per day" chart).
     pub daily: Vec<DayFigures>,
+    /// One row per named manager (the email's manager table; see [`with_managers`]).
+    pub managers: Vec<Row>,
 }
 
 /// Where the HTML finds its charts: parts of the same email (`cid:`), or inside the page.
@@ -254,6 +271,9 @@ impl Serialize for Report {
             m.serialize_entry("groups", &groups)?;
         }
         m.serialize_entry("totals", &self.totals)?;
+        if !self.managers.is_empty() {
+            m.serialize_entry("managers", &self.managers)?;
+        }
         m.serialize_entry("notes", &self.notes)?;
         m.serialize_entry("problem_calls", &self.problem_calls)?;
         m.serialize_entry("pools", &self.pools)?;
@@ -276,6 +296,8 @@ fn row(cur: Currency, f: &ChannelFigures) -> Row {
         answered_share: share(c.answered, c.calls),
         avg_talk_seconds: (c.answered > 0)
             .then(|| (c.talk_seconds as f64 / c.answered as f64 * 10.0).round() / 10.0),
+        avg_ring_seconds: (c.rung > 0)
+            .then(|| (c.ring_seconds as f64 / c.rung as f64 * 10.0).round() / 10.0),
         missed: c.missed,
         returned: c.returned,
         lost: f.lost,
@@ -289,6 +311,11 @@ fn row(cur: Currency, f: &ChannelFigures) -> Row {
         lost_revenue: major(f.lost_revenue_minor),
         lost_revenue_assumed: f.lost_revenue_assumed && f.lost > 0,
         first_touch_revenue: major(f.first_touch_revenue_minor),
+        analysed: c.scored,
+        avg_quality_score: (c.scored > 0)
+            .then(|| (c.score_sum as f64 / c.scored as f64 * 10.0).round() / 10.0),
+        avg_script_compliance: (c.scored > 0)
+            .then(|| (c.script_sum as f64 / c.scored as f64 * 10.0).round() / 10.0),
     }
 }
 
@@ -310,6 +337,7 @@ impl Report {
             notes: roi.notes.clone(),
             channels: roi.channels.iter().map(|c| row(roi.currency, c)).collect(),
             totals: row(roi.currency, &roi.totals),
+            managers: vec![],
             problem_calls,
             daily: roi.daily.clone(),
         }
@@ -343,6 +371,10 @@ impl Report {
             "answered_share",
             "avg_talk_seconds",
             "first_touch_revenue",
+            "analysed",
+            "avg_quality_score",
+            "avg_script_compliance",
+            "avg_ring_seconds",
         ]);
         for r in self.channels.iter().chain(std::iter::once(&self.totals)) {
             let _ = w.write_record([
@@ -367,6 +399,10 @@ impl Report {
                 opt(r.answered_share),
                 opt(r.avg_talk_seconds),
                 r.first_touch_revenue.to_string(),
+                r.analysed.to_string(),
+                opt(r.avg_quality_score),
+                opt(r.avg_script_compliance),
+                opt(r.avg_ring_seconds),
             ]);
         }
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -457,6 +493,18 @@ impl Report {
         }
         for p in self.pools.iter().filter(|p| p.too_small()) {
             let _ = writeln!(s, "\n{}", p.sentence(ru));
+        }
+        if !self.managers.is_empty() {
+            let _ = writeln!(s, "\n{}:", w.managers);
+            let _ = writeln!(s, "  {}", w.manager_columns.join(" | "));
+            for r in &self.managers {
+                let [talk, quality, script] = manager_figures(r);
+                let _ = writeln!(
+                    s,
+                    "  {} | {} | {} | {talk} | {} | {quality} | {script} | {} | {:.2}",
+                    r.channel, r.answered, r.returned, r.analysed, r.deals, r.revenue
+                );
+            }
         }
         if !self.problem_calls.is_empty() {
             let _ = writeln!(s, "\n{}:", w.listen);
@@ -681,6 +729,33 @@ impl Report {
                 esc(&p.sentence(self.russian()))
             );
         }
+        if !self.managers.is_empty() {
+            let _ = write!(
+                h,
+                "<h3>{}</h3><table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\">\
+                 <tr style=\"background:#eee\">",
+                w.managers
+            );
+            for col in w.manager_columns {
+                let _ = write!(h, "<th align=\"left\">{col}</th>");
+            }
+            h.push_str("</tr>");
+            for r in &self.managers {
+                let [talk, quality, script] = manager_figures(r);
+                let _ = write!(
+                    h,
+                    "<tr style=\"border-top:1px solid #ddd\"><td>{}</td><td>{}</td><td>{}</td><td>{talk}</td>\
+                     <td>{}</td><td>{quality}</td><td>{script}</td><td>{}</td><td>{:.2}</td></tr>",
+                    esc(&r.channel),
+                    r.answered,
+                    r.returned,
+                    r.analysed,
+                    r.deals,
+                    r.revenue
+                );
+            }
+            h.push_str("</table>");
+        }
         if !self.problem_calls.is_empty() {
             let _ = write!(
                 h,
@@ -720,6 +795,19 @@ impl Report {
         h.push_str("</body></html>");
         h
     }
+}
+
+/// A manager row's averages as the email prints them, a dash where there is nothing to average.
+fn manager_figures(r: &Row) -> [String; 3] {
+    [
+        r.avg_talk_seconds,
+        r.avg_quality_score,
+        r.avg_script_compliance,
+    ]
+    .map(|v| {
+        v.map(|x| format!("{x:.0}"))
+            .unwrap_or_else(|| "\u{2013}".into())
+    })
 }
 
 /// Our own markup (the summary's `<b>`) taken out for the plain-text part; the figures it wraps
@@ -762,6 +850,33 @@ pub async fn build(
     now: DateTime<Utc>,
 ) -> Result<Report, StoreError> {
     build_by(store, tenant, Dimension::Channel, from, to, now).await
+}
+
+/// Adds the named managers' rows (who answered, who returned missed calls, their calls' mean
+/// quality and script scores) to a report for the email. Calls nobody answered or returned, and
+/// calls counted before managers were recorded, are in the channel rows, not here.
+pub async fn with_managers(
+    store: &dyn Store,
+    tenant: &Tenant,
+    mut report: Report,
+    now: DateTime<Utc>,
+) -> Result<Report, StoreError> {
+    let by = crate::roi::aggregate_by(
+        store,
+        tenant,
+        Dimension::Manager,
+        report.from,
+        report.to,
+        now,
+    )
+    .await?;
+    report.managers = by
+        .channels
+        .iter()
+        .filter(|f| f.channel != Groups::NONE && f.channel != crate::roi::NOT_RECORDED)
+        .map(|f| row(by.currency, f))
+        .collect();
+    Ok(report)
 }
 
 /// The report with its rows by `dim` (campaign, number, manager...).
@@ -1030,6 +1145,32 @@ mod tests {
         assert!(
             r.text().starts_with("ROI by channel"),
             "the CLI's text is English"
+        );
+    }
+
+    #[test]
+    fn the_email_lists_named_managers_with_their_mean_scores() {
+        let mut fig = roi();
+        let mut anna = fig.channels[0].clone();
+        anna.channel = "anna".into();
+        anna.counters.scored = 4;
+        anna.counters.score_sum = 290;
+        anna.counters.script_sum = 250;
+        let mut r = Report::new(&fig, vec![], vec![]);
+        r.managers = vec![row(fig.currency, &anna)];
+        assert_eq!(r.managers[0].avg_quality_score, Some(72.5));
+        assert_eq!(r.managers[0].avg_script_compliance, Some(62.5));
+        let mail = r.email("Weekly", vec!["m@example.com".into()]);
+        assert!(mail.html.contains("<h3>Managers</h3>"), "{}", mail.html);
+        assert!(mail.html.contains("<td>anna</td>"));
+        assert!(mail.text.contains("anna |"), "{}", mail.text);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["managers"][0]["avg_quality_score"], 72.5);
+        fig.channels.clear();
+        let plain = serde_json::to_value(Report::new(&fig, vec![], vec![])).unwrap();
+        assert!(
+            plain.get("managers").is_none(),
+            "no managers key without managers"
         );
     }
 

@@ -93,6 +93,7 @@ pub async fn deliver(
         mailer,
     } = out;
     let report = build(store, tenant, from, to, now).await?;
+    let report = crate::report::with_managers(store, tenant, report, now).await?;
     let title = if report.russian() {
         let label = match label {
             "daily" => "за день",

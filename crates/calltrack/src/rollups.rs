@@ -69,6 +69,15 @@ fn per_dimension(
 /// A call's contribution: inbound calls only (outbound calls are call-backs, counted through the
 /// missed calls they return). Under every dimension once the call is [`Call::grouped`].
 pub fn call_contribution(tenant: &Tenant, call: &Call) -> Vec<RollupDelta> {
+    let day = call
+        .rollup_day
+        .unwrap_or_else(|| tenant.day_of(call.started_at));
+    call_contribution_on(day, call)
+}
+
+/// [`call_contribution`] on a known day (the call's pinned `rollup_day`). An analysed call adds
+/// its quality and script scores.
+pub fn call_contribution_on(day: NaiveDate, call: &Call) -> Vec<RollupDelta> {
     if call.direction != Direction::Inbound {
         return vec![];
     }
@@ -85,13 +94,31 @@ pub fn call_contribution(tenant: &Tenant, call: &Call) -> Vec<RollupDelta> {
         } else {
             0
         },
+        rung: i64::from(answered),
+        ring_seconds: if answered {
+            i64::from(call.ring_seconds.unwrap_or(0))
+        } else {
+            0
+        },
+        scored: i64::from(call.quality_score.is_some()),
+        score_sum: call.quality_score.map(i64::from).unwrap_or(0),
+        script_sum: call
+            .quality_score
+            .and_then(|_| script_score(call))
+            .unwrap_or(0),
         ..Counters::default()
     };
-    let day = call
-        .rollup_day
-        .unwrap_or_else(|| tenant.day_of(call.started_at));
     let groups = call.grouped.then(|| call_groups(call));
     per_dimension(day, &call.attribution.channel, groups.as_ref(), counters)
+}
+
+/// The script compliance (0-100) the call's speech analysis gave.
+fn script_score(call: &Call) -> Option<i64> {
+    call.analysis
+        .as_ref()?
+        .get("script")?
+        .get("score")?
+        .as_i64()
 }
 
 /// A deal's contribution: one deal, and when won, one win and its revenue.
@@ -188,6 +215,34 @@ mod tests {
                 d("2026-01-02", "radio", 1, 0)
             ]
         );
+    }
+
+    #[test]
+    fn an_analysed_call_adds_its_scores_under_its_manager_and_nothing_else_moves() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-09-20T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut call = Call::new(&tenant, Provider::Twilio, "CA1", Direction::Inbound, at);
+        call.outcome = Outcome::Answered;
+        call.answered_by = Some("anna".into());
+        call.grouped = true;
+        let day = NaiveDate::from_ymd_opt(2026, 9, 20).unwrap();
+        let before = call_contribution_on(day, &call);
+        call.quality_score = Some(72);
+        call.analysis = Some(serde_json::json!({"script": {"score": 60, "stages": []}}));
+        let change = diff(before, call_contribution_on(day, &call));
+        let scores = Counters {
+            scored: 1,
+            score_sum: 72,
+            script_sum: 60,
+            ..Counters::default()
+        };
+        assert_eq!(change.len(), Dimension::ALL.len(), "{change:?}");
+        assert!(change.iter().all(|d| d.counters == scores), "{change:?}");
+        assert!(change
+            .iter()
+            .any(|d| d.dimension == Dimension::Manager && d.group == "anna"));
     }
 
     #[test]

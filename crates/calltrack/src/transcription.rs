@@ -11,6 +11,7 @@ use crate::blobs::{self, classify, transcript_key, BlobKind};
 use crate::model::*;
 use crate::ports::*;
 use crate::report;
+use crate::rollups;
 use crate::speech::{self, AnalysisConfig};
 
 /// The transcription job's name for a recording key (Transcribe allows `[0-9a-zA-Z._-]`).
@@ -242,14 +243,35 @@ async fn set_state(
         }
         let version = c.version;
         let before = report::problem_of(&c);
+        let was = c.clone();
         c.transcription = state.clone();
         if let Some((a, score)) = &analysis {
             c.analysis = Some(a.clone());
             c.quality_score = Some(*score);
         }
         let after = report::problem_of(&c);
+        // The score counts in the rollups (averages per manager and channel) in this commit.
+        let rollups = if was.quality_score == c.quality_score && was.analysis == c.analysis {
+            vec![]
+        } else {
+            let day = match c.rollup_day {
+                Some(day) => Some(day),
+                None => store
+                    .get_tenant(tenant)
+                    .await?
+                    .map(|t| t.day_of(c.started_at)),
+            };
+            day.map(|day| {
+                rollups::diff(
+                    rollups::call_contribution_on(day, &was),
+                    rollups::call_contribution_on(day, &c),
+                )
+            })
+            .unwrap_or_default()
+        };
         let commit = Commit {
             calls: vec![CallWrite::new(c, Some(version))],
+            rollups,
             problems: (before != after)
                 .then_some(ProblemChange {
                     old: before,

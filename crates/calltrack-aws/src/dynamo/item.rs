@@ -384,7 +384,7 @@ pub(crate) fn rollup_from(item: &Item) -> StoreResult<Rollup> {
     let day = day
         .parse()
         .map_err(|e| corrupt(format!("rollup day '{day}': {e}")))?;
-    let mut v = [0i64; 10];
+    let mut v = [0i64; Counters::N];
     for (slot, field) in v.iter_mut().zip(Counters::FIELDS) {
         *slot = opt_i64(item, field)?.unwrap_or(0);
     }

@@ -17,10 +17,22 @@ pub struct Counters {
     pub won: i64,
     pub revenue_minor: i64,
     pub talk_seconds: i64,
+    /// Inbound calls with a speech analysis, and the sums of their quality and script scores
+    /// (0-100 each): averages per manager or channel without reading a call.
+    pub scored: i64,
+    pub score_sum: i64,
+    pub script_sum: i64,
+    /// Answered calls timed for ring, and the seconds they rang before someone picked up (the
+    /// mean speed of answer; calls counted before this counter existed are in neither).
+    pub rung: i64,
+    pub ring_seconds: i64,
 }
 
 impl Counters {
-    pub const FIELDS: [&'static str; 10] = [
+    /// How many counters there are (stores keep one column or attribute each).
+    pub const N: usize = 15;
+
+    pub const FIELDS: [&'static str; Self::N] = [
         "visits",
         "calls",
         "first_time_callers",
@@ -31,9 +43,14 @@ impl Counters {
         "won",
         "revenue_minor",
         "talk_seconds",
+        "scored",
+        "score_sum",
+        "script_sum",
+        "rung",
+        "ring_seconds",
     ];
 
-    pub fn values(&self) -> [i64; 10] {
+    pub fn values(&self) -> [i64; Self::N] {
         [
             self.visits,
             self.calls,
@@ -45,10 +62,15 @@ impl Counters {
             self.won,
             self.revenue_minor,
             self.talk_seconds,
+            self.scored,
+            self.score_sum,
+            self.script_sum,
+            self.rung,
+            self.ring_seconds,
         ]
     }
 
-    pub fn from_values(v: [i64; 10]) -> Self {
+    pub fn from_values(v: [i64; Self::N]) -> Self {
         Self {
             visits: v[0],
             calls: v[1],
@@ -60,6 +82,11 @@ impl Counters {
             won: v[7],
             revenue_minor: v[8],
             talk_seconds: v[9],
+            scored: v[10],
+            score_sum: v[11],
+            script_sum: v[12],
+            rung: v[13],
+            ring_seconds: v[14],
         }
     }
 
