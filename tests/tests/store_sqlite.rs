@@ -118,3 +118,69 @@ async fn the_retention_sweep_deletes_old_calls_and_leases_and_keeps_rollups() {
         "counts stay"
     );
 }
+
+/// A data dir written before the score counters existed opens with them added (zero for the
+/// rows it already had), keeps its counts, and counts scores from then on.
+#[tokio::test]
+async fn a_data_dir_from_before_the_score_counters_gains_them_and_keeps_its_counts() {
+    use calltrack::model::*;
+    use calltrack::ports::*;
+    let dir = std::env::temp_dir().join(format!("ct-old-rollups-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    {
+        let old = rusqlite::Connection::open(dir.join("store.db")).unwrap();
+        old.execute_batch(
+            "CREATE TABLE rollups (tenant TEXT NOT NULL, day TEXT NOT NULL, channel TEXT NOT NULL,
+               visits INTEGER NOT NULL DEFAULT 0, calls INTEGER NOT NULL DEFAULT 0,
+               first_time_callers INTEGER NOT NULL DEFAULT 0, answered INTEGER NOT NULL DEFAULT 0,
+               missed INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0,
+               deals INTEGER NOT NULL DEFAULT 0, won INTEGER NOT NULL DEFAULT 0,
+               revenue_minor INTEGER NOT NULL DEFAULT 0, talk_seconds INTEGER NOT NULL DEFAULT 0,
+               PRIMARY KEY (tenant, day, channel));
+             INSERT INTO rollups (tenant, day, channel, calls, answered) VALUES ('acme', '2026-09-20', 'radio', 7, 5);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&dir).unwrap();
+    let tenant = TenantId::parse("acme").unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 9, 20).unwrap();
+    let read = || async {
+        store
+            .rollups_between(&tenant, Dimension::Channel, day, day)
+            .await
+            .unwrap()
+    };
+    let before = read().await;
+    assert_eq!(before.len(), 1);
+    assert_eq!(
+        (before[0].counters.calls, before[0].counters.answered),
+        (7, 5)
+    );
+    assert_eq!(before[0].counters.scored, 0);
+    let commit = Commit {
+        rollups: vec![RollupDelta {
+            day,
+            dimension: Dimension::Channel,
+            group: "radio".into(),
+            counters: Counters {
+                scored: 1,
+                score_sum: 80,
+                script_sum: 75,
+                ..Counters::default()
+            },
+        }],
+        tenant: Some(tenant.clone()),
+        ..Commit::default()
+    };
+    store.commit(&commit).await.unwrap();
+    let after = read().await[0].counters;
+    assert_eq!(
+        (after.calls, after.scored, after.score_sum, after.script_sum),
+        (7, 1, 80, 75)
+    );
+    drop(store);
+    // Opening again adds nothing twice.
+    SqliteStore::open(&dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
