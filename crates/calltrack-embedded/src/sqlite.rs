@@ -235,38 +235,48 @@ fn counter_columns() -> String {
     Counters::FIELDS.join(", ")
 }
 
+/// The two rollup upserts (by channel, by any other dimension), built once from
+/// [`Counters::FIELDS`]: every commit that counts something runs one of them.
+fn rollup_upserts() -> &'static (String, String) {
+    static SQL: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let add = Counters::FIELDS
+            .iter()
+            .map(|f| format!("{f} = {f} + excluded.{f}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let slots = (0..Counters::N)
+            .map(|i| format!("?{}", i + 4))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The channel's rows keep the table they had before dimensions; the others share one.
+        let by_channel = format!(
+            "INSERT INTO rollups (tenant, day, channel, {cols}) VALUES (?1, ?2, ?3, {slots})
+             ON CONFLICT (tenant, day, channel) DO UPDATE SET {add}",
+            cols = counter_columns()
+        );
+        let by_group = format!(
+            "INSERT INTO group_rollups (tenant, day, grp, dim, {cols}) VALUES (?1, ?2, ?3, ?{dim}, {slots})
+             ON CONFLICT (tenant, dim, day, grp) DO UPDATE SET {add}",
+            cols = counter_columns(),
+            dim = Counters::N + 4
+        );
+        (by_channel, by_group)
+    })
+}
+
 fn apply_rollups(tx: &Transaction, tenant: &TenantId, deltas: &[RollupDelta]) -> StoreResult<()> {
-    let add = Counters::FIELDS
-        .iter()
-        .map(|f| format!("{f} = {f} + excluded.{f}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let slots = (0..Counters::N)
-        .map(|i| format!("?{}", i + 4))
-        .collect::<Vec<_>>()
-        .join(", ");
-    // The channel's rows keep the table they had before dimensions; the others share one.
-    let by_channel = format!(
-        "INSERT INTO rollups (tenant, day, channel, {cols}) VALUES (?1, ?2, ?3, {slots})
-         ON CONFLICT (tenant, day, channel) DO UPDATE SET {add}",
-        cols = counter_columns()
-    );
-    let by_group = format!(
-        "INSERT INTO group_rollups (tenant, day, grp, dim, {cols}) VALUES (?1, ?2, ?3, ?{dim}, {slots})
-         ON CONFLICT (tenant, dim, day, grp) DO UPDATE SET {add}",
-        cols = counter_columns(),
-        dim = Counters::N + 4
-    );
+    let (by_channel, by_group) = rollup_upserts();
     for d in deltas.iter().filter(|d| !d.counters.is_zero()) {
         let (t, day) = (tenant.as_str().to_string(), d.day.to_string());
         let mut args: Vec<rusqlite::types::Value> =
             vec![t.into(), day.into(), d.group.clone().into()];
         args.extend(d.counters.values().map(rusqlite::types::Value::from));
         let sql = if d.dimension == Dimension::Channel {
-            &by_channel
+            by_channel
         } else {
             args.push(d.dimension.as_str().to_string().into());
-            &by_group
+            by_group
         };
         tx.prepare_cached(sql)
             .and_then(|mut st| st.execute(rusqlite::params_from_iter(args)))

@@ -730,16 +730,7 @@ impl Report {
             );
         }
         if !self.managers.is_empty() {
-            let _ = write!(
-                h,
-                "<h3>{}</h3><table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\">\
-                 <tr style=\"background:#eee\">",
-                w.managers
-            );
-            for col in w.manager_columns {
-                let _ = write!(h, "<th align=\"left\">{col}</th>");
-            }
-            h.push_str("</tr>");
+            table_head(&mut h, w.managers, &w.manager_columns);
             for r in &self.managers {
                 let [talk, quality, script] = manager_figures(r);
                 let _ = write!(
@@ -757,16 +748,7 @@ impl Report {
             h.push_str("</table>");
         }
         if !self.problem_calls.is_empty() {
-            let _ = write!(
-                h,
-                "<h3>{}</h3><table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\">\
-                 <tr style=\"background:#eee\">",
-                w.listen
-            );
-            for col in w.listen_columns {
-                let _ = write!(h, "<th align=\"left\">{col}</th>");
-            }
-            h.push_str("</tr>");
+            table_head(&mut h, w.listen, &w.listen_columns);
             for p in &self.problem_calls {
                 let score = p
                     .score
@@ -795,6 +777,19 @@ impl Report {
         h.push_str("</body></html>");
         h
     }
+}
+
+/// A section's heading and the opening of its table, up to the header row.
+fn table_head(h: &mut String, heading: &str, columns: &[&str]) {
+    let _ = write!(
+        h,
+        "<h3>{heading}</h3><table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\">\
+         <tr style=\"background:#eee\">"
+    );
+    for col in columns {
+        let _ = write!(h, "<th align=\"left\">{col}</th>");
+    }
+    h.push_str("</tr>");
 }
 
 /// A manager row's averages as the email prints them, a dash where there is nothing to average.
