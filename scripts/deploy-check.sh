@@ -22,6 +22,10 @@ if [ "$arch" = arm64 ] && ! rustup target list --installed | grep -qx aarch64-un
   fi
 fi
 
+# `--prepare` installs what the build needs and stops, so `make test` can do the installs in the
+# foreground and run the build itself in the background beside the tests.
+[ "${1:-}" = --prepare ] && exit 0
+
 step "sam validate --lint"
 (cd infra && sam validate --lint --template template.yaml)
 
