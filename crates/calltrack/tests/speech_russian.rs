@@ -55,7 +55,10 @@ fn russian_objections_are_found_and_each_marked_answered_or_not() {
         .filter(|r| r.code == "objection_unhandled")
         .map(|r| r.message.as_str())
         .collect();
-    assert_eq!(unhandled, ["trust objection at 43.83 s was not answered"]);
+    assert_eq!(
+        unhandled,
+        ["trust objection at 43.83 s was not answered (\"А отзывам вашим вообще можно верить?\")"]
+    );
 }
 
 #[test]

@@ -2,19 +2,10 @@
 //! the blob store and scored by the real transcription pipeline.
 
 use super::*;
-
-/// A dialogue line: (side: 0 agent, 1 customer, seconds in, words).
-pub(super) type Line = (u8, f64, String);
+use calltrack::speech::{spoken_seconds, transcribe_json, Line, Side};
 
 fn pick<'a>(rng: &mut ChaCha8Rng, options: &[&'a str]) -> &'a str {
     options.choose(rng).copied().unwrap_or("")
-}
-
-/// Seconds a line takes at the pace `transcript_json` gives its words.
-fn spoken(line: &str) -> f64 {
-    line.split_whitespace()
-        .map(|w| 0.2 + 0.055 * w.len() as f64)
-        .sum()
 }
 
 /// One call's conversation, composed the way real weeks vary: greetings said in several ways or
@@ -35,8 +26,17 @@ pub(super) fn compose(rng: &mut ChaCha8Rng) -> Vec<Line> {
             _ => rng.gen_range(0.3..1.2),
         };
         t = (t + gap).max(0.0);
-        lines.push((side, t, text.clone()));
-        t += spoken(&text);
+        let side = if side == 0 {
+            Side::Agent
+        } else {
+            Side::Customer
+        };
+        lines.push(Line {
+            side,
+            start: t,
+            text: text.clone(),
+        });
+        t += spoken_seconds(&text);
     };
     if rng.gen_bool(0.08) {
         // A complaint, handled well or badly.
@@ -258,39 +258,6 @@ pub(super) fn compose(rng: &mut ChaCha8Rng) -> Vec<Line> {
     lines
 }
 
-/// A two-channel Amazon Transcribe output for one dialogue (channel identification shape).
-pub(super) fn transcript_json(dialogue: &[Line]) -> serde_json::Value {
-    let mut channels: [Vec<serde_json::Value>; 2] = [vec![], vec![]];
-    let mut text = vec![];
-    for (side, start, line) in dialogue {
-        let mut t = *start;
-        for word in line.split_whitespace() {
-            let (w, punct) = match word.strip_suffix(|c: char| ".,?!".contains(c)) {
-                Some(w) => (w, word.chars().last()),
-                None => (word, None),
-            };
-            let end = t + 0.12 + 0.055 * w.len() as f64;
-            channels[*side as usize].push(
-                json!({"start_time": format!("{t:.2}"), "end_time": format!("{end:.2}"),
-                "alternatives": [{"confidence": "0.98", "content": w}], "type": "pronunciation"}),
-            );
-            if let Some(p) = punct {
-                channels[*side as usize].push(json!({"alternatives": [{"confidence": "0.0", "content": p.to_string()}], "type": "punctuation"}));
-            }
-            t = end + 0.08;
-        }
-        text.push(line.as_str());
-    }
-    json!({"jobName": "demo", "status": "COMPLETED", "results": {
-        "language_code": "en-US",
-        "transcripts": [{"transcript": text.join(" ")}],
-        "channel_labels": {"number_of_channels": 2, "channels": [
-            {"channel_label": "ch_0", "items": channels[0]},
-            {"channel_label": "ch_1", "items": channels[1]},
-        ]},
-    }})
-}
-
 /// Every answered call is recorded; a share of them is transcribed here (standing in for Amazon
 /// Transcribe, which the embedded backend does not have) and analysed by the real pipeline:
 /// the transcript lands in the blob store and `transcription::on_transcript` scores it.
@@ -313,7 +280,8 @@ pub(super) async fn transcribe_some(
         }
         let dialogue = compose(&mut rng);
         let key = calltrack::blobs::transcript_key(&tenant.id, &call.id);
-        let bytes = serde_json::to_vec(&transcript_json(&dialogue)).map_err(anyhow::Error::from)?;
+        let bytes = serde_json::to_vec(&transcribe_json(&dialogue, "en-US"))
+            .map_err(anyhow::Error::from)?;
         ports.blobs.put(&key, bytes, "application/json").await?;
         calltrack::transcription::on_transcript(&*ports.store, &*ports.blobs, &key)
             .await

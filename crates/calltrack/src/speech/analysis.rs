@@ -5,13 +5,15 @@
 //! would have reported (talk time, non-talk time, interruptions) from standard transcription,
 //! and adds what it does not (script compliance, objections, a score with reasons).
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::config::AnalysisConfig;
 use super::metrics::*;
 use super::scoring::{score, Findings};
 use super::script::{check_script, find_objections, spot_keywords};
-use super::text::normalise;
+use super::text::{normalise, stem, Tok};
 use super::transcript::{Transcript, Word};
 
 /// The two sides of a call. With diarization every speaker but the agent is the customer side.
@@ -119,6 +121,12 @@ pub struct Objection {
     pub at: f64,
     /// The agent answered within the next turns.
     pub handled: bool,
+    /// The customer's words that raised it (the clause around the phrase).
+    #[serde(default)]
+    pub said: String,
+    /// The agent's words that answered it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,11 +197,21 @@ pub fn analyse(t: &Transcript, cfg: &AnalysisConfig) -> Analysis {
 
     // Words as the matcher sees them, per side (indices into `words`).
     let norm: Vec<String> = words.iter().map(|w| normalise(&w.text)).collect();
-    let mut by_side: [(Vec<usize>, Vec<&str>); 2] = Default::default();
+    // A call repeats a few hundred distinct words, so each is stemmed once.
+    let mut stem_of: HashMap<&str, String> = HashMap::new();
+    for w in &norm {
+        if !stem_of.contains_key(w.as_str()) {
+            stem_of.insert(w, stem(w));
+        }
+    }
+    let mut by_side: SideWords = Default::default();
     for (i, w) in words.iter().enumerate() {
         let k = side_of(w) as usize;
         by_side[k].0.push(i);
-        by_side[k].1.push(&norm[i]);
+        by_side[k].1.push(Tok {
+            word: &norm[i],
+            stem: &stem_of[norm[i].as_str()],
+        });
     }
 
     // Turns and monologues.
@@ -216,7 +234,15 @@ pub fn analyse(t: &Transcript, cfg: &AnalysisConfig) -> Analysis {
 
     let keywords = spot_keywords(cfg, words, &by_side);
     let objections = find_objections(cfg, words, &by_side, &turns, &turn_of_word);
-    let script = check_script(cfg, words, &by_side, &objections, duration);
+    let script = check_script(
+        cfg,
+        words,
+        &by_side,
+        &turns,
+        &turn_of_word,
+        &objections,
+        duration,
+    );
 
     let in_categories = |cats: &[String], side: Option<Side>| {
         keywords

@@ -52,6 +52,10 @@ pub struct AnalysisConfig {
     pub objections: BTreeMap<String, Vec<String>>,
     /// How an objection counts as answered.
     pub objection_handling: ObjectionHandling,
+    /// What makes a customer's words resistance rather than approval or a plain answer; with
+    /// every list empty, each objection phrase the customer says counts.
+    #[serde(default)]
+    pub resistance: Resistance,
     /// Which keyword categories raise the complaint and conflict markers.
     pub markers: Markers,
     /// Points taken off the quality score.
@@ -76,6 +80,14 @@ pub struct Stage {
     /// Only required when the customer raised an objection; an answered objection completes it.
     #[serde(default)]
     pub only_if_objection: bool,
+    /// Any question the agent asks (a clause Transcribe ended with "?") counts too: how
+    /// needs discovery sounds in every wording.
+    #[serde(default)]
+    pub questions: bool,
+    /// A clause with one of these does not count ("what is your order number?" identifies, it
+    /// does not discover needs).
+    #[serde(default)]
+    pub except: Vec<String>,
 }
 
 fn one() -> f64 {
@@ -91,6 +103,41 @@ pub struct ObjectionHandling {
     pub min_words: usize,
     #[serde(default)]
     pub phrases: Vec<String>,
+    /// Per objection kind, what answering that kind sounds like (a discount or instalments for
+    /// price, a guarantee or reviews for trust). A kind listed here is handled only by these;
+    /// other kinds by `phrases` (or `min_words`, when it is above 0).
+    #[serde(default)]
+    pub families: BTreeMap<String, Vec<String>>,
+}
+
+/// Cues read in the clause (between punctuation marks) around an objection phrase: a negation
+/// or a polarity word, but not both ("не дорого", "not too expensive" approve), or a hedge; a
+/// question the customer asks counts too. Approval earlier in the turn, not followed by a
+/// contrast ("хорошо, но"), cancels it; after the agent's own question only polarity or a hedge
+/// counts, so "бюджет не больше шести миллионов" answers rather than objects.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resistance {
+    #[serde(default)]
+    pub negations: Vec<String>,
+    #[serde(default)]
+    pub polar: Vec<String>,
+    #[serde(default)]
+    pub hedges: Vec<String>,
+    #[serde(default)]
+    pub approval: Vec<String>,
+    #[serde(default)]
+    pub contrast: Vec<String>,
+}
+
+impl Resistance {
+    /// True when no cue is configured: every objection phrase counts, as before cues existed.
+    pub fn is_empty(&self) -> bool {
+        self.negations.is_empty()
+            && self.polar.is_empty()
+            && self.hedges.is_empty()
+            && self.approval.is_empty()
+    }
 }
 
 /// Which keyword categories mean what.

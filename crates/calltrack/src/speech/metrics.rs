@@ -3,6 +3,7 @@
 
 use super::analysis::{Interruption, Side};
 use super::config::AnalysisConfig;
+use super::text::Tok;
 use super::transcript::{Labelling, Transcript, Word};
 
 pub(super) fn r2(x: f64) -> f64 {
@@ -223,4 +224,4 @@ pub(super) fn turns(words: &[Word], by_side: &SideWords, pause: f64) -> Vec<Turn
     out
 }
 
-pub(super) type SideWords<'a> = [(Vec<usize>, Vec<&'a str>); 2];
+pub(super) type SideWords<'a> = [(Vec<usize>, Vec<Tok<'a>>); 2];

@@ -21,6 +21,7 @@
 
 mod analysis;
 mod config;
+mod dialogue;
 mod metrics;
 mod scoring;
 mod script;
@@ -31,8 +32,11 @@ pub use analysis::{
     analyse, Analysis, Interruption, KeywordHit, Objection, Reason, Script, Side, SideStats,
     Silence, StageResult,
 };
-pub use config::{AnalysisConfig, ConfigError, Markers, ObjectionHandling, Scoring, Stage};
-pub use text::{normalise, ru_stem};
+pub use config::{
+    AnalysisConfig, ConfigError, Markers, ObjectionHandling, Resistance, Scoring, Stage,
+};
+pub use dialogue::{parse_script, spoken_seconds, transcribe_json, Dialogue, Line};
+pub use text::{normalise, stem};
 pub use transcript::{parse, Labelling, Transcript, TranscriptError, Word};
 
 /// Parses a Transcribe output document and analyses it in one step.

@@ -45,7 +45,10 @@ pub(super) fn score(
     for o in a.objections.iter().filter(|o| !o.handled) {
         reasons.push(reason(
             "objection_unhandled",
-            format!("{} objection at {} s was not answered", o.kind, o.at),
+            format!(
+                "{} objection at {} s was not answered (\"{}\")",
+                o.kind, o.at, o.said
+            ),
             sc.unhandled_objection,
         ));
     }

@@ -1,10 +1,12 @@
 //! What was said: keywords by category, objections and whether they were answered, and the
 //! script's stages.
 
+use std::collections::BTreeMap;
+
 use super::analysis::{KeywordHit, Objection, Script, Side, StageResult};
 use super::config::AnalysisConfig;
 use super::metrics::{r2, SideWords, Turn};
-use super::text::Matcher;
+use super::text::{Matcher, Tok};
 use super::transcript::Word;
 
 pub(super) fn spot_keywords(
@@ -34,6 +36,68 @@ pub(super) fn spot_keywords(
     out
 }
 
+/// Cue kinds marked on the customer's words (bits of [`cue_marks`]).
+const NEGATION: u8 = 1;
+const POLAR: u8 = 2;
+const HEDGE: u8 = 4;
+const APPROVAL: u8 = 8;
+const CONTRAST: u8 = 16;
+
+/// Which resistance cues cover each word of one side.
+fn cue_marks(cfg: &AnalysisConfig, toks: &[Tok<'_>]) -> Vec<u8> {
+    let r = &cfg.resistance;
+    let mut m = Matcher::default();
+    for (bit, list) in [
+        (NEGATION, &r.negations),
+        (POLAR, &r.polar),
+        (HEDGE, &r.hedges),
+        (APPROVAL, &r.approval),
+        (CONTRAST, &r.contrast),
+    ] {
+        for phrase in list {
+            m.add(phrase, bit);
+        }
+    }
+    let mut marks = vec![0u8; toks.len()];
+    m.scan(toks, |&bit, i, n| {
+        for mark in &mut marks[i..i + n] {
+            *mark |= bit;
+        }
+    });
+    marks
+}
+
+/// Ends a clause: the punctuation Transcribe wrote after a word.
+fn ends_clause(w: &Word) -> bool {
+    w.punct.is_some_and(|c| ".,?!;:".contains(c))
+}
+
+/// The clause (side-word indices, inclusive) around words `i..i + n` inside `turn`.
+fn clause(words: &[Word], idx: &[usize], turn: &Turn, i: usize, n: usize) -> (usize, usize) {
+    let mut start = i;
+    while start > turn.first && !ends_clause(&words[idx[start - 1]]) {
+        start -= 1;
+    }
+    let mut end = (i + n - 1).min(turn.last);
+    while end < turn.last && !ends_clause(&words[idx[end]]) {
+        end += 1;
+    }
+    (start, end)
+}
+
+/// The words of side indices `from..=to`, as they were said.
+pub(super) fn said(words: &[Word], idx: &[usize], from: usize, to: usize) -> String {
+    let mut out = String::new();
+    for &w in &idx[from..=to] {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&words[w].text);
+        out.extend(words[w].punct);
+    }
+    out
+}
+
 pub(super) fn find_objections(
     cfg: &AnalysisConfig,
     words: &[Word],
@@ -48,39 +112,93 @@ pub(super) fn find_objections(
         }
     }
     let (idx, toks) = &by_side[Side::Customer as usize];
-    // The first hit of each kind in each customer turn.
-    let mut hits: Vec<(usize, &str, usize)> = Vec::new();
-    m.scan(toks, |&kind, i, _| {
+    let contextual = !cfg.resistance.is_empty();
+    let marks = if contextual {
+        cue_marks(cfg, toks)
+    } else {
+        Vec::new()
+    };
+    let agent_asked = |turn: usize| {
+        turn > 0
+            && turns[turn - 1].side == Side::Agent
+            && words[by_side[Side::Agent as usize].0[turns[turn - 1].last]].punct == Some('?')
+    };
+    // The first resisting hit of each kind in each customer turn: (turn, kind, word, clause).
+    let mut hits: Vec<(usize, &str, usize, (usize, usize))> = Vec::new();
+    m.scan(toks, |&kind, i, n| {
         let turn = turn_of_word[Side::Customer as usize][i];
-        if !hits.iter().any(|&(t, k, _)| t == turn && k == kind) {
-            hits.push((turn, kind, idx[i]));
+        if hits.iter().any(|&(t, k, _, _)| t == turn && k == kind) {
+            return;
         }
+        let (from, to) = clause(words, idx, &turns[turn], i, n);
+        if contextual {
+            let bits = marks[from..=to].iter().fold(0, |a, &b| a | b);
+            let (neg, polar) = (bits & NEGATION != 0, bits & POLAR != 0);
+            let question = words[idx[to]].punct == Some('?');
+            let resists = bits & HEDGE != 0
+                || (polar && !neg)
+                || (!agent_asked(turn) && ((neg && !polar) || question));
+            let mut approved = false;
+            for &mark in &marks[turns[turn].first..from] {
+                if mark & APPROVAL != 0 {
+                    approved = true;
+                }
+                if mark & CONTRAST != 0 {
+                    approved = false;
+                }
+            }
+            if !resists || approved {
+                return;
+            }
+        }
+        hits.push((turn, kind, i, (from, to)));
     });
-    hits.sort_by_key(|&(_, _, w)| w);
+    hits.sort_by_key(|&(_, _, i, _)| i);
 
-    let mut answers = Matcher::default();
-    for phrase in &cfg.objection_handling.phrases {
-        answers.add(phrase, ());
-    }
-    let answered_in = |turn: &Turn| {
-        let toks = &by_side[Side::Agent as usize].1[turn.first..=turn.last];
-        if toks.len() >= cfg.objection_handling.min_words {
-            return true;
+    let matcher_of = |phrases: &[String]| {
+        let mut m = Matcher::default();
+        for phrase in phrases {
+            m.add(phrase, ());
         }
-        let mut hit = false;
-        answers.scan(toks, |_, _, _| hit = true);
-        hit
+        m
+    };
+    let generic = matcher_of(&cfg.objection_handling.phrases);
+    let families: BTreeMap<&str, Matcher<()>> = cfg
+        .objection_handling
+        .families
+        .iter()
+        .map(|(kind, phrases)| (kind.as_str(), matcher_of(phrases)))
+        .collect();
+    let (agent_idx, agent_toks) = &by_side[Side::Agent as usize];
+    // The agent's clause that answers `kind` in this turn, if any.
+    let answer_in = |turn: &Turn, kind: &str| -> Option<String> {
+        let toks = &agent_toks[turn.first..=turn.last];
+        let family = families.get(kind);
+        let mut at = None;
+        family.unwrap_or(&generic).scan(toks, |_, i, n| {
+            at.get_or_insert((turn.first + i, n));
+        });
+        if let Some((i, n)) = at {
+            let (from, to) = clause(words, agent_idx, turn, i, n);
+            return Some(said(words, agent_idx, from, to));
+        }
+        let min = cfg.objection_handling.min_words;
+        (family.is_none() && min > 0 && toks.len() >= min)
+            .then(|| said(words, agent_idx, turn.first, turn.last))
     };
     hits.into_iter()
-        .map(|(turn, kind, w)| {
+        .map(|(turn, kind, i, (from, to))| {
             let until = (turn + cfg.objection_handling.within_turns).min(turns.len() - 1);
-            let handled = turns[turn + 1..=until]
+            let answer = turns[turn + 1..=until]
                 .iter()
-                .any(|t| t.side == Side::Agent && answered_in(t));
+                .filter(|t| t.side == Side::Agent)
+                .find_map(|t| answer_in(t, kind));
             Objection {
                 kind: kind.to_string(),
-                at: r2(words[w].start),
-                handled,
+                at: r2(words[idx[i]].start),
+                handled: answer.is_some(),
+                said: said(words, idx, from, to),
+                answer,
             }
         })
         .collect()
@@ -101,20 +219,53 @@ pub(super) fn check_script(
     cfg: &AnalysisConfig,
     words: &[Word],
     by_side: &SideWords,
+    turns: &[Turn],
+    turn_of_word: &[Vec<usize>; 2],
     objections: &[Objection],
     duration: f64,
 ) -> Script {
     let mut m = Matcher::default();
     for (s, stage) in cfg.script.iter().enumerate() {
         for phrase in &stage.phrases {
-            m.add(phrase, (s, phrase.as_str()));
+            m.add(phrase, s);
         }
     }
-    let mut hits: Vec<Vec<(f64, &str)>> = vec![Vec::new(); cfg.script.len()];
     let (idx, toks) = &by_side[Side::Agent as usize];
-    m.scan(toks, |&(s, phrase), i, _| {
-        hits[s].push((words[idx[i]].start, phrase))
+    let clause_at = |i: usize, n: usize| {
+        let turn = &turns[turn_of_word[Side::Agent as usize][i]];
+        clause(words, idx, turn, i, n)
+    };
+    // Per stage: (time, the agent's clause), from its phrases and, where the stage takes
+    // them, the agent's questions; a clause with one of the stage's exceptions is dropped.
+    let mut clauses: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); cfg.script.len()];
+    m.scan(toks, |&s, i, n| {
+        let (from, to) = clause_at(i, n);
+        clauses[s].push((i, from, to));
     });
+    for (s, stage) in cfg.script.iter().enumerate() {
+        if stage.questions {
+            for (i, &w) in idx.iter().enumerate() {
+                if words[w].punct == Some('?') {
+                    let (from, to) = clause_at(i, 1);
+                    clauses[s].push((from, from, to));
+                }
+            }
+        }
+    }
+    let mut hits: Vec<Vec<(f64, String)>> = vec![Vec::new(); cfg.script.len()];
+    for (s, stage) in cfg.script.iter().enumerate() {
+        let mut except = Matcher::default();
+        for phrase in &stage.except {
+            except.add(phrase, ());
+        }
+        for &(i, from, to) in &clauses[s] {
+            let mut excluded = false;
+            except.scan(&toks[from..=to], |_, _, _| excluded = true);
+            if !excluded {
+                hits[s].push((words[idx[i]].start, said(words, idx, from, to)));
+            }
+        }
+    }
     let first_objection = objections
         .iter()
         .map(|o| o.at)
@@ -126,6 +277,7 @@ pub(super) fn check_script(
     for (s, stage) in cfg.script.iter().enumerate() {
         let mut list = std::mem::take(&mut hits[s]);
         list.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let list: Vec<(f64, &str)> = list.iter().map(|(t, w)| (*t, w.as_str())).collect();
         let in_window = |t: f64| {
             stage.within_first_seconds.is_none_or(|n| t <= n)
                 && stage.within_last_seconds.is_none_or(|n| t >= duration - n)

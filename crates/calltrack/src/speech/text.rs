@@ -4,13 +4,13 @@
 //! A phrase is a sequence of tokens matched against consecutive words of one side. A token is
 //! one of:
 //! - `stem*`: any word that starts with `stem` (the explicit prefix rule);
-//! - a word of at most 3 letters: that word exactly ("нет", "no");
-//! - a Cyrillic word: its stem (the word minus the longest common Russian ending that leaves at
-//!   least 3 letters) followed by at most 4 more letters;
-//! - any other word: the word itself, or it (or its stem without a final `e`/`y`) followed by an
-//!   English ending (`s`, `es`, `'s`, `ed`, `d`, `ing`, `ly`, `er`, `ies`, `ied`).
+//! - a word of at most 3 letters, or with a digit: that word exactly ("нет", "no");
+//! - any other word: any word with the same Snowball stem (the Russian stemmer for Cyrillic
+//!   words, the English one otherwise), so "цена" finds "ценами" but not "ценность".
 
 use std::collections::HashMap;
+
+use rust_stemmers::{Algorithm, Stemmer};
 
 /// Lower-cases, folds ё to е and ’ to ', and drops every character that is not a letter, a
 /// digit, `'`, `-` or `*`.
@@ -38,16 +38,25 @@ pub fn normalise(word: &str) -> String {
     out
 }
 
-/// Russian inflectional endings, longest first.
-const RU_ENDINGS: &[&str] = &[
-    "иями", "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими", "ешь", "ишь", "ете", "ите",
-    "ует", "уют", "ают", "яют", "ает", "яет", "ала", "ила", "ать", "ять", "ить", "еть", "ой", "ей",
-    "ий", "ый", "ая", "яя", "ое", "ее", "ые", "ие", "ую", "юю", "ом", "ем", "ам", "ям", "ах", "ях",
-    "ов", "ев", "ия", "ию", "ии", "ть", "ют", "ят", "ут", "ат", "ет", "ит", "ал", "ил", "ю", "у",
-    "а", "я", "о", "е", "ы", "и", "ь", "й",
-];
+thread_local! {
+    static STEMMERS: (Stemmer, Stemmer) =
+        (Stemmer::create(Algorithm::Russian), Stemmer::create(Algorithm::English));
+}
 
-const EN_SUFFIXES: &[&str] = &["s", "es", "'s", "ed", "d", "ing", "ly", "er", "ies", "ied"];
+/// The Snowball stem of a normalised word: Russian for Cyrillic words, English otherwise.
+pub fn stem(word: &str) -> String {
+    STEMMERS.with(|(ru, en)| {
+        let s = if is_cyrillic(word) { ru } else { en };
+        s.stem(word).into_owned()
+    })
+}
+
+/// A spoken word as the matcher sees it: normalised, and its [`stem`].
+#[derive(Debug, Clone, Copy)]
+pub struct Tok<'a> {
+    pub word: &'a str,
+    pub stem: &'a str,
+}
 
 fn is_cyrillic(s: &str) -> bool {
     s.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
@@ -58,13 +67,7 @@ fn is_cyrillic(s: &str) -> bool {
 enum Token {
     Exact(String),
     Prefix(String),
-    /// Cyrillic stem plus at most 4 letters.
-    RuStem(String),
-    /// English word plus a known ending.
-    En {
-        word: String,
-        stem: String,
-    },
+    Stem(String),
 }
 
 impl Token {
@@ -78,59 +81,25 @@ impl Token {
         if t.is_empty() {
             return None;
         }
-        let letters = t.chars().count();
-        if letters <= 3 || t.chars().any(|c| c.is_ascii_digit()) {
+        if t.chars().count() <= 3 || t.chars().any(|c| c.is_ascii_digit()) {
             return Some(Token::Exact(t));
         }
-        if is_cyrillic(&t) {
-            Some(Token::RuStem(ru_stem(&t).to_string()))
-        } else {
-            let stem = t
-                .strip_suffix('e')
-                .map(str::to_string)
-                .or_else(|| t.strip_suffix('y').map(|s| format!("{s}i")))
-                .unwrap_or_else(|| t.clone());
-            Some(Token::En { word: t, stem })
-        }
+        Some(Token::Stem(stem(&t)))
     }
 
     fn first_char(&self) -> Option<char> {
         match self {
-            Token::Exact(s) | Token::Prefix(s) | Token::RuStem(s) => s.chars().next(),
-            Token::En { word, .. } => word.chars().next(),
+            Token::Exact(s) | Token::Prefix(s) | Token::Stem(s) => s.chars().next(),
         }
     }
 
-    fn matches(&self, w: &str) -> bool {
+    fn matches(&self, w: Tok<'_>) -> bool {
         match self {
-            Token::Exact(s) => w == s,
-            Token::Prefix(s) => w.starts_with(s.as_str()),
-            Token::RuStem(stem) => {
-                w.starts_with(stem.as_str()) && w[stem.len()..].chars().count() <= 4
-            }
-            Token::En { word, stem } => {
-                let ends_known = |base: &str| {
-                    w.strip_prefix(base)
-                        .is_some_and(|rest| rest.is_empty() || EN_SUFFIXES.contains(&rest))
-                };
-                ends_known(word) || ends_known(stem)
-            }
+            Token::Exact(s) => w.word == s,
+            Token::Prefix(s) => w.word.starts_with(s.as_str()),
+            Token::Stem(s) => w.stem == s,
         }
     }
-}
-
-/// The stem of a normalised Cyrillic word: the longest known ending removed, keeping at least
-/// three letters.
-pub fn ru_stem(word: &str) -> &str {
-    let letters = word.chars().count();
-    for e in RU_ENDINGS {
-        if let Some(stem) = word.strip_suffix(e) {
-            if letters - e.chars().count() >= 3 {
-                return stem;
-            }
-        }
-    }
-    word
 }
 
 /// A phrase of the configuration, compiled for matching.
@@ -174,13 +143,13 @@ impl<T> Matcher<T> {
     }
 
     /// Calls `found(tag, first_word_index, word_count)` for every phrase that matches starting
-    /// at any word of `words` (normalised words, in spoken order).
-    pub fn scan<S: AsRef<str>>(&self, words: &[S], mut found: impl FnMut(&T, usize, usize)) {
+    /// at any word of `words` (in spoken order).
+    pub fn scan(&self, words: &[Tok<'_>], mut found: impl FnMut(&T, usize, usize)) {
         if self.patterns.is_empty() {
             return;
         }
         for i in 0..words.len() {
-            let Some(c) = words[i].as_ref().chars().next() else {
+            let Some(c) = words[i].word.chars().next() else {
                 continue;
             };
             let Some(candidates) = self.by_first.get(&c) else {
@@ -196,7 +165,7 @@ impl<T> Matcher<T> {
                     .tokens
                     .iter()
                     .zip(&words[i..i + n])
-                    .all(|(t, w)| t.matches(w.as_ref()))
+                    .all(|(t, &w)| t.matches(w))
                 {
                     found(tag, i, n);
                 }
@@ -213,8 +182,14 @@ mod tests {
         let mut matcher = Matcher::default();
         matcher.add(phrase, ());
         let ws: Vec<String> = words.split_whitespace().map(normalise).collect();
+        let stems: Vec<String> = ws.iter().map(|w| stem(w)).collect();
+        let toks: Vec<Tok> = ws
+            .iter()
+            .zip(&stems)
+            .map(|(word, stem)| Tok { word, stem })
+            .collect();
         let mut hit = false;
-        matcher.scan(&ws, |_, _, _| hit = true);
+        matcher.scan(&toks, |_, _, _| hit = true);
         hit
     }
 

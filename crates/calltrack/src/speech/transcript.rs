@@ -76,6 +76,9 @@ pub struct Word {
     pub speaker: usize,
     pub text: String,
     pub confidence: Option<f32>,
+    /// The punctuation Transcribe put right after the word (`.`, `,`, `?`), if any: where a
+    /// clause or a question ends.
+    pub punct: Option<char>,
 }
 
 /// A transcript reduced to what the analyser needs: who said which word when.
@@ -540,8 +543,20 @@ fn push_items<'a>(
     damage: &mut Damage,
     mut owner: impl FnMut(&RawItem<'a>) -> Option<usize>,
 ) {
+    let first = words.len();
     for item in items {
         if !is_pronunciation(item.kind.as_ref()) {
+            // Punctuation belongs to the word just before it in the same list.
+            let mark = item
+                .alternatives
+                .0
+                .as_ref()
+                .and_then(|a| a.content.trim().chars().next());
+            if let (Some(c), true) = (mark, words.len() > first) {
+                if let Some((w, _)) = words.last_mut() {
+                    w.punct.get_or_insert(c);
+                }
+            }
             continue;
         }
         let Some(alt) = &item.alternatives.0 else {
@@ -564,6 +579,7 @@ fn push_items<'a>(
                 speaker: speaker.unwrap_or(0),
                 text: alt.content.trim().to_string(),
                 confidence: alt.confidence.map(|c| c as f32),
+                punct: None,
             },
             speaker,
         ));
@@ -626,18 +642,23 @@ fn from_call_analytics(turns: Vec<CaTurn<'_>>, language: Option<Cow<'_, str>>) -
     let mut speakers = Speakers::default();
     let mut warnings = Vec::new();
     let mut damage = Damage::default();
-    let mut words = Vec::new();
+    let mut words: Vec<Word> = Vec::new();
     let mut interpolated = 0usize;
     for turn in &turns {
         let role = turn.role.as_deref().unwrap_or("UNKNOWN");
         let speaker = speakers.id(&role.to_ascii_uppercase());
-        let timed_items: Vec<&CaItem<'_>> = turn
-            .items
-            .iter()
-            .filter(|i| is_pronunciation(i.kind.as_ref()))
-            .collect();
-        if !timed_items.is_empty() {
-            for it in timed_items {
+        if turn.items.iter().any(|i| is_pronunciation(i.kind.as_ref())) {
+            let first = words.len();
+            for it in &turn.items {
+                if !is_pronunciation(it.kind.as_ref()) {
+                    if let (Some(c), true) = (it.content.trim().chars().next(), words.len() > first)
+                    {
+                        if let Some(w) = words.last_mut() {
+                            w.punct.get_or_insert(c);
+                        }
+                    }
+                    continue;
+                }
                 let Some((s, e)) = timed(it.begin_ms, it.end_ms) else {
                     damage.untimed += 1;
                     continue;
@@ -652,6 +673,7 @@ fn from_call_analytics(turns: Vec<CaTurn<'_>>, language: Option<Cow<'_, str>>) -
                     speaker,
                     text: it.content.trim().to_string(),
                     confidence: it.confidence.map(|c| c as f32),
+                    punct: None,
                 });
             }
             continue;
@@ -674,6 +696,7 @@ fn from_call_analytics(turns: Vec<CaTurn<'_>>, language: Option<Cow<'_, str>>) -
                 speaker,
                 text: (*tok).to_string(),
                 confidence: None,
+                punct: tok.chars().last().filter(|c| ".,?!;:".contains(*c)),
             });
         }
         interpolated += 1;
