@@ -1,0 +1,15 @@
+//! Precision and recall of the speech analyser per label on the labelled set
+//! (crates/calltrack/tests/speech-eval/), and every miss: the table BENCHMARKS.md quotes.
+//! `cargo bench -p calltrack --bench speech_labels`.
+
+#[path = "../tests/speech_eval/mod.rs"]
+mod speech_eval;
+
+fn main() {
+    let e = speech_eval::evaluate();
+    print!("{}", speech_eval::table(&e));
+    println!("\nmisses ({}):", e.misses.len());
+    for (call, unit, kind) in &e.misses {
+        println!("- {call}: {unit} {kind}");
+    }
+}

@@ -1,0 +1,157 @@
+//! The labelled speech set (tests/speech-eval/*.txt) scored against the analyser: precision and
+//! recall per label, shared by the regression test (tests/speech_labels.rs) and the bench that
+//! prints the table for BENCHMARKS.md (benches/speech_labels.rs).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use calltrack::speech::{self, Analysis, AnalysisConfig, Dialogue};
+
+pub const SCRIPTS: [(&str, &str); 2] = [
+    ("ru.txt", include_str!("../speech-eval/ru.txt")),
+    ("en.txt", include_str!("../speech-eval/en.txt")),
+];
+
+/// Every call of the set, parsed.
+pub fn calls() -> Vec<Dialogue> {
+    SCRIPTS
+        .iter()
+        .flat_map(|(name, text)| {
+            speech::parse_script(text).unwrap_or_else(|e| panic!("{name}: {e}"))
+        })
+        .collect()
+}
+
+/// One call's labels as `name` or `family:kind` units: stages, `objection:<kind>`,
+/// `handled:<kind>`, `complaint`, `conflict`.
+pub fn truth(d: &Dialogue) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for l in &d.labels {
+        match l.split_once(':') {
+            Some((kind, state)) => {
+                out.insert(format!("objection:{kind}"));
+                assert!(
+                    matches!(state, "handled" | "unhandled"),
+                    "{}: objection label `{l}` is kind:handled or kind:unhandled",
+                    d.id
+                );
+                if state == "handled" {
+                    out.insert(format!("handled:{kind}"));
+                }
+            }
+            None => {
+                out.insert(l.clone());
+            }
+        }
+    }
+    out
+}
+
+/// What the analyser found, in the same units as [`truth`]. The objection-handling stage is
+/// not its own unit: it is `handled:<kind>`.
+pub fn predicted(a: &Analysis) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for s in &a.script.stages {
+        if s.found && s.at.is_some() && s.name != "objection_handling" {
+            out.insert(s.name.clone());
+        }
+    }
+    for o in &a.objections {
+        out.insert(format!("objection:{}", o.kind));
+        if o.handled {
+            out.insert(format!("handled:{}", o.kind));
+        }
+    }
+    if a.complaint {
+        out.insert("complaint".into());
+    }
+    if a.conflict {
+        out.insert("conflict".into());
+    }
+    out
+}
+
+/// The label a unit is counted under: `handled:<kind>` units add up into one `handled` label.
+fn label_of(unit: &str) -> &str {
+    if unit.starts_with("handled:") {
+        "handled"
+    } else {
+        unit
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counts {
+    pub tp: usize,
+    pub fp: usize,
+    pub r#fn: usize,
+}
+
+impl Counts {
+    pub fn precision(&self) -> Option<f64> {
+        (self.tp + self.fp > 0).then(|| self.tp as f64 / (self.tp + self.fp) as f64)
+    }
+    pub fn recall(&self) -> Option<f64> {
+        (self.tp + self.r#fn > 0).then(|| self.tp as f64 / (self.tp + self.r#fn) as f64)
+    }
+}
+
+/// The whole set scored: counts per label, and every miss as (call, unit, "false positive" or
+/// "missed").
+pub struct Evaluation {
+    pub calls: usize,
+    pub labels: BTreeMap<String, Counts>,
+    pub misses: Vec<(String, String, &'static str)>,
+}
+
+pub fn evaluate() -> Evaluation {
+    let calls = calls();
+    let mut labels: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for d in &calls {
+        let cfg = AnalysisConfig::for_language(&d.language);
+        let json = serde_json::to_vec(&speech::transcribe_json(&d.lines, &d.language)).unwrap();
+        let a = speech::analyse_json(&json, &cfg).expect("a generated transcript parses");
+        let (t, p) = (truth(d), predicted(&a));
+        for unit in t.union(&p) {
+            let c = labels.entry(label_of(unit).to_string()).or_default();
+            match (t.contains(unit), p.contains(unit)) {
+                (true, true) => c.tp += 1,
+                (false, true) => {
+                    c.fp += 1;
+                    misses.push((d.id.clone(), unit.clone(), "false positive"));
+                }
+                (true, false) => {
+                    c.r#fn += 1;
+                    misses.push((d.id.clone(), unit.clone(), "missed"));
+                }
+                (false, false) => unreachable!(),
+            }
+        }
+    }
+    Evaluation {
+        calls: calls.len(),
+        labels,
+        misses,
+    }
+}
+
+/// The table BENCHMARKS.md quotes: one row per label.
+pub fn table(e: &Evaluation) -> String {
+    let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
+    let mut s = format!(
+        "{} calls\n| label | in the set | found right | false | missed | precision | recall |\n|---|---|---|---|---|---|---|\n",
+        e.calls
+    );
+    for (label, c) in &e.labels {
+        s += &format!(
+            "| {label} | {} | {} | {} | {} | {} | {} |\n",
+            c.tp + c.r#fn,
+            c.tp,
+            c.fp,
+            c.r#fn,
+            f(c.precision()),
+            f(c.recall())
+        );
+    }
+    s
+}
