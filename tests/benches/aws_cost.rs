@@ -303,9 +303,14 @@ async fn main() {
             .await
             .unwrap();
         let started = Instant::now();
-        calltrack::transcription::on_transcript(&*store, &*blobs, &tkey)
-            .await
-            .unwrap();
+        calltrack::transcription::on_transcript(
+            &*store,
+            &*blobs,
+            &calltrack::ports::RulesOnly,
+            &tkey,
+        )
+        .await
+        .unwrap();
         transcribe.busy += started.elapsed();
         transcribe.invocations += 1;
     }

@@ -6,7 +6,8 @@
 //! recording object in S3 -> transcribe-recording on the recording's S3 event starts a
 //! Transcribe job -> (moto writes no transcript, so the test puts a Transcribe fixture under
 //! `transcripts/`) -> transcribe-recording on that S3 event stores the analysis; a FAILED job
-//! event marks a second call -> roi-aggregate on its schedule event stores the report in S3 and
+//! event marks a second call (transcribe-recording asks a stub of Bedrock's Converse API for
+//! the AI summary, as a stack deployed with `BedrockModelId` does) -> roi-aggregate on its schedule event stores the report in S3 and
 //! sends one SES message; lease-expiry and number-lease on their own events.
 //!
 //! The Twilio recording callbacks here point at a media server on 127.0.0.1, which the egress
@@ -25,6 +26,7 @@ use calltrack::model::*;
 use calltrack::ports::*;
 use calltrack::telephony::twilio;
 use calltrack_aws::DynamoStore;
+use calltrack_integration::converse_stub::ConverseStub;
 use calltrack_integration::moto;
 use calltrack_integration::runtime::Function;
 use serde_json::{json, Value};
@@ -39,6 +41,7 @@ struct Cloud {
     sender: String,
     sqs: aws_sdk_sqs::Client,
     queue: String,
+    bedrock: ConverseStub,
     env: Vec<(&'static str, String)>,
 }
 
@@ -73,8 +76,15 @@ async fn cloud() -> Cloud {
         .queue_url()
         .expect("queue url")
         .to_string();
+    let bedrock = ConverseStub::start();
     let env = vec![
         ("RECORDING_QUEUE_URL", queue.clone()),
+        (
+            "BEDROCK_MODEL_ID",
+            "anthropic.claude-3-5-haiku-20241022-v1:0".into(),
+        ),
+        // The SDK's service-specific endpoint: Bedrock goes to the stub, the rest to moto.
+        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", bedrock.url.clone()),
         ("TABLE_NAME", store.table().to_string()),
         ("RECORDINGS_BUCKET", bucket.clone()),
         ("REPORT_SENDER", sender.clone()),
@@ -89,6 +99,7 @@ async fn cloud() -> Cloud {
         sender,
         sqs,
         queue,
+        bedrock,
         env,
     }
 }
@@ -392,6 +403,14 @@ async fn every_function_binary_runs_the_chain_a_call_follows() {
     let analysed = c.store.get_call(&t.id, &done).await.unwrap().unwrap();
     assert_eq!(analysed.transcription, Transcription::Done);
     assert!(analysed.quality_score.is_some());
+    let sent = c.bedrock.received();
+    assert_eq!(sent.len(), 1, "one Converse request for the one transcript");
+    assert_eq!(sent[0].model, "anthropic.claude-3-5-haiku-20241022-v1:0");
+    assert!(sent[0].signed);
+    let ai = &analysed.analysis.as_ref().unwrap()["ai"];
+    assert_eq!(ai["label"], "lead", "{ai}");
+    assert!(ai["summary"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(ai["input_tokens"], 900);
     let marked = c.store.get_call(&t.id, &failed).await.unwrap().unwrap();
     assert!(
         matches!(&marked.transcription, Transcription::Failed(r) if r.contains("media format")),

@@ -6,15 +6,17 @@
 //! reports and alerts; without it mail is refused with a clear error), `RECORDING_QUEUE_URL`
 //! (the SQS queue recordings are downloaded from; without it a recording event answers 503),
 //! `SECRETS_KEY_ID` (the KMS key tenant secrets are sealed with, required),
-//! plus the standard AWS ones
+//! `BEDROCK_MODEL_ID` (the Bedrock model or inference profile that adds AI summaries to call
+//! analyses; empty or unset: off) and `BEDROCK_REGION` (where it is called; default the
+//! function's region), plus the standard AWS ones
 //! (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL` for a local emulator).
 
 use std::sync::Arc;
 
-use calltrack::ports::{Ports, SystemClock};
+use calltrack::ports::{AiAnalyser, Ports, RulesOnly, SystemClock};
 
 use crate::{
-    DynamoStore, HttpFetcher, KmsSealer, NoRecordingQueue, S3BlobStore, SesMailer,
+    BedrockAnalyser, DynamoStore, HttpFetcher, KmsSealer, NoRecordingQueue, S3BlobStore, SesMailer,
     SqsRecordingQueue, TranscribeTranscriber,
 };
 
@@ -38,6 +40,14 @@ pub async fn ports_from_env() -> Result<Ports, MissingVar> {
     let queue = var("RECORDING_QUEUE_URL").ok();
     let key = var("SECRETS_KEY_ID")?;
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let ai: Arc<dyn AiAnalyser> = match var("BEDROCK_MODEL_ID") {
+        Ok(model) => Arc::new(BedrockAnalyser::from_env(
+            &config,
+            model,
+            var("BEDROCK_REGION").ok(),
+        )),
+        Err(_) => Arc::new(RulesOnly),
+    };
     Ok(Ports {
         store: Arc::new(
             DynamoStore::from_env(&config, table)
@@ -51,6 +61,7 @@ pub async fn ports_from_env() -> Result<Ports, MissingVar> {
             Some(url) => Arc::new(SqsRecordingQueue::from_env(&config, url)),
             None => Arc::new(NoRecordingQueue),
         },
+        ai,
         clock: Arc::new(SystemClock),
     })
 }

@@ -1,5 +1,5 @@
-//! Adapters for AWS: the DynamoDB store, S3 blobs, Amazon Transcribe, SES mail and the SQS
-//! recording queue.
+//! Adapters for AWS: the DynamoDB store, S3 blobs, Amazon Transcribe, Amazon Bedrock (the
+//! optional AI analysis), SES mail and the SQS recording queue.
 //!
 //! Every adapter is built once from an `aws_config::SdkConfig` (which honours `AWS_ENDPOINT_URL`,
 //! so the same code runs against moto server in tests and against AWS in Lambda) and then
@@ -7,6 +7,7 @@
 //! `Duplicate`, `Conflict`, `AlreadyExists`); only throttling and transport failures become
 //! `Unavailable`, which the edges turn into a 5xx so senders retry.
 
+mod bedrock;
 mod counter;
 mod dynamo;
 pub mod edge;
@@ -18,6 +19,7 @@ mod ses;
 mod sqs;
 mod transcribe;
 
+pub use bedrock::BedrockAnalyser;
 pub use counter::OpUsage;
 pub use dynamo::{DynamoStore, TABLE_DEFINITION};
 pub use env::{ports_from_env, var, MissingVar};

@@ -36,6 +36,7 @@ pub fn with_store(store: Arc<dyn Store>, dir: &Path, clock: Arc<dyn Clock>) -> P
         mailer: Arc::new(FileMailer::new(dir.join("outbox"))),
         fetcher: Arc::new(OfflineFetcher),
         recordings: Arc::new(LocalQueue::default()),
+        ai: Arc::new(calltrack::ports::RulesOnly),
         clock,
     }
 }

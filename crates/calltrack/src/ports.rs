@@ -536,6 +536,46 @@ pub trait Transcriber: Send + Sync {
     async fn start(&self, job: &TranscriptionJob) -> Result<StartOutcome, TranscriberError>;
 }
 
+/// Why the model gave no answer. `Unavailable` passed (throttling, a timeout, an outage);
+/// `Refused` will not pass by itself (no access to the model, a request it rejects).
+#[derive(Debug, thiserror::Error)]
+pub enum AiError {
+    #[error("the model refused the request: {0}")]
+    Refused(String),
+    #[error("the model is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A language model that reads a call ([`crate::speech::ai`] builds the request and checks the
+/// reply). The rule-based analysis always runs; this only adds to it, and only when a model is
+/// configured.
+#[async_trait]
+pub trait AiAnalyser: Send + Sync {
+    /// The model (or inference profile) asked; `None` when AI analysis is off.
+    fn model(&self) -> Option<String>;
+    async fn ask(
+        &self,
+        request: &crate::speech::ai::AiRequest,
+    ) -> Result<crate::speech::ai::AiReply, AiError>;
+}
+
+/// No model: the rule-based analysis alone (the default, and the embedded backend's).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RulesOnly;
+
+#[async_trait]
+impl AiAnalyser for RulesOnly {
+    fn model(&self) -> Option<String> {
+        None
+    }
+    async fn ask(
+        &self,
+        _: &crate::speech::ai::AiRequest,
+    ) -> Result<crate::speech::ai::AiReply, AiError> {
+        Err(AiError::Refused("no model is configured".into()))
+    }
+}
+
 /// An email to send (reports, missed-call alerts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
@@ -703,6 +743,8 @@ pub struct Ports {
     pub mailer: Arc<dyn Mailer>,
     pub fetcher: Arc<dyn Fetcher>,
     pub recordings: Arc<dyn RecordingQueue>,
+    /// The optional AI analysis of transcripts ([`RulesOnly`] when off).
+    pub ai: Arc<dyn AiAnalyser>,
     pub clock: Arc<dyn Clock>,
 }
 

@@ -145,10 +145,13 @@ pub async fn config_for(
     Ok(cfg)
 }
 
-/// A transcript landed: analyse it and store the analysis on the call.
+/// A transcript landed: analyse it (with the language model too, when `ai` has one) and store
+/// the analysis on the call. The model's failure never fails the call: the rule-based analysis
+/// is stored, marked partial.
 pub async fn on_transcript(
     store: &dyn Store,
     blobs: &dyn BlobStore,
+    ai: &dyn AiAnalyser,
     key: &str,
 ) -> Result<Handled, TranscriptionError> {
     let BlobKind::Transcript { tenant, call } = classify(key).map_err(StoreError::from)? else {
@@ -157,27 +160,14 @@ pub async fn on_transcript(
     let Some(t) = store.get_tenant(&tenant).await? else {
         return Ok(Handled::UnknownCall);
     };
-    if store.get_call(&tenant, &call).await?.is_none() {
+    let Some(existing) = store.get_call(&tenant, &call).await? else {
         warn!(tenant = %tenant, call_id = %call, key, "transcript for an unknown call kept, not analysed");
         return Ok(Handled::UnknownCall);
-    }
+    };
     let bytes = blobs.get(key).await?;
     let cfg = config_for(blobs, &t).await?;
-    match speech::analyse_json(&bytes, &cfg) {
-        Ok(a) => {
-            let score = a.score;
-            let json = serde_json::to_value(&a).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            set_state(
-                store,
-                &tenant,
-                &call,
-                Transcription::Done,
-                Some((json, score)),
-            )
-            .await?;
-            info!(tenant = %tenant, call_id = %call, score, "call analysed");
-            Ok(Handled::Analysed { score })
-        }
+    let transcript = match speech::parse(&bytes) {
+        Ok(transcript) => transcript,
         Err(e) => {
             let reason = format!("unreadable transcript: {e}");
             set_state(
@@ -188,9 +178,50 @@ pub async fn on_transcript(
                 None,
             )
             .await?;
-            Ok(Handled::Failed(reason))
+            return Ok(Handled::Failed(reason));
+        }
+    };
+    let mut a = speech::analyse(&transcript, &cfg);
+    if let Some(model) = ai.model() {
+        if let Some(req) = speech::ai::request(&transcript, &a, &cfg) {
+            match earlier_ai(&existing, &a, &model) {
+                // A redelivered event: the model already read this transcript (and was paid).
+                Some(done) => a.ai = Some(done),
+                None => {
+                    let reply = ai.ask(&req).await.map_err(|e| e.to_string());
+                    speech::ai::attach(&mut a, &req, &model, reply);
+                    if let Some(ai) = &a.ai {
+                        info!(tenant = %tenant, call_id = %call, model, input_tokens = ai.input_tokens,
+                            output_tokens = ai.output_tokens, error = ai.error.as_deref(), "AI analysis");
+                    }
+                }
+            }
         }
     }
+    let score = a.score;
+    let json = serde_json::to_value(&a).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    set_state(
+        store,
+        &tenant,
+        &call,
+        Transcription::Done,
+        Some((json, score)),
+    )
+    .await?;
+    info!(tenant = %tenant, call_id = %call, score, "call analysed");
+    Ok(Handled::Analysed { score })
+}
+
+/// The model's answer stored for this same transcript (same length and words per side), if
+/// it was usable: a second delivery of the event does not pay for a second answer.
+fn earlier_ai(call: &Call, now: &speech::Analysis, model: &str) -> Option<speech::ai::AiAnalysis> {
+    let before: speech::Analysis = serde_json::from_value(call.analysis.clone()?).ok()?;
+    let same = before.duration_seconds == now.duration_seconds
+        && before.agent.words == now.agent.words
+        && before.customer.words == now.customer.words;
+    before
+        .ai
+        .filter(|ai| same && ai.error.is_none() && ai.model == model)
 }
 
 /// A transcription job failed: record it on the call.

@@ -26,7 +26,7 @@ async fn handle(ports: &Ports, event: Value) -> Result<Value, Error> {
             let handled = if key.starts_with("recordings/") {
                 on_recording(&*ports.store, &*ports.transcriber, &key).await?
             } else if key.starts_with("transcripts/") {
-                on_transcript(&*ports.store, &*ports.blobs, &key).await?
+                on_transcript(&*ports.store, &*ports.blobs, &*ports.ai, &key).await?
             } else {
                 continue;
             };

@@ -283,7 +283,7 @@ pub(super) async fn transcribe_some(
         let bytes = serde_json::to_vec(&transcribe_json(&dialogue, "en-US"))
             .map_err(anyhow::Error::from)?;
         ports.blobs.put(&key, bytes, "application/json").await?;
-        calltrack::transcription::on_transcript(&*ports.store, &*ports.blobs, &key)
+        calltrack::transcription::on_transcript(&*ports.store, &*ports.blobs, &*ports.ai, &key)
             .await
             .map_err(|e| Failure::Other(e.into()))?;
         n += 1;

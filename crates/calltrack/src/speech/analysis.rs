@@ -61,6 +61,10 @@ pub struct Analysis {
     /// Quality 0-100: 100 minus the points of `reasons`.
     pub score: u8,
     pub reasons: Vec<Reason>,
+    /// The language model's summary, label, sentiment and answers, when the deployment asks
+    /// one ([`super::ai`]); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai: Option<super::ai::AiAnalysis>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -287,6 +291,7 @@ pub fn analyse(t: &Transcript, cfg: &AnalysisConfig) -> Analysis {
         conflict: profanity_hit.is_some() || escalation_hit.is_some() || repeated.is_some(),
         score: 100,
         reasons: Vec::new(),
+        ai: None,
     };
 
     let (score, reasons) = score(

@@ -60,6 +60,9 @@ pub struct AnalysisConfig {
     pub markers: Markers,
     /// Points taken off the quality score.
     pub scoring: Scoring,
+    /// The optional AI analysis (a summary, a label, sentiment, the tenant's questions).
+    #[serde(default)]
+    pub ai: super::ai::AiConfig,
 }
 
 /// One stage of the agent's script.

@@ -19,6 +19,7 @@
 //! Everything here is pure: no I/O, no clock. The JSON shape of [`Analysis`] and the
 //! configuration format are documented in docs/speech.md.
 
+pub mod ai;
 mod analysis;
 mod config;
 mod dialogue;
