@@ -421,8 +421,7 @@ fn conversation(t: &Transcript, cfg: &AnalysisConfig, max: usize) -> (String, Op
     let (mut head, mut tail) = (vec![], vec![]);
     let (mut used_head, mut used_tail) = (0, 0);
     let (head_budget, tail_budget) = (max * 2 / 3, max / 3);
-    let mut rest = lines.iter();
-    for l in rest.by_ref() {
+    for l in &lines {
         let n = l.chars().count() + 1;
         if used_head + n > head_budget {
             break;
