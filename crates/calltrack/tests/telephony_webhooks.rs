@@ -300,6 +300,56 @@ fn twilio_documented_dial_leg_is_filed_under_the_callers_call() {
 }
 
 #[test]
+fn twilio_names_the_agent_who_answered_a_dial_leg_or_called_out_from_a_softphone() {
+    let leg = |to: &str, status: &str, duration: &str| {
+        twilio_signed(&[
+            ("CallSid", "CA22222222222222222222222222222222"),
+            ("ParentCallSid", "CA11111111111111111111111111111111"),
+            ("Direction", "outbound-dial"),
+            ("From", "+14158675309"),
+            ("To", to),
+            ("CallStatus", status),
+            ("CallDuration", duration),
+        ])
+        .unwrap()
+        .remove(0)
+        .answered_by
+    };
+    assert_eq!(leg("client:anna", "in-progress", ""), Some("anna".into()));
+    assert_eq!(
+        leg("sip:boris@pbx.example.com", "completed", "95"),
+        Some("boris".into())
+    );
+    assert_eq!(
+        leg("client:anna", "no-answer", "0"),
+        None,
+        "rung, but did not answer"
+    );
+    assert_eq!(
+        leg("+14155550199", "completed", "95"),
+        None,
+        "a phone line names no one"
+    );
+    assert_eq!(
+        leg("sip:+14155550199@pbx.example.com", "completed", "95"),
+        None
+    );
+
+    let out = twilio_signed(&[
+        ("CallSid", "CA33333333333333333333333333333333"),
+        ("Direction", "outbound-api"),
+        ("From", "client:vera"),
+        ("To", "+14158675309"),
+        ("CallStatus", "in-progress"),
+    ])
+    .unwrap()
+    .remove(0);
+    assert_eq!(out.answered_by.as_deref(), Some("vera"));
+    assert_eq!(out.to.unwrap().as_str(), "+14158675309");
+    assert_eq!(out.from, None, "a softphone is not a phone number");
+}
+
+#[test]
 fn twilio_documented_recording_callback_gives_a_dual_channel_wav_url() {
     let e = twilio_signed(&[
         ("AccountSid", "AC00000000000000000000000000000000"),

@@ -30,6 +30,8 @@ pub(super) struct PlannedCall {
     to: PhoneNumber,
     from: PhoneNumber,
     outbound: bool,
+    /// The manager's softphone a call-back is placed from (`client:<name>`).
+    agent: Option<&'static str>,
 }
 
 pub(super) struct Sim {
@@ -53,6 +55,15 @@ impl Sim {
         self.seq += 1;
         self.heap.push(Reverse((t, self.seq)));
         self.actions.insert(self.seq, a);
+    }
+
+    /// Who takes a call: the demo's managers, the first busiest.
+    fn manager(&mut self) -> &'static str {
+        let r: f64 = self.rng.gen();
+        MANAGERS
+            .iter()
+            .find(|(_, share)| r < *share)
+            .map_or(MANAGERS[0].0, |(name, _)| name)
     }
 
     fn in_hour(&mut self, day: NaiveDate, hour: u32) -> DateTime<Utc> {
@@ -99,6 +110,7 @@ impl Sim {
                                 to: number,
                                 from,
                                 outbound: false,
+                                agent: None,
                             })),
                         );
                     }
@@ -314,6 +326,7 @@ impl Sim {
                 to: number,
                 from,
                 outbound: false,
+                agent: None,
             })),
         );
         Ok(())
@@ -350,7 +363,12 @@ impl Sim {
                 0,
             )
         };
-        let (from, to) = (c.from.clone(), c.to.clone());
+        let (from, to) = (
+            c.agent
+                .map(|a| format!("client:{a}"))
+                .unwrap_or_else(|| c.from.as_str().to_string()),
+            c.to.clone(),
+        );
         let direction = if c.outbound {
             "outbound-api"
         } else {
@@ -363,7 +381,7 @@ impl Sim {
                     "ACdemo0000000000000000000000000000".to_string(),
                 ),
                 ("CallSid".into(), sid.clone()),
-                ("From".into(), from.as_str().into()),
+                ("From".into(), from.clone()),
                 ("To".into(), to.as_str().into()),
                 ("Direction".into(), direction.into()),
                 ("CallStatus".into(), status.into()),
@@ -385,6 +403,31 @@ impl Sim {
                     params: with_time(base("in-progress", 1), answered),
                 },
             );
+            if !c.outbound {
+                // The manager's softphone answers the forwarded leg (`<Dial><Client>`).
+                let leg = vec![
+                    (
+                        "AccountSid".to_string(),
+                        "ACdemo0000000000000000000000000000".to_string(),
+                    ),
+                    (
+                        "CallSid".into(),
+                        format!("CA{:032x}", self.rng.gen::<u128>()),
+                    ),
+                    ("ParentCallSid".into(), sid.clone()),
+                    ("From".into(), from.clone()),
+                    ("To".into(), format!("client:{}", self.manager())),
+                    ("Direction".into(), "outbound-dial".into()),
+                    ("CallStatus".into(), "in-progress".into()),
+                    ("SequenceNumber".into(), "0".into()),
+                ];
+                self.at(
+                    answered,
+                    Action::Event {
+                        params: with_time(leg, answered),
+                    },
+                );
+            }
             let mut p = base("completed", 2);
             p.push(("CallDuration".into(), talk.to_string()));
             self.at(
@@ -432,6 +475,7 @@ impl Sim {
                     to: c.from.clone(),
                     from: self.business_line.clone(),
                     outbound: true,
+                    agent: Some(self.manager()),
                 };
                 self.at(end + Duration::minutes(m), Action::Call(Box::new(back)));
             }

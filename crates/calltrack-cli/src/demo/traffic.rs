@@ -54,6 +54,14 @@ pub(super) const WEB: [WebChannel; 5] = [
     },
 ];
 
+/// The demo's managers, each with the cumulative share of calls they take (the first busiest).
+pub(super) const MANAGERS: [(&str, f64); 4] = [
+    ("anna", 0.4),
+    ("ben", 0.7),
+    ("carmen", 0.9),
+    ("dmitri", 1.0),
+];
+
 /// Campaigns of the paid channels with their share of the channel's visits and spend, and the
 /// keywords their searchers typed.
 pub(super) fn campaigns(channel: &str) -> &'static [(&'static str, u64)] {

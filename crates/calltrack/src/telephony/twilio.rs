@@ -249,6 +249,21 @@ pub(crate) fn events_from_form(
         Some("failed") => (EventKind::Ended, Some(Outcome::Failed), None, None),
         Some(other) => (EventKind::Started, None, None, Some(other.to_string())),
     };
+    // Who on the business side was on the call: the answered dial leg's target (`<Dial><Client>`,
+    // a SIP user), or the softphone an agent called out from. A phone number names no one.
+    let connected = kind == EventKind::Answered || outcome == Some(Outcome::Answered);
+    let answered_by = if dial_leg {
+        input::get(form, "To")
+            .or(input::get(form, "Called"))
+            .and_then(agent)
+            .filter(|_| connected)
+    } else if direction == Direction::Outbound {
+        input::get(form, "From")
+            .or(input::get(form, "Caller"))
+            .and_then(agent)
+    } else {
+        None
+    };
     let provider_call_id = if dial_leg {
         parent.unwrap_or(&call_sid).to_string()
     } else {
@@ -270,8 +285,31 @@ pub(crate) fn events_from_form(
         missed_reason,
         raw_status,
         sequence,
+        answered_by,
         ..CallEvent::new(provider, provider_call_id, event_id, kind, at)
     }])
+}
+
+/// An agent's identity in a Twilio address: `client:anna` -> `anna`, `sip:anna@pbx` -> `anna`.
+fn agent(address: &str) -> Option<String> {
+    let a = address.trim();
+    let id = if let Some(c) = a.strip_prefix("client:") {
+        c
+    } else {
+        let sip = a.strip_prefix("sip:").or_else(|| a.strip_prefix("sips:"))?;
+        let user = sip.split(['@', ';']).next().unwrap_or("");
+        if user.trim_start_matches('+').len() >= 7
+            && user
+                .trim_start_matches('+')
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        user
+    };
+    let id = id.trim();
+    (!id.is_empty() && id.len() <= 64).then(|| id.to_string())
 }
 
 fn recording_event(
