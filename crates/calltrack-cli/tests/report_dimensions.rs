@@ -166,6 +166,17 @@ fn every_dimension_adds_up_to_the_channel_report_and_to_a_recount_of_the_raw_cal
         }
         let revenue: i64 = rows.iter().map(|g| cents(&g["revenue"])).sum();
         assert_eq!(revenue, cents(&totals["revenue"]), "{dim}: revenue");
+        let lost_revenue: i64 = rows.iter().map(|g| cents(&g["lost_revenue"])).sum();
+        assert_eq!(
+            lost_revenue,
+            cents(&r["totals"]["lost_revenue"]),
+            "{dim}: lost revenue adds up"
+        );
+        assert_eq!(
+            lost_revenue,
+            cents(&totals["lost_revenue"]),
+            "{dim}: lost revenue equals the channel report"
+        );
         assert_eq!(
             cents(&r["totals"]["cost"]),
             cents(&totals["cost"]),

@@ -190,9 +190,13 @@ pub async fn aggregate_by(
     let sla = Duration::minutes(i64::from(tenant.callback_sla_minutes));
     let (start, end) = day_bounds(tenant, from, to);
     let recent_from = start.max(now - sla - Duration::hours(1));
+    let mut pending_by_channel: BTreeMap<String, i64> = BTreeMap::new();
     if recent_from < end {
         for call in store.calls_between(&tenant.id, recent_from, end).await? {
             if missed_state(tenant, &call, now) == Some(MissedState::Pending) {
+                *pending_by_channel
+                    .entry(call.attribution.channel.clone())
+                    .or_default() += 1;
                 let groups = call.grouped.then(|| crate::rollups::call_groups(&call));
                 let g = match dim {
                     Dimension::Channel => call.attribution.channel.clone(),
@@ -206,16 +210,48 @@ pub async fn aggregate_by(
             }
         }
     }
+    // A missed call is worth what its channel's answered calls earn, whoever was rung and
+    // whatever its campaign: the estimate is made per channel in every dimension, so the lost
+    // revenue adds up to the same total by any of them.
+    let losses = channel_losses(tenant, &channel_rows, &pending_by_channel);
     let mut channels: Vec<ChannelFigures> = by.into_values().collect();
     for ch in &mut channels {
-        let c = ch.counters;
-        ch.lost = (c.missed - c.returned - ch.pending).max(0);
-        (ch.lost_revenue_minor, ch.lost_revenue_assumed) = lost_revenue(tenant, &c, ch.lost);
+        if dim == Dimension::Channel {
+            if let Some(l) = losses.get(&ch.channel) {
+                (ch.lost, ch.lost_revenue_minor, ch.lost_revenue_assumed) =
+                    (l.lost, l.revenue_minor, l.assumed);
+            }
+        } else {
+            let c = ch.counters;
+            ch.lost = (c.missed - c.returned - ch.pending).max(0);
+        }
     }
-    if channels
-        .iter()
-        .any(|c| c.lost > 0 && c.lost_revenue_assumed)
-    {
+    let any_assumed = losses.values().any(|l| l.lost > 0 && l.assumed);
+    if dim != Dimension::Channel {
+        let total: i64 = losses.values().map(|l| l.revenue_minor).sum();
+        let weights: Vec<i64> = channels.iter().map(|c| c.lost).collect();
+        for (ch, share) in channels.iter_mut().zip(apportion(total, &weights)) {
+            ch.lost_revenue_minor = share;
+            ch.lost_revenue_assumed = any_assumed;
+        }
+        if total > 0 {
+            notes.push(if ru {
+                format!(
+                    "Потерянная выручка оценивается по каналам (пропущенный звонок стоит столько, сколько \
+                     приносят принятые звонки его канала) и делится между строками по «{}» пропорционально \
+                     потерянным звонкам.",
+                    dim.as_str()
+                )
+            } else {
+                format!(
+                    "Lost revenue is estimated per channel (a missed call is worth what its channel's answered \
+                     calls earn) and shared between the rows by {} in proportion to their lost calls.",
+                    dim.as_str()
+                )
+            });
+        }
+    }
+    if any_assumed {
         let (share, deal) = (
             f64::from(tenant.loss.conversion_bp) / 100.0,
             tenant.currency.format(tenant.loss.average_deal_minor),
@@ -223,13 +259,13 @@ pub async fn aggregate_by(
         notes.push(if ru {
             format!(
                 "Потерянная выручка оценена по допущениям клиента ({share:.0}% принятых звонков становятся \
-                 сделками, сделка {deal}) там, где в строке меньше {MIN_ANSWERED_FOR_OWN_CONVERSION} принятых \
+                 сделками, сделка {deal}) там, где в канале меньше {MIN_ANSWERED_FOR_OWN_CONVERSION} принятых \
                  звонков или {MIN_WON_FOR_OWN_DEAL_VALUE} выигранных сделок."
             )
         } else {
             format!(
                 "Lost revenue uses the tenant's assumptions ({share:.0}% of answered calls become deals, {deal} \
-                 a deal) where a row has fewer than {MIN_ANSWERED_FOR_OWN_CONVERSION} answered calls or \
+                 a deal) where a channel has fewer than {MIN_ANSWERED_FOR_OWN_CONVERSION} answered calls or \
                  {MIN_WON_FOR_OWN_DEAL_VALUE} won deals of its own."
             )
         });
@@ -292,6 +328,64 @@ fn daily(rows: &[Rollup], from: NaiveDate, to: NaiveDate) -> Vec<DayFigures> {
         }
     }
     days
+}
+
+/// One channel's lost calls over the period and what they would have brought.
+struct ChannelLoss {
+    lost: i64,
+    revenue_minor: i64,
+    assumed: bool,
+}
+
+/// Lost calls and their estimated revenue per channel, from the channel rollups and the calls
+/// still inside their callback SLA.
+fn channel_losses(
+    tenant: &Tenant,
+    rows: &[Rollup],
+    pending: &BTreeMap<String, i64>,
+) -> BTreeMap<String, ChannelLoss> {
+    let mut by: BTreeMap<&str, Counters> = BTreeMap::new();
+    for r in rows {
+        by.entry(&r.group).or_default().add(&r.counters);
+    }
+    by.into_iter()
+        .map(|(channel, c)| {
+            let lost = (c.missed - c.returned - pending.get(channel).copied().unwrap_or(0)).max(0);
+            let (revenue_minor, assumed) = lost_revenue(tenant, &c, lost);
+            (
+                channel.to_string(),
+                ChannelLoss {
+                    lost,
+                    revenue_minor,
+                    assumed,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Splits `total` in proportion to `weights` in whole units that add up to `total` exactly
+/// (largest remainders first; all zero when the weights are).
+fn apportion(total: i64, weights: &[i64]) -> Vec<i64> {
+    let sum: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
+    if sum == 0 {
+        return vec![0; weights.len()];
+    }
+    let exact: Vec<(i64, i128)> = weights
+        .iter()
+        .map(|w| {
+            let n = i128::from(total) * i128::from((*w).max(0));
+            ((n / sum) as i64, n % sum)
+        })
+        .collect();
+    let mut shares: Vec<i64> = exact.iter().map(|(q, _)| *q).collect();
+    let left = total - shares.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|a, b| exact[*b].1.cmp(&exact[*a].1).then(a.cmp(b)));
+    for i in order.into_iter().take(usize::try_from(left).unwrap_or(0)) {
+        shares[i] += 1;
+    }
+    shares
 }
 
 /// lost calls x conversion x average deal value, each from the channel's own history when it
@@ -367,5 +461,14 @@ mod tests {
         };
         // 2 lost x (10/40) x 500.00
         assert_eq!(lost_revenue(&t, &many, 2), (25_000, false));
+    }
+
+    #[test]
+    fn apportion_adds_up_exactly_and_follows_the_weights() {
+        assert_eq!(apportion(100, &[1, 1, 1]), vec![34, 33, 33]);
+        assert_eq!(apportion(10, &[3, 0, 1]), vec![8, 0, 2]);
+        assert_eq!(apportion(7, &[0, 0]), vec![0, 0]);
+        let shares = apportion(342_400, &[5, 7, 11, 0, 2]);
+        assert_eq!(shares.iter().sum::<i64>(), 342_400);
     }
 }
