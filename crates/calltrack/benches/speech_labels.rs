@@ -6,10 +6,17 @@
 mod speech_eval;
 
 fn main() {
-    let e = speech_eval::evaluate();
-    print!("{}", speech_eval::table(&e));
-    println!("\nmisses ({}):", e.misses.len());
-    for (call, unit, kind) in &e.misses {
-        println!("- {call}: {unit} {kind}");
+    for (name, set) in [
+        ("training set", speech_eval::TRAINING),
+        ("held-out set", speech_eval::HELD_OUT),
+    ] {
+        let e = speech_eval::evaluate(set);
+        println!("## {name}");
+        print!("{}", speech_eval::table(&e));
+        println!("\nmisses ({}):", e.misses.len());
+        for (call, unit, kind) in &e.misses {
+            println!("- {call}: {unit} {kind}");
+        }
+        println!();
     }
 }

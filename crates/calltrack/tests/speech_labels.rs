@@ -6,7 +6,7 @@ mod speech_eval;
 
 #[test]
 fn the_labelled_set_has_thirty_calls_in_two_languages() {
-    let calls = speech_eval::calls();
+    let calls = speech_eval::calls(speech_eval::TRAINING);
     assert!(calls.len() >= 30, "{}", calls.len());
     for lang in ["ru-RU", "en-US"] {
         assert!(
@@ -22,7 +22,7 @@ fn the_labelled_set_has_thirty_calls_in_two_languages() {
 
 #[test]
 fn every_label_meets_its_measured_floor() {
-    let e = speech_eval::evaluate();
+    let e = speech_eval::evaluate(speech_eval::TRAINING);
     let table = speech_eval::table(&e);
     let misses: Vec<String> = e
         .misses
