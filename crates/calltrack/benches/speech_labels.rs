@@ -9,6 +9,7 @@ fn main() {
     for (name, set) in [
         ("training set", speech_eval::TRAINING),
         ("held-out set", speech_eval::HELD_OUT),
+        ("second held-out set", speech_eval::HELD_OUT_2),
     ] {
         let e = speech_eval::evaluate(set);
         println!("## {name}");

@@ -114,10 +114,11 @@ pub struct ObjectionHandling {
 }
 
 /// Cues read in the clause (between punctuation marks) around an objection phrase: a negation
-/// or a polarity word, but not both ("не дорого", "not too expensive" approve), or a hedge; a
-/// question the customer asks counts too. Approval earlier in the turn, not followed by a
-/// contrast ("хорошо, но"), cancels it; after the agent's own question only polarity or a hedge
-/// counts, so "бюджет не больше шести миллионов" answers rather than objects.
+/// or a polarity word, but not both ("не дорого", "not too expensive" approve), or a hedge
+/// anywhere in the sentence; a question the customer asks counts too. Approval earlier in the
+/// turn, not followed by a contrast ("хорошо, но"), cancels all but a hedge; after the agent's
+/// own question only polarity or a hedge counts, so "бюджет не больше шести миллионов" answers
+/// rather than objects.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Resistance {

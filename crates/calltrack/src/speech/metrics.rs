@@ -168,24 +168,30 @@ pub(super) fn interruptions_by(
     out
 }
 
-/// The first side with `conflict_interruptions` interruptions inside one window, and when.
+/// `conflict_interruptions` interruptions inside one window, and from when: by one side first
+/// (`Some(side)`), else by both in turn (`None`: they talked over each other).
 pub(super) fn repeated_interruptions(
     list: &[Interruption],
     cfg: &AnalysisConfig,
-) -> Option<(Side, f64)> {
+) -> Option<(Option<Side>, f64)> {
     let n = cfg.markers.conflict_interruptions;
     if n == 0 {
         return None;
     }
+    let first_window = |times: &[f64]| {
+        times
+            .windows(n)
+            .find(|w| w[n - 1] - w[0] <= cfg.markers.conflict_window_seconds)
+            .map(|w| w[0])
+    };
     for side in [Side::Agent, Side::Customer] {
         let times: Vec<f64> = list.iter().filter(|i| i.by == side).map(|i| i.at).collect();
-        for w in times.windows(n) {
-            if w[n - 1] - w[0] <= cfg.markers.conflict_window_seconds {
-                return Some((side, w[0]));
-            }
+        if let Some(at) = first_window(&times) {
+            return Some((Some(side), at));
         }
     }
-    None
+    let times: Vec<f64> = list.iter().map(|i| i.at).collect();
+    first_window(&times).map(|at| (None, at))
 }
 
 /// Each side's turns, in start order. A side's turn runs on while its pauses are shorter than

@@ -12,8 +12,9 @@ pub(super) struct Findings {
     pub escalation: Option<KeywordHit>,
     pub profanity: Option<KeywordHit>,
     pub agent_profanity: Option<KeywordHit>,
-    /// The side that interrupted repeatedly inside the conflict window, and from when.
-    pub repeated_interruptions: Option<(Side, f64)>,
+    /// The side that interrupted repeatedly inside the conflict window (`None`: both, in
+    /// turn), and from when.
+    pub repeated_interruptions: Option<(Option<Side>, f64)>,
 }
 
 /// The score of an analysed call and its reasons, costliest first as found.
@@ -65,12 +66,13 @@ pub(super) fn score(
         } else if let Some(k) = found.profanity {
             format!("profanity from the {} at {} s", k.side.as_str(), k.at)
         } else if let Some((side, at)) = found.repeated_interruptions {
+            let who = match side {
+                Some(side) => format!("the {} interrupted", side.as_str()),
+                None => "the agent and the customer talked over each other".to_string(),
+            };
             format!(
-                "the {} interrupted {} times within {} s (from {} s)",
-                side.as_str(),
-                cfg.markers.conflict_interruptions,
-                cfg.markers.conflict_window_seconds,
-                at
+                "{who} {} times within {} s (from {} s)",
+                cfg.markers.conflict_interruptions, cfg.markers.conflict_window_seconds, at
             )
         } else {
             String::new()

@@ -72,14 +72,31 @@ fn ends_clause(w: &Word) -> bool {
     w.punct.is_some_and(|c| ".,?!;:".contains(c))
 }
 
+/// Ends a sentence: a full stop, question or exclamation mark (or a semicolon).
+fn ends_sentence(w: &Word) -> bool {
+    w.punct.is_some_and(|c| ".?!;".contains(c))
+}
+
 /// The clause (side-word indices, inclusive) around words `i..i + n` inside `turn`.
 fn clause(words: &[Word], idx: &[usize], turn: &Turn, i: usize, n: usize) -> (usize, usize) {
+    span(words, idx, turn, i, n, ends_clause)
+}
+
+/// The words around `i..i + n` inside `turn` up to the marks `ends` says end a span.
+fn span(
+    words: &[Word],
+    idx: &[usize],
+    turn: &Turn,
+    i: usize,
+    n: usize,
+    ends: fn(&Word) -> bool,
+) -> (usize, usize) {
     let mut start = i;
-    while start > turn.first && !ends_clause(&words[idx[start - 1]]) {
+    while start > turn.first && !ends(&words[idx[start - 1]]) {
         start -= 1;
     }
     let mut end = (i + n - 1).min(turn.last);
-    while end < turn.last && !ends_clause(&words[idx[end]]) {
+    while end < turn.last && !ends(&words[idx[end]]) {
         end += 1;
     }
     (start, end)
@@ -133,11 +150,14 @@ pub(super) fn find_objections(
         let (from, to) = clause(words, idx, &turns[turn], i, n);
         if contextual {
             let bits = marks[from..=to].iter().fold(0, |a, &b| a | b);
+            let (s_from, s_to) = span(words, idx, &turns[turn], i, n, ends_sentence);
+            let hedged = marks[s_from..=s_to].iter().any(|&b| b & HEDGE != 0);
             let (neg, polar) = (bits & NEGATION != 0, bits & POLAR != 0);
             let question = words[idx[to]].punct == Some('?');
-            let resists = bits & HEDGE != 0
-                || (polar && !neg)
-                || (!agent_asked(turn) && ((neg && !polar) || question));
+            let resists =
+                hedged || (polar && !neg) || (!agent_asked(turn) && ((neg && !polar) || question));
+            // An approving word earlier in the turn takes back a mild objection ("Great,
+            // that's cheaper than I expected"), not a hedge ("Okay. I'll talk to my husband").
             let mut approved = false;
             for &mark in &marks[turns[turn].first..from] {
                 if mark & APPROVAL != 0 {
@@ -147,7 +167,7 @@ pub(super) fn find_objections(
                     approved = false;
                 }
             }
-            if !resists || approved {
+            if !resists || (approved && !hedged) {
                 return;
             }
         }
