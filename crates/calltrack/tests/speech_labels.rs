@@ -24,11 +24,7 @@ fn the_labelled_set_has_thirty_calls_in_two_languages() {
 fn every_label_meets_its_measured_floor() {
     let e = speech_eval::evaluate(speech_eval::TRAINING);
     let table = speech_eval::table(&e);
-    let misses: Vec<String> = e
-        .misses
-        .iter()
-        .map(|(c, u, k)| format!("{c}: {u} {k}"))
-        .collect();
+    let misses = miss_lines(&e);
     for (label, c) in &e.labels {
         let (p, r) = (c.precision().unwrap_or(1.0), c.recall().unwrap_or(1.0));
         let (fp, fr) = floor(label);
@@ -71,11 +67,7 @@ fn the_held_out_sets_keep_their_measured_miss_counts() {
         ("second held-out", speech_eval::HELD_OUT_2, 14),
     ] {
         let e = speech_eval::evaluate(set);
-        let misses: Vec<String> = e
-            .misses
-            .iter()
-            .map(|(c, u, k)| format!("{c}: {u} {k}"))
-            .collect();
+        let misses = miss_lines(&e);
         assert!(
             misses.len() <= most,
             "{name}: {} misses, at most {most}\n{}\n{}",
@@ -84,6 +76,14 @@ fn the_held_out_sets_keep_their_measured_miss_counts() {
             misses.join("\n")
         );
     }
+}
+
+/// Each miss as `call: unit kind`, for a failing assertion's message.
+fn miss_lines(e: &speech_eval::Evaluation) -> Vec<String> {
+    e.misses
+        .iter()
+        .map(|(c, u, k)| format!("{c}: {u} {k}"))
+        .collect()
 }
 
 /// The target, 0.9, for every label but the one BENCHMARKS.md explains: a customer's
