@@ -570,6 +570,122 @@ async fn amocrm_deal_webhooks_link_by_the_leads_phone_once_and_need_the_urls_sec
     assert_eq!((r.won, r.revenue_minor), (1, 125_000));
 }
 
+/// Bitrix24's outbound webhook names a deal by id only: calltrack checks the webhook's token
+/// first (a wrong one fetches and writes nothing), re-reads the deal and its contact from the
+/// tenant's portal through its incoming webhook, and records the deal once, linked by the
+/// contact's phone. An event from another portal, or a portal that refuses, changes nothing.
+#[tokio::test]
+async fn bitrix24_deal_events_are_re_read_from_the_portal_and_recorded_once() {
+    const B24: &str = "51856fefc120afa4b628cc82d3935cce";
+    let rest = "https://acme.bitrix24.com/rest/1/k3yk3yk3y/";
+    let deal = json!({"result": {
+        "ID": "6675", "TITLE": "Boiler repair", "STAGE_ID": "C1:WON", "STAGE_SEMANTIC_ID": "S",
+        "CATEGORY_ID": "1", "CURRENCY_ID": "USD", "OPPORTUNITY": "1250.00", "CONTACT_ID": "17",
+        "COMPANY_ID": "0", "CLOSED": "Y", "DATE_CREATE": "2026-03-02T11:00:00+00:00",
+        "DATE_MODIFY": "2026-03-02T13:00:00+00:00", "UF_CRM_1700000000": ""},
+        "time": {"start": 1772456400.1, "finish": 1772456400.2}});
+    let contact = json!({"result": {"ID": "17", "NAME": "Pat", "PHONE": [
+        {"ID": "3", "VALUE_TYPE": "WORK", "VALUE": "(212) 555-0199", "TYPE_ID": "PHONE"}]}});
+    let internet = StubInternet::new(vec![
+        route(
+            &format!("{rest}crm.deal.get.json?id=6675"),
+            "application/json",
+            deal.to_string().as_bytes(),
+        ),
+        route(
+            &format!("{rest}crm.contact.get.json?id=17"),
+            "application/json",
+            contact.to_string().as_bytes(),
+        ),
+    ]);
+    let mut h = harness().await;
+    for (k, v) in [("bitrix24", B24), ("bitrix24_rest", rest)] {
+        h.tenant.provider_secrets.insert(k.into(), v.into());
+    }
+    calltrack::tenants::save(&*h.store, &h.tenant)
+        .await
+        .unwrap();
+    with_internet(&mut h, internet.clone());
+    h.send(h.generic_req(&generic_event(
+        "b1",
+        "pb",
+        "ended",
+        t0(),
+        json!({"outcome": "answered", "talk_seconds": 90}),
+    )))
+    .await;
+    h.clock.advance(Duration::hours(3));
+    let event = |token: &str, id: &str, domain: &str| {
+        let body = format!(
+            "event=ONCRMDEALUPDATE&event_handler_id=5&data%5BFIELDS%5D%5BID%5D={id}&ts=1772460000\
+             &auth%5Bdomain%5D={domain}&auth%5Bclient_endpoint%5D=https%3A%2F%2F{domain}%2Frest%2F\
+             &auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553&auth%5Bapplication_token%5D={token}"
+        );
+        Request::post("/v1/hooks/acme/bitrix24")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let (st, _, _) = h.send(event("guess", "6675", "acme.bitrix24.com")).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert!(internet.asked().is_empty(), "a wrong token fetches nothing");
+    let (st, out, text) = h.send(event(B24, "6675", "evil.bitrix24.com")).await;
+    assert_eq!(
+        (st, out["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("auth[domain]")),
+        "{text}"
+    );
+    assert!(
+        internet.asked().is_empty(),
+        "another portal's event fetches nothing"
+    );
+
+    let (st, out, text) = h.send(event(B24, "6675", "acme.bitrix24.com")).await;
+    assert_eq!(st, StatusCode::OK, "{text}");
+    assert_eq!(out["deals"][0]["deal_id"], "bitrix24-6675");
+    assert_eq!(
+        out["deals"][0]["channel"], "billboard",
+        "linked by the contact's phone"
+    );
+    let asked: Vec<String> = internet.asked().into_iter().map(|r| r.url).collect();
+    assert_eq!(
+        asked,
+        [
+            format!("{rest}crm.deal.get.json?id=6675"),
+            format!("{rest}crm.contact.get.json?id=17")
+        ]
+    );
+    let (_, again, _) = h.send(event(B24, "6675", "acme.bitrix24.com")).await;
+    assert_eq!(again["deals"][0]["duplicate"], true, "{again}");
+    let r = h.rollup().await;
+    assert_eq!((r.deals, r.won, r.revenue_minor), (1, 1, 125_000));
+
+    // The portal does not know deal 9 (the stub answers 404): a 502, nothing written.
+    let (st, out, text) = h.send(event(B24, "9", "acme.bitrix24.com")).await;
+    assert_eq!(
+        (st, out["error"]["code"].as_str()),
+        (StatusCode::BAD_GATEWAY, Some("bad_gateway")),
+        "{text}"
+    );
+    assert!(!text.contains("secret-internal-detail"), "{text}");
+    let deleted =
+        "event=ONCRMDEALDELETE&data%5BFIELDS%5D%5BID%5D=6675&auth%5Bapplication_token%5D=";
+    let (st, out, _) = h
+        .send(
+            Request::post("/v1/hooks/acme/bitrix24")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(format!("{deleted}{B24}")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (st, out["ignored"].as_str()),
+        (StatusCode::OK, Some("ONCRMDEALDELETE"))
+    );
+    let r = h.rollup().await;
+    assert_eq!((r.deals, r.won, r.revenue_minor), (1, 1, 125_000));
+}
+
 #[tokio::test]
 async fn deals_link_by_phone_and_costs_reject_a_bad_row_whole() {
     let h = harness().await;

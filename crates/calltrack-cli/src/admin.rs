@@ -76,7 +76,9 @@ pub struct TenantSettings {
     pub origins: Vec<String>,
     /// A provider secret as provider=value: twilio (auth token), telnyx (public key), zadarma
     /// (API secret), zadarma_key (API key, to fetch recordings), mango (api_key:salt), generic,
-    /// crm, amocrm (the secret in amoCRM's webhook URL), alert. Repeatable.
+    /// crm, amocrm (the secret in amoCRM's webhook URL), bitrix24 (the outbound webhook's
+    /// application token), bitrix24_rest (the incoming webhook's URL, to read deals), alert.
+    /// Repeatable.
     #[arg(long = "secret", value_parser = parse_kv)]
     pub secrets: Vec<(String, String)>,
     #[arg(long)]
@@ -132,6 +134,8 @@ fn parse_kv(s: &str) -> Result<(String, String), String> {
         "generic",
         "crm",
         "amocrm",
+        "bitrix24",
+        "bitrix24_rest",
         "alert",
     ];
     if !known.contains(&k) {
@@ -139,6 +143,9 @@ fn parse_kv(s: &str) -> Result<(String, String), String> {
             "unknown secret '{k}' (one of {})",
             known.join(", ")
         ));
+    }
+    if k == "bitrix24_rest" && !v.is_empty() {
+        calltrack::deals::bitrix24::Rest::parse(v).map_err(|e| format!("bitrix24_rest {e}"))?;
     }
     Ok((k.to_string(), v.to_string()))
 }
@@ -623,4 +630,22 @@ pub async fn migrate(g: &Globals) -> CmdResult {
         list.len()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_kv;
+
+    #[test]
+    fn a_bitrix24_rest_secret_must_be_an_incoming_webhook_url() {
+        let url = "https://acme.bitrix24.ru/rest/1/k3y/";
+        assert_eq!(
+            parse_kv(&format!("bitrix24_rest={url}")),
+            Ok(("bitrix24_rest".into(), url.into()))
+        );
+        let e = parse_kv("bitrix24_rest=http://acme.bitrix24.ru/rest/1/k3y/").unwrap_err();
+        assert!(e.starts_with("bitrix24_rest must be"), "{e}");
+        assert!(parse_kv("bitrix24_rest=").is_ok(), "empty removes it");
+        assert!(parse_kv("bitrix=x").is_err());
+    }
 }

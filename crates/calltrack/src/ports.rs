@@ -707,6 +707,20 @@ pub struct Download {
     pub body: Box<dyn ByteSource>,
 }
 
+impl Download {
+    /// The whole body of a small answer (an API's JSON); `None` when it is over `max` bytes.
+    pub async fn read_small(&mut self, max: u64) -> Result<Option<Vec<u8>>, FetchError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.body.next_chunk().await? {
+            out.extend_from_slice(&chunk);
+            if out.len() as u64 > max {
+                return Ok(None);
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
 /// Outbound HTTP: downloading recordings from providers, posting signed alert webhooks. Every
 /// adapter follows redirects itself and checks each hop against the egress policy.
 #[async_trait]

@@ -182,7 +182,9 @@ async fn download(
                 Provider::Zadarma => {
                     let req = telephony::zadarma::record_request(&key, &secret, id);
                     let mut api = ports.fetcher.open(&req).await?;
-                    let answer = read_all(&mut *api.body, MAX_API_ANSWER).await?;
+                    let answer = api.read_small(MAX_API_ANSWER).await?.ok_or_else(|| {
+                        Failure::Final(format!("the API answered more than {MAX_API_ANSWER} bytes"))
+                    })?;
                     let link = telephony::zadarma::record_link(&answer).map_err(Failure::Final)?;
                     egress::check_recording_url(tenant, job.provider, &link)
                         .map_err(Failure::Final)?;
@@ -335,20 +337,6 @@ impl ByteSource for Limited {
         self.left -= n;
         Ok(Some(chunk))
     }
-}
-
-/// A small body read whole (an API's answer), at most `max` bytes.
-async fn read_all(body: &mut dyn ByteSource, max: u64) -> Result<Vec<u8>, Failure> {
-    let mut out = Vec::new();
-    while let Some(chunk) = body.next_chunk().await? {
-        out.extend_from_slice(&chunk);
-        if out.len() as u64 > max {
-            return Err(Failure::Final(format!(
-                "the API answered more than {max} bytes"
-            )));
-        }
-    }
-    Ok(out)
 }
 
 /// An in-process recording queue (`calltrack serve`, the CLI, tests): jobs wait in memory

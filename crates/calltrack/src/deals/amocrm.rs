@@ -102,19 +102,12 @@ pub fn parse(
             .and_then(|s| Utc.timestamp_opt(s, 0).single())
             .unwrap_or(now);
         // Custom fields: a call id or a phone kept on the lead links it to its call.
-        let mut call_id = None;
-        let mut phone = None;
-        for (k, v) in &f {
-            if !k.starts_with("custom_fields.") || !k.ends_with(".value") {
-                continue;
-            }
-            let v = v.trim();
-            if let Ok(c) = CallId::parse(v) {
-                call_id = Some(c);
-            } else if phone.is_none() && v.chars().filter(|c| c.is_ascii_digit()).count() >= 7 {
-                phone = PhoneNumber::parse(v, Some(default_region)).ok();
-            }
-        }
+        let (call_id, phone) = super::link_from_fields(
+            f.iter()
+                .filter(|(k, _)| k.starts_with("custom_fields.") && k.ends_with(".value"))
+                .map(|(_, v)| v.as_str()),
+            default_region,
+        );
         out.push(DealEvent {
             event_id: format!("amocrm:{id}:{status_id}:{}:{}", at.timestamp(), amount),
             deal_id: format!("amocrm-{}", id.trim()),

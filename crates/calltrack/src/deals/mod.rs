@@ -1,9 +1,10 @@
 //! Revenue and spend: CRM deals linked to the calls that brought them, and ad cost imports.
 //!
-//! [`crm`] verifies and reads the CRM deal webhooks ([`amocrm`] amoCRM's); [`record_deal`] links a deal to its call
+//! [`crm`] verifies and reads the CRM deal webhooks ([`amocrm`] amoCRM's, [`bitrix24`] Bitrix24's); [`record_deal`] links a deal to its call
 //! and commits it with its rollups, exactly once.
 
 pub mod amocrm;
+pub mod bitrix24;
 pub mod crm;
 
 pub use crm::DealEvent;
@@ -37,6 +38,24 @@ pub enum DealError {
     Invalid(#[from] Invalid),
     #[error("the deal changed under us {0} times in a row; retry")]
     Contended(usize),
+}
+
+/// The call id and the phone number among a CRM record's custom field values: what links a
+/// deal to its call when the CRM's webhook carries no contact (amoCRM, Bitrix24).
+pub(crate) fn link_from_fields<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+    default_region: &str,
+) -> (Option<CallId>, Option<PhoneNumber>) {
+    let (mut call_id, mut phone) = (None, None);
+    for v in values {
+        let v = v.trim();
+        if let Ok(c) = CallId::parse(v) {
+            call_id = Some(c);
+        } else if phone.is_none() && v.chars().filter(|c| c.is_ascii_digit()).count() >= 7 {
+            phone = PhoneNumber::parse(v, Some(default_region)).ok();
+        }
+    }
+    (call_id, phone)
 }
 
 /// Records a deal update, linked to a call (by our call id, else the customer's most recent

@@ -1,4 +1,5 @@
-//! Provider-facing routes: telephony webhooks, the incoming-call answer, CRM deals.
+//! Provider-facing routes: telephony webhooks, the incoming-call answer, CRM deals (the generic
+//! format, amoCRM, Bitrix24).
 //!
 //! Order of checks: unknown tenant or provider 404; bad signature 401 (nothing written);
 //! malformed 400; store or recording-copy failure 503 so the provider retries.
@@ -90,8 +91,10 @@ async fn hook(
     body: Bytes,
 ) -> ApiResult<Response> {
     let tenant = path_tenant(&app, &tenant).await?;
-    if provider_name == "crm" {
-        return crm(&app, &tenant, &headers, &body).await;
+    match provider_name.as_str() {
+        "crm" => return crm(&app, &tenant, &headers, &body).await,
+        "bitrix24" => return bitrix24(&app, &tenant, &body).await,
+        _ => {}
     }
     let provider = provider(&provider_name)?;
     receive(&app, &tenant, provider, &uri, &headers, &body, None).await
@@ -240,14 +243,68 @@ async fn amocrm_hook(
     }
     let mut out = vec![];
     for ev in &events {
-        out.push(match deals::record_deal(&*app.ports.store, &tenant, ev, now).await? {
-            DealRecorded::Applied(d) => {
-                json!({"deal_id": d.id, "call_id": d.call_id, "channel": d.channel, "duplicate": false})
-            }
-            DealRecorded::Duplicate => json!({"deal_id": ev.deal_id, "duplicate": true}),
-        });
+        let recorded = deals::record_deal(&*app.ports.store, &tenant, ev, now).await?;
+        out.push(deal_answer(ev, recorded));
     }
     Ok(Json(json!({"deals": out})).into_response())
+}
+
+/// What a deal webhook is answered per deal: where it was linked, or that it changed nothing.
+fn deal_answer(ev: &deals::DealEvent, recorded: DealRecorded) -> serde_json::Value {
+    match recorded {
+        DealRecorded::Applied(d) => {
+            json!({"deal_id": d.id, "call_id": d.call_id, "channel": d.channel, "duplicate": false})
+        }
+        DealRecorded::Duplicate => json!({"deal_id": ev.deal_id, "duplicate": true}),
+    }
+}
+
+/// Bitrix24's deal events: the token checked (constant time) first, then the deal re-read from
+/// the tenant's portal, the one host its `bitrix24_rest` incoming webhook names. The portal not
+/// answering is a 503 and refusing a 502: nothing is written either way.
+async fn bitrix24(app: &App, tenant: &Tenant, body: &[u8]) -> ApiResult<Response> {
+    use deals::bitrix24::{self, Notice, RefetchError, Rest};
+    let (id, domain) = match bitrix24::notice(body, secret(tenant, "bitrix24")?)? {
+        Notice::Deal { id, domain } => (id, domain),
+        Notice::Ignored(event) => return Ok(Json(json!({"ignored": event})).into_response()),
+    };
+    let rest = tenant
+        .secret("bitrix24_rest")
+        .ok_or("no bitrix24_rest incoming webhook is configured for this tenant")
+        .and_then(|url| {
+            Rest::parse(url)
+                .map_err(|_| "the tenant's bitrix24_rest is not an incoming webhook URL")
+        })
+        .map_err(|m| {
+            ApiError::unavailable(format!("{m}, so the deal cannot be read; retry later"))
+        })?;
+    if let Some(d) = domain.filter(|d| d != rest.host()) {
+        return Err(ApiError::invalid(
+            "auth[domain]",
+            format!(
+                "the event is from {d}, the tenant's incoming webhook is on {}",
+                rest.host()
+            ),
+        ));
+    }
+    let ev = bitrix24::fetch_deal(&*app.ports.fetcher, &rest, &id, &tenant.region)
+        .await
+        .map_err(|e| {
+            warn!(error = %e, deal = %id, "Bitrix24 deal not re-read");
+            match e {
+                RefetchError::Unavailable(_) => {
+                    ApiError::unavailable("the Bitrix24 portal did not answer; retry later")
+                }
+                RefetchError::Refused(m) => ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "bad_gateway",
+                    format!("the Bitrix24 portal refused to give deal {id}: {m}"),
+                ),
+            }
+        })?;
+    let now = app.ports.clock.now();
+    let recorded = deals::record_deal(&*app.ports.store, tenant, &ev, now).await?;
+    Ok(Json(json!({"deals": [deal_answer(&ev, recorded)]})).into_response())
 }
 
 async fn crm(app: &App, tenant: &Tenant, headers: &HeaderMap, body: &[u8]) -> ApiResult<Response> {
@@ -256,9 +313,5 @@ async fn crm(app: &App, tenant: &Tenant, headers: &HeaderMap, body: &[u8]) -> Ap
     let now = app.ports.clock.now();
     tenant.check_event_time(ev.at, now)?;
     let out = deals::record_deal(&*app.ports.store, tenant, &ev, now).await?;
-    Ok(match out {
-        DealRecorded::Applied(d) => Json(json!({"deal_id": d.id, "call_id": d.call_id, "channel": d.channel, "duplicate": false})),
-        DealRecorded::Duplicate => Json(json!({"deal_id": ev.deal_id, "duplicate": true})),
-    }
-    .into_response())
+    Ok(Json(deal_answer(&ev, out)).into_response())
 }
