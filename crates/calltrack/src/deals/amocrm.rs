@@ -86,16 +86,8 @@ pub fn parse(
         };
         let price = f.get("price").map(|p| p.trim()).filter(|p| !p.is_empty());
         let amount = price.unwrap_or("0").to_string();
-        match currency.parse_major(&amount) {
-            Ok(v) if v >= 0 => {}
-            Ok(_) => {
-                return Err(WebhookError::malformed(
-                    field("price"),
-                    "must not be negative",
-                ))
-            }
-            Err(e) => return Err(WebhookError::malformed(field("price"), e.reason)),
-        }
+        super::crm::check_amount(currency, &amount)
+            .map_err(|r| WebhookError::malformed(field("price"), r))?;
         let at = ["last_modified", "updated_at", "date_create", "created_at"]
             .iter()
             .find_map(|k| f.get(*k).and_then(|v| v.trim().parse::<i64>().ok()))

@@ -212,11 +212,8 @@ pub fn deal_event(
         "" => "0".to_string(),
         a => a.to_string(),
     };
-    match currency.parse_major(&amount) {
-        Ok(v) if v >= 0 => {}
-        Ok(_) => return Err(format!("deal {id}: OPPORTUNITY must not be negative")),
-        Err(e) => return Err(format!("deal {id}: OPPORTUNITY {}", e.reason)),
-    }
+    super::crm::check_amount(currency, &amount)
+        .map_err(|r| format!("deal {id}: OPPORTUNITY {r}"))?;
     let at: DateTime<Utc> = DateTime::parse_from_rfc3339(text("DATE_MODIFY"))
         .map_err(|e| format!("deal {id}: DATE_MODIFY is not an RFC 3339 time: {e}"))?
         .with_timezone(&Utc);

@@ -36,6 +36,15 @@ impl DealEvent {
     }
 }
 
+/// Why `amount` cannot be a deal's amount in `currency` (major units, exact, not negative).
+pub(crate) fn check_amount(currency: Currency, amount: &str) -> Result<(), String> {
+    match currency.parse_major(amount) {
+        Ok(v) if v >= 0 => Ok(()),
+        Ok(_) => Err("must not be negative".into()),
+        Err(e) => Err(e.reason),
+    }
+}
+
 /// Verifies (when `secret` is given) and parses one CRM deal webhook.
 pub fn parse(
     body: &[u8],
@@ -87,9 +96,7 @@ pub fn parse(
     };
     let currency = Currency::parse(&required("currency")?)?;
     let amount = required("amount")?;
-    if currency.parse_major(&amount)? < 0 {
-        return Err(WebhookError::malformed("amount", "must not be negative"));
-    }
+    check_amount(currency, &amount).map_err(|r| WebhookError::malformed("amount", r))?;
     let at = input::time("at", &required("at")?)?;
     let call_id = text("call_id")?.map(|c| CallId::parse(&c)).transpose()?;
     let phone = text("phone")?
