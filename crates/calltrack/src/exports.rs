@@ -120,14 +120,22 @@ pub async fn export(
                 .iter()
                 .filter_map(|d| d.call_id.as_ref().map(|c| (c, d)))
                 .collect();
-            let calls = inbound_calls(store, tenant, from, to).await?;
-            Ok(match kind {
-                ExportKind::GoogleAdsCalls => google_calls(tenant, &calls, &by_call, goal),
-                ExportKind::YandexCalls => yandex_calls(&calls, &by_call),
-                _ => ga4(&calls, &by_call, goal, now),
-            })
+            let mut rows: Box<dyn CallRows + '_> = match kind {
+                ExportKind::GoogleAdsCalls => Box::new(GoogleCalls::new(tenant, &by_call, goal)),
+                ExportKind::YandexCalls => Box::new(YandexCalls::new(&by_call)),
+                _ => Box::new(Ga4Events::new(&by_call, goal, now)),
+            };
+            each_inbound_call(store, tenant, from, to, |c| rows.add(c)).await?;
+            Ok(rows.finish())
         }
     }
+}
+
+/// A calls export being written: it takes the period's calls one at a time and keeps only its
+/// own rows, so an export never holds the period's calls (only what it will print).
+trait CallRows: Send {
+    fn add(&mut self, call: &Call);
+    fn finish(self: Box<Self>) -> Export;
 }
 
 async fn won_deals(
@@ -146,15 +154,16 @@ async fn won_deals(
     Ok(won)
 }
 
-/// The period's inbound calls, read page by page.
-async fn inbound_calls(
+/// Hands the period's inbound calls to `f` in time order, one store page at a time (at most
+/// [`PAGE`] calls in memory).
+async fn each_inbound_call(
     store: &dyn Store,
     tenant: &Tenant,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<Call>, StoreError> {
+    mut f: impl FnMut(&Call),
+) -> Result<(), StoreError> {
     let (start, end) = day_bounds(tenant, from, to);
-    let mut out = vec![];
     let mut cursor: Option<CallCursor> = None;
     loop {
         let page = store
@@ -162,12 +171,11 @@ async fn inbound_calls(
             .await?;
         let full = page.len() == PAGE;
         cursor = page.last().map(CallCursor::after);
-        out.extend(
-            page.into_iter()
-                .filter(|c| c.direction == Direction::Inbound),
-        );
+        for c in page.iter().filter(|c| c.direction == Direction::Inbound) {
+            f(c);
+        }
         if !full {
-            return Ok(out);
+            return Ok(());
         }
     }
 }
@@ -258,67 +266,88 @@ fn from_google_ads(call: &Call) -> bool {
         || v.is_some_and(|v| present(&v.gclid).is_some() || present(&v.gbraid).is_some())
 }
 
-fn google_calls(
-    tenant: &Tenant,
-    calls: &[Call],
-    won: &HashMap<&CallId, &Deal>,
-    goal: &str,
-) -> Export {
-    let mut out = vec![];
-    let (mut other, mut unanswered) = (0, 0);
-    for c in calls {
+struct GoogleCalls<'a> {
+    tenant: &'a Tenant,
+    won: &'a HashMap<&'a CallId, &'a Deal>,
+    goal: &'a str,
+    out: Vec<Vec<String>>,
+    other: usize,
+    unanswered: usize,
+}
+
+impl<'a> GoogleCalls<'a> {
+    fn new(tenant: &'a Tenant, won: &'a HashMap<&'a CallId, &'a Deal>, goal: &'a str) -> Self {
+        Self {
+            tenant,
+            won,
+            goal,
+            out: vec![],
+            other: 0,
+            unanswered: 0,
+        }
+    }
+}
+
+impl CallRows for GoogleCalls<'_> {
+    fn add(&mut self, c: &Call) {
         if !from_google_ads(c) {
-            other += 1;
-            continue;
+            self.other += 1;
+            return;
         }
         let Some(caller) = c.caller.as_ref().filter(|_| c.outcome == Outcome::Answered) else {
-            unanswered += 1;
-            continue;
+            self.unanswered += 1;
+            return;
         };
-        let deal = won.get(&c.id);
-        out.push(vec![
+        let deal = self.won.get(&c.id);
+        self.out.push(vec![
             caller.as_str().to_string(),
-            google_time(tenant, c.started_at),
-            goal.to_string(),
-            google_time(tenant, c.answered_at.unwrap_or(c.started_at)),
+            google_time(self.tenant, c.started_at),
+            self.goal.to_string(),
+            google_time(self.tenant, c.answered_at.unwrap_or(c.started_at)),
             deal.map(|d| d.currency.format(d.amount_minor))
                 .unwrap_or_default(),
             deal.map(|d| d.currency.as_str().to_string())
                 .unwrap_or_default(),
         ]);
     }
-    let mut notes = vec![format!(
-        "Google Ads matches call conversions only to calls that came through its own forwarding numbers \
-         (call assets, call-only ads); these {} rows are answered calls attributed to Google Ads, and any \
-         the platform cannot match it reports as unmatched.",
-        out.len()
-    )];
-    note(&mut notes, other, "calls left out: not from Google Ads");
-    note(
-        &mut notes,
-        unanswered,
-        "Google Ads calls left out: missed, short or without a caller id",
-    );
-    Export {
-        kind: ExportKind::GoogleAdsCalls,
-        rows: out.len(),
-        body: csv_body(
-            &[
-                "Caller's Phone Number",
-                "Call Start Time",
-                "Conversion Name",
-                "Conversion Time",
-                "Conversion Value",
-                "Conversion Currency",
-            ],
-            &out,
-        ),
-        notes,
+
+    fn finish(self: Box<Self>) -> Export {
+        let mut notes = vec![format!(
+            "Google Ads matches call conversions only to calls that came through its own forwarding numbers \
+             (call assets, call-only ads); these {} rows are answered calls attributed to Google Ads, and any \
+             the platform cannot match it reports as unmatched.",
+            self.out.len()
+        )];
+        note(
+            &mut notes,
+            self.other,
+            "calls left out: not from Google Ads",
+        );
+        note(
+            &mut notes,
+            self.unanswered,
+            "Google Ads calls left out: missed, short or without a caller id",
+        );
+        Export {
+            kind: ExportKind::GoogleAdsCalls,
+            rows: self.out.len(),
+            body: csv_body(
+                &[
+                    "Caller's Phone Number",
+                    "Call Start Time",
+                    "Conversion Name",
+                    "Conversion Time",
+                    "Conversion Value",
+                    "Conversion Currency",
+                ],
+                &self.out,
+            ),
+            notes,
+        }
     }
 }
 
-/// Metrica's visitor id column: `ClientId` when any row has one, else `Yclid`, and each row's
-/// value under it.
+/// Metrica's visitor id column for deal rows: `ClientId` when any row has one, else `Yclid`.
 fn metrica_ids<'a>(visits: impl Iterator<Item = Option<&'a Visit>> + Clone) -> &'static str {
     if visits
         .clone()
@@ -373,22 +402,40 @@ fn flag(b: bool) -> String {
     if b { "1" } else { "0" }.to_string()
 }
 
-fn yandex_calls(calls: &[Call], won: &HashMap<&CallId, &Deal>) -> Export {
-    let column = metrica_ids(calls.iter().map(|c| visit(Some(c))));
-    let (mut out, mut left) = (vec![], 0);
-    for c in calls {
-        let Some(id) = metrica_id(column, visit(Some(c))) else {
-            left += 1;
-            continue;
-        };
-        let deal = won.get(&c.id);
+/// Metrica's calls upload: the id column is decided by all rows (`ClientId` if any has one), so
+/// each call's row waits with both of its ids until the last call is in.
+struct YandexCalls<'a> {
+    won: &'a HashMap<&'a CallId, &'a Deal>,
+    rows: Vec<(Option<String>, Option<String>, Vec<String>)>,
+    no_id: usize,
+}
+
+impl<'a> YandexCalls<'a> {
+    fn new(won: &'a HashMap<&'a CallId, &'a Deal>) -> Self {
+        Self {
+            won,
+            rows: vec![],
+            no_id: 0,
+        }
+    }
+}
+
+impl CallRows for YandexCalls<'_> {
+    fn add(&mut self, c: &Call) {
+        let v = visit(Some(c));
+        let client = metrica_id("ClientId", v).map(str::to_string);
+        let yclid = metrica_id("Yclid", v).map(str::to_string);
+        if client.is_none() && yclid.is_none() {
+            self.no_id += 1;
+            return;
+        }
+        let deal = self.won.get(&c.id);
         let missed = !matches!(c.outcome, Outcome::Answered | Outcome::Short);
         let tag = match deal {
             Some(_) => "deal won".to_string(),
             None => c.outcome.as_str().to_string(),
         };
-        out.push(vec![
-            id.to_string(),
+        let rest = vec![
             c.started_at.timestamp().to_string(),
             flag(c.attribution.method == AttributionMethod::Static),
             deal.map(|d| d.currency.format(d.amount_minor))
@@ -404,42 +451,58 @@ fn yandex_calls(calls: &[Call], won: &HashMap<&CallId, &Deal>) -> Export {
             flag(missed),
             tag,
             flag(c.first_time_caller),
-            visit(Some(c))
-                .and_then(|v| v.landing_page.clone())
-                .unwrap_or_default(),
+            v.and_then(|v| v.landing_page.clone()).unwrap_or_default(),
             String::new(),
-        ]);
+        ];
+        self.rows.push((client, yclid, rest));
     }
-    let mut notes = vec![];
-    note(
-        &mut notes,
-        left,
-        &format!(
-            "calls left out: no {column} (a static number's callers, or a visit without Metrica)"
-        ),
-    );
-    Export {
-        kind: ExportKind::YandexCalls,
-        rows: out.len(),
-        body: csv_body(
-            &[
-                column,
-                "DateTime",
-                "StaticCall",
-                "Price",
-                "Currency",
-                "PhoneNumber",
-                "TalkDuration",
-                "HoldDuration",
-                "CallMissed",
-                "Tag",
-                "FirstTimeCaller",
-                "URL",
-                "CallTrackerURL",
-            ],
-            &out,
-        ),
-        notes,
+
+    fn finish(self: Box<Self>) -> Export {
+        let column = if self.rows.iter().any(|(client, _, _)| client.is_some()) {
+            "ClientId"
+        } else {
+            "Yclid"
+        };
+        let mut left = self.no_id;
+        let mut out = vec![];
+        for (client, yclid, rest) in self.rows {
+            let id = if column == "ClientId" { client } else { yclid };
+            match id {
+                Some(id) => out.push(std::iter::once(id).chain(rest).collect::<Vec<_>>()),
+                None => left += 1,
+            }
+        }
+        let mut notes = vec![];
+        note(
+            &mut notes,
+            left,
+            &format!(
+                "calls left out: no {column} (a static number's callers, or a visit without Metrica)"
+            ),
+        );
+        Export {
+            kind: ExportKind::YandexCalls,
+            rows: out.len(),
+            body: csv_body(
+                &[
+                    column,
+                    "DateTime",
+                    "StaticCall",
+                    "Price",
+                    "Currency",
+                    "PhoneNumber",
+                    "TalkDuration",
+                    "HoldDuration",
+                    "CallMissed",
+                    "Tag",
+                    "FirstTimeCaller",
+                    "URL",
+                    "CallTrackerURL",
+                ],
+                &out,
+            ),
+            notes,
+        }
     }
 }
 
@@ -464,22 +527,44 @@ pub fn ga4_event_name(goal: &str) -> String {
     name
 }
 
-fn ga4(calls: &[Call], won: &HashMap<&CallId, &Deal>, goal: &str, now: DateTime<Utc>) -> Export {
-    let name = ga4_event_name(goal);
-    let (mut lines, mut no_client, mut too_old, mut unanswered) = (vec![], 0, 0, 0);
-    for c in calls {
+struct Ga4Events<'a> {
+    won: &'a HashMap<&'a CallId, &'a Deal>,
+    name: String,
+    now: DateTime<Utc>,
+    lines: Vec<String>,
+    no_client: usize,
+    too_old: usize,
+    unanswered: usize,
+}
+
+impl<'a> Ga4Events<'a> {
+    fn new(won: &'a HashMap<&'a CallId, &'a Deal>, goal: &str, now: DateTime<Utc>) -> Self {
+        Self {
+            won,
+            name: ga4_event_name(goal),
+            now,
+            lines: vec![],
+            no_client: 0,
+            too_old: 0,
+            unanswered: 0,
+        }
+    }
+}
+
+impl CallRows for Ga4Events<'_> {
+    fn add(&mut self, c: &Call) {
         if c.outcome != Outcome::Answered {
-            unanswered += 1;
-            continue;
+            self.unanswered += 1;
+            return;
         }
         let v = visit(Some(c));
         let Some(client) = v.and_then(|v| present(&v.ga_client_id)) else {
-            no_client += 1;
-            continue;
+            self.no_client += 1;
+            return;
         };
-        if now - c.started_at > Duration::hours(GA4_MAX_AGE_HOURS) {
-            too_old += 1;
-            continue;
+        if self.now - c.started_at > Duration::hours(GA4_MAX_AGE_HOURS) {
+            self.too_old += 1;
+            return;
         }
         let mut params = json!({
             "engagement_time_msec": 1,
@@ -491,7 +576,7 @@ fn ga4(calls: &[Call], won: &HashMap<&CallId, &Deal>, goal: &str, now: DateTime<
         if let Some(s) = v.and_then(|v| present(&v.ga_session_id)) {
             params["session_id"] = json!(s);
         }
-        if let Some(d) = won.get(&c.id) {
+        if let Some(d) = self.won.get(&c.id) {
             params["value"] = json!(d.currency.to_major(d.amount_minor));
             params["currency"] = json!(d.currency.as_str());
         }
@@ -499,32 +584,39 @@ fn ga4(calls: &[Call], won: &HashMap<&CallId, &Deal>, goal: &str, now: DateTime<
             "client_id": client,
             "timestamp_micros": c.started_at.timestamp_micros(),
             "non_personalized_ads": false,
-            "events": [{"name": name, "params": params}],
+            "events": [{"name": self.name, "params": params}],
         });
-        lines.push(body.to_string());
+        self.lines.push(body.to_string());
     }
-    let mut notes = vec![];
-    note(
-        &mut notes,
-        too_old,
-        "answered calls left out: older than the 72 hours GA4 accepts (export daily)",
-    );
-    note(
-        &mut notes,
-        no_client,
-        "answered calls left out: no GA client id (`_ga` cookie)",
-    );
-    note(&mut notes, unanswered, "calls left out: missed or short");
-    let rows = lines.len();
-    let mut body = lines.join("\n");
-    if rows > 0 {
-        body.push('\n');
-    }
-    Export {
-        kind: ExportKind::Ga4,
-        rows,
-        body,
-        notes,
+
+    fn finish(self: Box<Self>) -> Export {
+        let mut notes = vec![];
+        note(
+            &mut notes,
+            self.too_old,
+            "answered calls left out: older than the 72 hours GA4 accepts (export daily)",
+        );
+        note(
+            &mut notes,
+            self.no_client,
+            "answered calls left out: no GA client id (`_ga` cookie)",
+        );
+        note(
+            &mut notes,
+            self.unanswered,
+            "calls left out: missed or short",
+        );
+        let rows = self.lines.len();
+        let mut body = self.lines.join("\n");
+        if rows > 0 {
+            body.push('\n');
+        }
+        Export {
+            kind: ExportKind::Ga4,
+            rows,
+            body,
+            notes,
+        }
     }
 }
 
