@@ -67,8 +67,13 @@ fn analysis(i: u64) -> serde_json::Value {
     })
 }
 
+/// Distinct callers the fill uses: calls beyond this many come from callers who called before.
+const CALLERS: u64 = 700_000;
+
 /// `n` inbound calls spread over the month, 20 channels, 60 campaigns, 200 numbers, 12
-/// managers; a tenth analysed with reasons (so in the problem index).
+/// managers, from at most [`CALLERS`] callers; a quarter missed (each rang an agent, half of them
+/// returned within 30 minutes); a tenth analysed with reasons (so in the problem index). Every
+/// call is in the sketch cells (unique callers, time to return) as ingest counts it today.
 async fn fill(store: &SqliteStore, tenant: &Tenant, n: u64) {
     let start: DateTime<Utc> = format!("{FROM}T00:00:00Z").parse().unwrap();
     let span = DAYS * 86_400;
@@ -93,7 +98,7 @@ async fn fill(store: &SqliteStore, tenant: &Tenant, n: u64) {
                     None,
                 )
                 .ok(),
-                caller: PhoneNumber::parse(&format!("+1212{:07}", 2_000_000 + i % 7_000_000), None)
+                caller: PhoneNumber::parse(&format!("+1212{:07}", 2_000_000 + i % CALLERS), None)
                     .ok(),
                 answered_by: answered.then(|| format!("agent-{}", i % 12)),
                 outcome: if answered {
@@ -103,8 +108,9 @@ async fn fill(store: &SqliteStore, tenant: &Tenant, n: u64) {
                 },
                 talk_seconds: answered.then_some(60 + (i % 500) as u32),
                 attribution,
-                first_time_caller: !i.is_multiple_of(3),
+                first_time_caller: i < CALLERS,
                 grouped: true,
+                sketched: true,
                 ..Call::new(
                     &tenant.id,
                     Provider::Generic,
@@ -114,6 +120,14 @@ async fn fill(store: &SqliteStore, tenant: &Tenant, n: u64) {
                 )
             };
             c.rollup_day = Some(tenant.day_of(at));
+            if !answered {
+                c.ended_at = Some(at + Duration::seconds(20));
+                c.rung = vec![format!("agent-{}", i % 12)];
+                if i.is_multiple_of(8) {
+                    c.returned_at = Some(at + Duration::minutes(1 + (i % 29) as i64));
+                    c.returned_by_agent = Some(format!("agent-{}", (i / 8) % 12));
+                }
+            }
             if i.is_multiple_of(10) {
                 c.analysis = Some(analysis(i));
                 c.quality_score = Some((20 + i % 70) as u8);
@@ -155,21 +169,31 @@ async fn one_size(n: u64, old_scan: bool) {
     let now = Utc::now();
     for dim in [Dimension::Channel, Dimension::Campaign] {
         let mut runs = vec![];
+        let mut unique = 0;
         for _ in 0..5 {
             let (r, secs, peak) =
                 measured(report::build_by(&store, &tenant, dim, from, to, now)).await;
             let r = r.unwrap();
             assert_eq!(r.totals.calls as u64, n, "the report counts every call");
             assert_eq!(r.problem_calls.len(), 10);
+            unique = r.totals.unique_callers;
             runs.push((secs, peak));
         }
         runs.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (secs, peak) = runs[2];
+        let exact = n.min(CALLERS);
+        // The sketch's own estimate (the report never shows fewer than the first-time callers).
+        let roi = calltrack::roi::aggregate_by(&store, &tenant, dim, from, to, now)
+            .await
+            .unwrap();
+        let sketch = calltrack::sketch::unique_callers(&roi.totals.cells).unwrap_or(0);
         println!(
-            "calls {n:>9}  report by {:<8}  median {:>8.1} ms  peak heap {:>7.2} MB  (fill {fill_s:.0} s)",
+            "calls {n:>9}  report by {:<8}  median {:>8.1} ms  peak heap {:>7.2} MB  (fill {fill_s:.0} s)  \
+             unique callers {unique}, sketch {sketch} of {exact} ({:+.2}%)",
             dim.as_str(),
             secs * 1000.0,
-            mb(peak)
+            mb(peak),
+            (sketch as f64 - exact as f64) / exact as f64 * 100.0
         );
     }
     if old_scan {

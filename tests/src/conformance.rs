@@ -34,6 +34,7 @@ macro_rules! conformance_tests {
             commit_with_a_stale_version_writes_nothing,
             commit_of_several_calls_is_all_or_nothing,
             rollups_of_each_dimension_are_kept_and_read_apart,
+            sketch_cells_add_move_and_read_per_dimension_and_period,
             problem_index_keeps_the_worst_per_day_and_moves_with_reanalysis,
             calls_are_listed_by_time_and_by_caller,
             calls_page_through_a_period_in_order_without_gaps_or_repeats,
@@ -195,7 +196,35 @@ fn grouped(dim: Dimension, d: &str, group: &str, f: impl FnOnce(&mut Counters)) 
         dimension: dim,
         group: group.into(),
         counters: c,
+        cells: Cells::default(),
     }
+}
+
+/// A delta of sketch cells alone (no counter moves).
+fn cells(dim: Dimension, d: &str, group: &str, cells: &[(Cell, i64)]) -> RollupDelta {
+    RollupDelta {
+        cells: cells.iter().copied().collect(),
+        ..grouped(dim, d, group, |_| {})
+    }
+}
+
+async fn cells_of(
+    store: &dyn Store,
+    tn: &Tenant,
+    dim: Dimension,
+    from: &str,
+    to: &str,
+) -> BTreeMap<String, Vec<(Cell, i64)>> {
+    let rows = store
+        .cells_between(&tn.id, dim, day(from), day(to))
+        .await
+        .unwrap();
+    let map: BTreeMap<String, Vec<(Cell, i64)>> = rows
+        .iter()
+        .map(|r| (r.group.clone(), r.cells.iter().collect()))
+        .collect();
+    assert_eq!(map.len(), rows.len(), "one set of cells per group");
+    map
 }
 
 fn event(tn: &Tenant, key: &str) -> EventKey {
@@ -765,7 +794,15 @@ pub async fn purging_a_tenant_removes_all_of_it_and_nothing_else(store: &dyn Sto
         let commit = Commit {
             event: Some(event(&tn, "generic:purge")),
             calls: vec![CallWrite::new(c.clone(), None)],
-            rollups: vec![delta("2026-01-10", "billboard", |k| k.calls = 1)],
+            rollups: vec![
+                delta("2026-01-10", "billboard", |k| k.calls = 1),
+                cells(
+                    Dimension::Channel,
+                    "2026-01-10",
+                    "billboard",
+                    &[(Cell::Return { minutes: 1 }, 1)],
+                ),
+            ],
             outbox: vec![OutboxItem::new(OutboxChannel::MissedCallMail, &c, at)],
             ..Default::default()
         };
@@ -794,6 +831,16 @@ pub async fn purging_a_tenant_removes_all_of_it_and_nothing_else(store: &dyn Sto
     assert!(store.get_call(&gone.id, &c.id).await.unwrap().is_none());
     assert!(store
         .rollups_between(
+            &gone.id,
+            Dimension::Channel,
+            at.date_naive(),
+            at.date_naive()
+        )
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .cells_between(
             &gone.id,
             Dimension::Channel,
             at.date_naive(),
@@ -1127,6 +1174,74 @@ pub async fn rollups_of_each_dimension_are_kept_and_read_apart(store: &dyn Store
     assert_eq!(
         manager[&(day("2026-01-10"), "Anna".to_string())].answered,
         1
+    );
+}
+
+/// Sketch cells are counts kept per row like the counters: deltas add, a cell moved out of a
+/// row leaves it (a cell at zero is not read back), dimensions and days are read apart, and cells
+/// alone write no counters row.
+pub async fn sketch_cells_add_move_and_read_per_dimension_and_period(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let (a, b) = (
+        Cell::Caller {
+            register: 700,
+            rank: 2,
+        },
+        Cell::Return { minutes: 12 },
+    );
+    let mut first = delta("2026-01-10", "radio", |k| k.calls = 1);
+    first.cells = [(a, 1), (b, 1)].into_iter().collect();
+    let commit = Commit {
+        tenant: Some(tn.id.clone()),
+        rollups: vec![
+            first,
+            cells(Dimension::Channel, "2026-01-10", "radio", &[(a, 2)]),
+            cells(Dimension::Channel, "2026-01-10", "tv", &[(a, 1)]),
+            cells(Dimension::Manager, "2026-01-10", "(none)", &[(a, 1)]),
+            cells(Dimension::Channel, "2026-01-12", "radio", &[(b, 1)]),
+        ],
+        ..Default::default()
+    };
+    assert_eq!(
+        store.commit(&commit).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    let by_channel = cells_of(store, &tn, Dimension::Channel, "2026-01-01", "2026-01-31").await;
+    assert_eq!(
+        by_channel["radio"],
+        vec![(a, 3), (b, 2)],
+        "summed over the period's days"
+    );
+    assert_eq!(by_channel["tv"], vec![(a, 1)]);
+    assert_eq!(
+        cells_of(store, &tn, Dimension::Channel, "2026-01-11", "2026-01-12").await["radio"],
+        vec![(b, 1)],
+        "the period bounds the cells"
+    );
+    assert!(
+        !rollup_map(store, &tn)
+            .await
+            .contains_key(&(day("2026-01-12"), "radio".to_string())),
+        "cells alone write no counters row"
+    );
+    // The call moves from nobody to Anna.
+    let moved = Commit {
+        tenant: Some(tn.id.clone()),
+        rollups: vec![
+            cells(Dimension::Manager, "2026-01-10", "(none)", &[(a, -1)]),
+            cells(Dimension::Manager, "2026-01-10", "Anna", &[(a, 1)]),
+        ],
+        ..Default::default()
+    };
+    assert_eq!(
+        store.commit(&moved).await.unwrap(),
+        CommitOutcome::Committed
+    );
+    let managers = cells_of(store, &tn, Dimension::Manager, "2026-01-10", "2026-01-10").await;
+    assert_eq!(
+        managers.into_iter().collect::<Vec<_>>(),
+        vec![("Anna".to_string(), vec![(a, 1)])],
+        "a cell at zero is not read back"
     );
 }
 

@@ -99,6 +99,7 @@ fn calls(d: &str, channel: &str, n: i64) -> RollupDelta {
             calls: n,
             ..Default::default()
         },
+        cells: Cells::default(),
     }
 }
 
@@ -179,6 +180,7 @@ async fn deltas_for_one_rollup_row_merge_into_one_transaction_item() {
                     talk_seconds: 42,
                     ..Default::default()
                 },
+                cells: Cells::default(),
             },
         ],
         ..Default::default()

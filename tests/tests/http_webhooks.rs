@@ -527,6 +527,83 @@ async fn a_returned_missed_call_counts_for_the_manager_who_returned_it() {
     );
 }
 
+/// A forwarded leg that rang an agent's softphone in vain names whom the missed call rang: the
+/// report by manager counts it against that agent (once, however often Twilio redelivers), and
+/// the call-back's wait is in the manager's median time to return.
+#[tokio::test]
+async fn a_missed_call_counts_against_the_agent_it_rang_once_and_its_return_is_timed() {
+    let h = harness().await;
+    h.twilio("CApm", "ringing", "0", &[]).await;
+    let leg = [
+        ("CallSid", "CLleg1"),
+        ("ParentCallSid", "CApm"),
+        ("Direction", "outbound-dial"),
+        ("From", CALLER),
+        ("To", "client:boris"),
+        ("CallStatus", "no-answer"),
+        ("SequenceNumber", "0"),
+    ];
+    for _ in 0..2 {
+        let (st, _, body) = h.send(h.twilio_req(&leg)).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+    }
+    h.clock.advance(Duration::seconds(30));
+    h.twilio("CApm", "no-answer", "1", &[("CallDuration", "0")])
+        .await;
+    let missed = h.calls().await.remove(0);
+    assert_eq!(missed.outcome, Outcome::Missed);
+    assert_eq!(missed.rung, ["boris"]);
+    // Anna calls the customer back from her softphone nine minutes later.
+    h.clock.advance(Duration::minutes(9));
+    let back = [
+        ("CallSid", "CAback"),
+        ("Direction", "outbound-api"),
+        ("From", "client:anna"),
+        ("To", CALLER),
+        ("CallStatus", "in-progress"),
+    ];
+    let (st, _, body) = h.send(h.twilio_req(&back)).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (st, by, _) = h
+        .api(
+            "/v1/reports/roi?from=2026-03-02&to=2026-03-02&group_by=manager",
+            "application/json",
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let row = |name: &str| {
+        by["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("a row for {name}: {by}"))
+    };
+    let (boris, anna) = (row("boris"), row("anna"));
+    assert_eq!(boris["missed_rung"], 1, "{boris}");
+    assert_eq!(boris["calls"], 0, "boris neither took nor returned it");
+    assert_eq!(
+        (anna["returned"].as_i64(), anna["missed_rung"].as_i64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(anna["unique_callers"], 1);
+    let wait = anna["median_return_minutes"].as_f64().unwrap();
+    assert!((9.0..10.0).contains(&wait), "{wait}");
+    assert_eq!(by["totals"]["missed_rung"], 1);
+    assert!(by["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().starts_with("Missed when rung")));
+    let sums = h.rollup().await;
+    assert_eq!(
+        (sums.missed_rung, sums.returned),
+        (1, 1),
+        "and every dimension still adds up"
+    );
+}
+
 #[tokio::test]
 async fn amocrm_deal_webhooks_link_by_the_leads_phone_once_and_need_the_urls_secret() {
     let h = harness().await;

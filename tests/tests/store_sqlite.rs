@@ -77,6 +77,7 @@ async fn the_retention_sweep_deletes_old_calls_and_leases_and_keeps_rollups() {
                         calls: 1,
                         ..Counters::default()
                     },
+                    cells: Cells::default(),
                 }],
                 tenant: Some(t.id.clone()),
                 ..Commit::default()
@@ -169,6 +170,7 @@ async fn a_data_dir_from_before_the_score_counters_gains_them_and_keeps_its_coun
                 script_sum: 75,
                 ..Counters::default()
             },
+            cells: Cells::default(),
         }],
         tenant: Some(tenant.clone()),
         ..Commit::default()

@@ -148,6 +148,7 @@ fn every_dimension_adds_up_to_the_channel_report_and_to_a_recount_of_the_raw_cal
             "first_time_callers",
             "answered",
             "missed",
+            "missed_rung",
             "returned",
             "deals",
             "lost",
@@ -204,6 +205,59 @@ fn every_dimension_adds_up_to_the_channel_report_and_to_a_recount_of_the_raw_cal
             reported, recount,
             "{dim}: calls, answered, missed per group"
         );
+        // Unique callers (a sketch) against the exact count of distinct callers per group, and
+        // the median time to return against the raw returned calls.
+        let mut callers: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+        let mut waits: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for c in &raw {
+            let g = group_of(dim, c);
+            if let Some(n) = c["caller"].as_str() {
+                callers.entry(g.clone()).or_default().insert(n.to_string());
+            }
+            if let (Some(back), Some(end)) = (c["returned_at"].as_str(), c["ended_at"].as_str()) {
+                let secs = (chrono::DateTime::parse_from_rfc3339(back).unwrap()
+                    - chrono::DateTime::parse_from_rfc3339(end).unwrap())
+                .num_seconds();
+                waits.entry(g).or_default().push(secs as f64 / 60.0);
+            }
+        }
+        for g in rows.iter().filter(|g| g["calls"].as_i64().unwrap() > 0) {
+            let name = g[name].as_str().unwrap();
+            let exact = callers.get(name).map_or(0, |s| s.len()) as f64;
+            let est = g["unique_callers"].as_i64().unwrap() as f64;
+            assert!(
+                (est - exact).abs() <= (exact * 0.06).max(1.0),
+                "{dim}/{name}: unique callers {est} vs {exact} distinct"
+            );
+            assert!(
+                est >= g["first_time_callers"].as_f64().unwrap()
+                    && est <= g["calls"].as_f64().unwrap()
+            );
+            match waits.get_mut(name) {
+                Some(w) => {
+                    w.sort_by(f64::total_cmp);
+                    let mid = if w.len() % 2 == 1 {
+                        w[w.len() / 2]
+                    } else {
+                        (w[w.len() / 2 - 1] + w[w.len() / 2]) / 2.0
+                    };
+                    let got = g["median_return_minutes"].as_f64().unwrap();
+                    assert!(
+                        (got - mid).abs() <= 1.0,
+                        "{dim}/{name}: median return {got} vs {mid} min"
+                    );
+                }
+                None => assert!(g["median_return_minutes"].is_null(), "{dim}/{name}"),
+            }
+        }
+        let exact_total: std::collections::BTreeSet<&str> =
+            raw.iter().filter_map(|c| c["caller"].as_str()).collect();
+        let est = r["totals"]["unique_callers"].as_i64().unwrap();
+        assert!(
+            (est - exact_total.len() as i64).abs() as f64 <= exact_total.len() as f64 * 0.06,
+            "{dim}: total unique callers {est} vs {}",
+            exact_total.len()
+        );
         // The analysed calls and their mean score, per group, from the rollups alone.
         let mut scores: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         for c in raw.iter().filter(|c| c["quality_score"].is_u64()) {
@@ -231,6 +285,32 @@ fn every_dimension_adds_up_to_the_channel_report_and_to_a_recount_of_the_raw_cal
             }
         }
     }
+    // Missed when rung, per manager, equals a recount of the missed calls' `rung` agents: the
+    // demo's missed calls ring a manager's softphone first.
+    let mut rung: BTreeMap<String, i64> = BTreeMap::new();
+    for c in raw.iter().filter(|c| c["outcome"] == "missed") {
+        for a in c["rung"].as_array().into_iter().flatten() {
+            *rung.entry(a.as_str().unwrap().to_string()).or_default() += 1;
+        }
+    }
+    assert_eq!(
+        rung.values().sum::<i64>(),
+        totals["missed"].as_i64().unwrap(),
+        "every missed demo call rang a manager"
+    );
+    let reported: BTreeMap<String, i64> = report("manager")["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["missed_rung"].as_i64().unwrap() > 0)
+        .map(|g| {
+            (
+                g["group"].as_str().unwrap().to_string(),
+                g["missed_rung"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(reported, rung, "missed when rung, per manager");
     // The mean ring before pick-up, from the rollups, equals the raw answered calls' mean.
     let answered: Vec<&Value> = raw
         .iter()

@@ -57,6 +57,8 @@ CREATE TABLE IF NOT EXISTS group_rollups (tenant TEXT NOT NULL, dim TEXT NOT NUL
   first_time_callers INTEGER NOT NULL DEFAULT 0, answered INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0,
   returned INTEGER NOT NULL DEFAULT 0, deals INTEGER NOT NULL DEFAULT 0, won INTEGER NOT NULL DEFAULT 0,
   revenue_minor INTEGER NOT NULL DEFAULT 0, talk_seconds INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tenant, dim, day, grp));
+CREATE TABLE IF NOT EXISTS rollup_cells (tenant TEXT NOT NULL, dim TEXT NOT NULL, day TEXT NOT NULL,
+  grp TEXT NOT NULL, cells BLOB NOT NULL, PRIMARY KEY (tenant, dim, day, grp));
 CREATE TABLE IF NOT EXISTS problems (tenant TEXT NOT NULL, day TEXT NOT NULL, call_id TEXT NOT NULL,
   score INTEGER NOT NULL, started_at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (tenant, day, call_id));
 CREATE INDEX IF NOT EXISTS problems_by_rank ON problems (tenant, day, score, started_at);
@@ -267,6 +269,9 @@ fn rollup_upserts() -> &'static (String, String) {
 
 fn apply_rollups(tx: &Transaction, tenant: &TenantId, deltas: &[RollupDelta]) -> StoreResult<()> {
     let (by_channel, by_group) = rollup_upserts();
+    for d in deltas.iter().filter(|d| !d.cells.is_empty()) {
+        apply_cells(tx, tenant, d)?;
+    }
     for d in deltas.iter().filter(|d| !d.counters.is_zero()) {
         let (t, day) = (tenant.as_str().to_string(), d.day.to_string());
         let mut args: Vec<rusqlite::types::Value> =
@@ -283,6 +288,109 @@ fn apply_rollups(tx: &Transaction, tenant: &TenantId, deltas: &[RollupDelta]) ->
             .map_err(unavailable)?;
     }
     Ok(())
+}
+
+/// Adds a delta's cells to its row's packed cells, read and written back in the commit's
+/// transaction (the connection's one writer makes that safe): a report then reads one blob per
+/// day and group, not one row per cell. A row whose cells all reach zero is removed.
+fn apply_cells(tx: &Transaction, tenant: &TenantId, d: &RollupDelta) -> StoreResult<()> {
+    let key = params![
+        tenant.as_str(),
+        d.dimension.as_str(),
+        d.day.to_string(),
+        d.group
+    ];
+    let stored: Option<Vec<u8>> = tx
+        .prepare_cached(
+            "SELECT cells FROM rollup_cells WHERE tenant = ?1 AND dim = ?2 AND day = ?3 AND grp = ?4",
+        )
+        .and_then(|mut st| st.query_row(key, |r| r.get(0)).optional())
+        .map_err(unavailable)?;
+    let mut cells = match &stored {
+        Some(b) => unpack_cells(b)?,
+        None => Cells::default(),
+    };
+    cells.merge(&d.cells);
+    if cells.is_empty() {
+        tx.prepare_cached(
+            "DELETE FROM rollup_cells WHERE tenant = ?1 AND dim = ?2 AND day = ?3 AND grp = ?4",
+        )
+        .and_then(|mut st| st.execute(key))
+        .map_err(unavailable)?;
+    } else {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO rollup_cells (tenant, dim, day, grp, cells) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut st| {
+            st.execute(params![
+                tenant.as_str(),
+                d.dimension.as_str(),
+                d.day.to_string(),
+                d.group,
+                pack_cells(&cells)
+            ])
+        })
+        .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+/// Cells as bytes: for each cell its [`Cell::code`] and its count, both LEB128 varints (the
+/// count zigzag-encoded, as a count may be negative mid-way through a move).
+fn pack_cells(cells: &Cells) -> Vec<u8> {
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+    let mut out = Vec::with_capacity(cells.len() * 4);
+    for (cell, n) in cells.iter() {
+        varint(&mut out, cell.code() as u64);
+        varint(&mut out, ((n << 1) ^ (n >> 63)) as u64);
+    }
+    out
+}
+
+/// Calls `f` with each (code, count) of a packed cells blob.
+fn each_packed(bytes: &[u8], mut f: impl FnMut(i64, i64)) -> StoreResult<()> {
+    let mut it = bytes.iter();
+    let mut next = || -> StoreResult<Option<u64>> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let Some(b) = it.next() else {
+                return if shift == 0 {
+                    Ok(None)
+                } else {
+                    Err(StoreError::Corrupt("packed cells cut short".into()))
+                };
+            };
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(Some(v));
+            }
+        }
+        Err(StoreError::Corrupt("packed cells: varint too long".into()))
+    };
+    while let Some(code) = next()? {
+        let z = next()?.ok_or_else(|| StoreError::Corrupt("packed cells: count missing".into()))?;
+        f(code as i64, (z >> 1) as i64 ^ -((z & 1) as i64));
+    }
+    Ok(())
+}
+
+fn unpack_cells(bytes: &[u8]) -> StoreResult<Cells> {
+    let mut cells = Cells::default();
+    let mut bad = None;
+    each_packed(bytes, |code, n| match Cell::from_code(code) {
+        Some(c) => cells.add(c, n),
+        None => bad = Some(code),
+    })?;
+    match bad {
+        Some(code) => Err(StoreError::Corrupt(format!("rollup cell {code}"))),
+        None => Ok(cells),
+    }
 }
 
 /// Adds the counter columns a data dir made by an earlier version lacks (zero for its rows:
@@ -387,6 +495,7 @@ impl TenantStore for SqliteStore {
                 "costs",
                 "rollups",
                 "group_rollups",
+                "rollup_cells",
                 "problems",
                 "claims",
                 "buckets",
@@ -1122,6 +1231,57 @@ impl ReportStore for SqliteStore {
         })
     }
 
+    async fn cells_between(
+        &self,
+        tenant: &TenantId,
+        dimension: Dimension,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<RollupCells>> {
+        self.with_conn(|c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT grp, cells FROM rollup_cells WHERE tenant = ?1 AND dim = ?2 AND day >= ?3
+                       AND day <= ?4",
+                )
+                .map_err(unavailable)?;
+            let mut rows = st
+                .query(params![
+                    tenant.as_str(),
+                    dimension.as_str(),
+                    from.to_string(),
+                    to.to_string()
+                ])
+                .map_err(unavailable)?;
+            // Summed by code first (cheap), turned into cells once per group.
+            let mut by: std::collections::HashMap<String, std::collections::HashMap<i64, i64>> =
+                Default::default();
+            while let Some(r) = rows.next().map_err(unavailable)? {
+                let group = r.get_ref(0).and_then(|v| Ok(v.as_str()?)).map_err(unavailable)?;
+                let blob = r.get_ref(1).and_then(|v| Ok(v.as_blob()?)).map_err(unavailable)?;
+                let codes = match by.get_mut(group) {
+                    Some(codes) => codes,
+                    None => by.entry(group.to_string()).or_default(),
+                };
+                each_packed(blob, |code, n| *codes.entry(code).or_default() += n)?;
+            }
+            let mut out = vec![];
+            for (group, codes) in by {
+                let mut cells = Cells::default();
+                for (code, n) in codes {
+                    let cell = Cell::from_code(code)
+                        .ok_or_else(|| StoreError::Corrupt(format!("rollup cell {code}")))?;
+                    cells.add(cell, n);
+                }
+                if !cells.is_empty() {
+                    out.push(RollupCells { group, cells });
+                }
+            }
+            out.sort_by(|a, b| a.group.cmp(&b.group));
+            Ok(out)
+        })
+    }
+
     async fn problems_between(
         &self,
         tenant: &TenantId,
@@ -1179,5 +1339,37 @@ impl ReportStore for SqliteStore {
 impl Store for SqliteStore {
     fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_cells_round_trip_and_a_cut_blob_is_corrupt() {
+        let cells: Cells = [
+            (
+                Cell::Caller {
+                    register: 1023,
+                    rank: 55,
+                },
+                1,
+            ),
+            (
+                Cell::Caller {
+                    register: 0,
+                    rank: 1,
+                },
+                -3,
+            ),
+            (Cell::Return { minutes: 4000 }, i64::MAX / 2),
+        ]
+        .into_iter()
+        .collect();
+        let packed = pack_cells(&cells);
+        assert_eq!(unpack_cells(&packed).unwrap(), cells);
+        assert!(unpack_cells(&packed[..packed.len() - 1]).is_err());
+        assert_eq!(unpack_cells(&[]).unwrap(), Cells::default());
     }
 }

@@ -330,6 +330,11 @@ pub fn merge(tenant: &Tenant, mut call: Call, event: &CallEvent) -> Call {
     if event.answered_by.is_some() {
         call.answered_by = event.answered_by.clone();
     }
+    if let Some(agent) = event.rung.as_ref().filter(|a| a.chars().count() <= 64) {
+        if !call.rung.contains(agent) && call.rung.len() < Call::MAX_RUNG {
+            call.rung.push(agent.clone());
+        }
+    }
     if event.raw_status.is_some() {
         call.raw_status = event.raw_status.clone();
     }
@@ -381,6 +386,7 @@ pub fn merge(tenant: &Tenant, mut call: Call, event: &CallEvent) -> Call {
         call.rollup_day = Some(tenant.day_of(call.started_at));
     }
     call.grouped = true;
+    call.sketched = true;
     call.retain_until = tenant.retain_until(call.started_at);
     if matches!(call.outcome, Outcome::Answered | Outcome::Short) {
         let talk = call.talk_seconds.unwrap_or(0);

@@ -25,6 +25,7 @@ pub mod reporting;
 pub mod roi;
 pub mod rollups;
 pub mod secrets;
+pub mod sketch;
 pub mod speech;
 pub mod telephony;
 pub mod tenants;

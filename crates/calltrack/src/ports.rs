@@ -428,6 +428,15 @@ pub trait ReportStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<Rollup>>;
+    /// The sketch cells ([`crate::sketch`]) of one dimension's rows with `from <= day <= to`,
+    /// summed per group over those days (groups whose cells sum to nothing are left out).
+    async fn cells_between(
+        &self,
+        tenant: &TenantId,
+        dimension: Dimension,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<RollupCells>>;
     /// The problem index's entries for `from <= day <= to`: at most `per_day` per day, the worst
     /// of each day (by [`ProblemCall::rank`]).
     async fn problems_between(

@@ -19,9 +19,10 @@ pub struct Row {
     pub channel: String,
     pub visits: i64,
     pub calls: i64,
-    /// Callers who had never called the tenant before. (Kept under its old name for the tools
-    /// that read it; `first_time_callers` says what it is.)
+    /// Distinct callers among the calls, estimated from a sketch ([`crate::sketch`]; the
+    /// report's notes say so). Rows do not add up to the totals: one caller may be in several.
     pub unique_callers: i64,
+    /// Callers who had never called the tenant before.
     pub first_time_callers: i64,
     pub answered: i64,
     /// answered / calls, 0..1; `None` without calls.
@@ -31,7 +32,13 @@ pub struct Row {
     /// Mean time answered calls rang before pick-up, seconds.
     pub avg_ring_seconds: Option<f64>,
     pub missed: i64,
+    /// Missed calls that rang a named agent, once per agent rung; by manager, the missed calls
+    /// that rang that manager.
+    pub missed_rung: i64,
     pub returned: i64,
+    /// Median minutes from a missed call's end to its return (to the minute); `None` when none
+    /// was returned.
+    pub median_return_minutes: Option<f64>,
     pub lost: i64,
     pub pending: i64,
     /// Deals won.
@@ -128,7 +135,7 @@ struct Words {
     daily: &'static str,
     daily_series: [&'static str; 2],
     managers: &'static str,
-    manager_columns: [&'static str; 9],
+    manager_columns: [&'static str; 11],
     listen: &'static str,
     listen_columns: [&'static str; 6],
     listen_footer: &'static str,
@@ -138,8 +145,9 @@ struct Words {
 }
 
 const EN: Words = Words {
-    summary: "{from} to {to}: <b>{calls}</b> calls, <b>{answered}</b> answered, <b>{missed}</b> missed \
-              ({returned} returned, <b style=\"color:#b00\">{lost} lost</b>), <b>{deals}</b> deals, revenue \
+    summary: "{from} to {to}: <b>{calls}</b> calls from about <b>{unique}</b> callers, <b>{answered}</b> \
+              answered, <b>{missed}</b> missed ({returned} returned{wait}, <b style=\"color:#b00\">{lost} lost</b>), \
+              <b>{deals}</b> deals, revenue \
               <b>{rev}</b>, cost {cost}. Estimated revenue lost to unreturned missed calls: \
               <b style=\"color:#b00\">{lrev}</b>.",
     columns: ["{dim}", "Visits", "Calls", "Answered", "Missed", "Returned", "Lost", "Deals", "Revenue", "Cost",
@@ -152,8 +160,8 @@ const EN: Words = Words {
     daily: "Calls per day",
     daily_series: ["Answered", "Missed"],
     managers: "Managers",
-    manager_columns: ["Manager", "Answered", "Returned", "Avg talk, s", "Analysed", "Quality", "Script, %",
-                      "Deals", "Revenue"],
+    manager_columns: ["Manager", "Answered", "Missed when rung", "Returned", "Median return, min",
+                      "Avg talk, s", "Analysed", "Quality", "Script, %", "Deals", "Revenue"],
     listen: "Calls to listen to",
     listen_columns: ["Time", "Channel", "Manager", "Score", "Why", "Call"],
     listen_footer: "Each call in full: <code>calltrack calls show TENANT CALL</code> or \
@@ -165,8 +173,9 @@ const EN: Words = Words {
 };
 
 const RU: Words = Words {
-    summary: "С {from} по {to}: <b>{calls}</b> звонков, принято <b>{answered}</b>, пропущено <b>{missed}</b> \
-              (перезвонили по {returned}, <b style=\"color:#b00\">потеряно {lost}</b>), сделок <b>{deals}</b>, \
+    summary: "С {from} по {to}: <b>{calls}</b> звонков примерно от <b>{unique}</b> человек, принято \
+              <b>{answered}</b>, пропущено <b>{missed}</b> (перезвонили по {returned}{wait}, \
+              <b style=\"color:#b00\">потеряно {lost}</b>), сделок <b>{deals}</b>, \
               выручка <b>{rev}</b>, расходы {cost}. Оценка выручки, потерянной из-за пропущенных звонков \
               без перезвона: <b style=\"color:#b00\">{lrev}</b>.",
     columns: ["{dim}", "Визиты", "Звонки", "Принято", "Пропущено", "Перезвонили", "Потеряно", "Сделки",
@@ -179,8 +188,8 @@ const RU: Words = Words {
     daily: "Звонки по дням",
     daily_series: ["Принято", "Пропущено"],
     managers: "Менеджеры",
-    manager_columns: ["Менеджер", "Принято", "Перезвонил", "Разговор, с", "Разобрано", "Качество", "Скрипт, %",
-                      "Сделки", "Выручка"],
+    manager_columns: ["Менеджер", "Принято", "Пропустил", "Перезвонил", "Медиана перезвона, мин",
+                      "Разговор, с", "Разобрано", "Качество", "Скрипт, %", "Сделки", "Выручка"],
     listen: "Звонки, которые стоит прослушать",
     listen_columns: ["Время", "Канал", "Менеджер", "Оценка", "Почему", "Звонок"],
     listen_footer: "Звонок целиком: <code>calltrack calls show TENANT CALL</code> или \
@@ -290,7 +299,7 @@ fn row(cur: Currency, f: &ChannelFigures) -> Row {
         channel: f.channel.clone(),
         visits: c.visits,
         calls: c.calls,
-        unique_callers: c.first_time_callers,
+        unique_callers: unique_callers(f),
         first_time_callers: c.first_time_callers,
         answered: c.answered,
         answered_share: share(c.answered, c.calls),
@@ -299,7 +308,9 @@ fn row(cur: Currency, f: &ChannelFigures) -> Row {
         avg_ring_seconds: (c.rung > 0)
             .then(|| (c.ring_seconds as f64 / c.rung as f64 * 10.0).round() / 10.0),
         missed: c.missed,
+        missed_rung: c.missed_rung,
         returned: c.returned,
+        median_return_minutes: crate::sketch::median_return_minutes(&f.cells),
         lost: f.lost,
         pending: f.pending,
         deals: c.won,
@@ -316,6 +327,18 @@ fn row(cur: Currency, f: &ChannelFigures) -> Row {
             .then(|| (c.score_sum as f64 / c.scored as f64 * 10.0).round() / 10.0),
         avg_script_compliance: (c.scored > 0)
             .then(|| (c.script_sum as f64 / c.scored as f64 * 10.0).round() / 10.0),
+    }
+}
+
+/// The sketch's estimate, never below the row's first-time callers when every call of the row
+/// is in the sketch: each first-time caller is a distinct caller, counted exactly.
+fn unique_callers(f: &ChannelFigures) -> i64 {
+    let c = &f.counters;
+    let estimate = crate::sketch::unique_callers(&f.cells).unwrap_or(0);
+    if c.sketched == c.calls {
+        estimate.max(c.first_time_callers)
+    } else {
+        estimate
     }
 }
 
@@ -375,6 +398,8 @@ impl Report {
             "avg_quality_score",
             "avg_script_compliance",
             "avg_ring_seconds",
+            "missed_rung",
+            "median_return_minutes",
         ]);
         for r in self.channels.iter().chain(std::iter::once(&self.totals)) {
             let _ = w.write_record([
@@ -403,6 +428,8 @@ impl Report {
                 opt(r.avg_quality_score),
                 opt(r.avg_script_compliance),
                 opt(r.avg_ring_seconds),
+                r.missed_rung.to_string(),
+                opt(r.median_return_minutes),
             ]);
         }
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -498,11 +525,17 @@ impl Report {
             let _ = writeln!(s, "\n{}:", w.managers);
             let _ = writeln!(s, "  {}", w.manager_columns.join(" | "));
             for r in &self.managers {
-                let [talk, quality, script] = manager_figures(r);
+                let [back, talk, quality, script] = manager_figures(r);
                 let _ = writeln!(
                     s,
-                    "  {} | {} | {} | {talk} | {} | {quality} | {script} | {} | {:.2}",
-                    r.channel, r.answered, r.returned, r.analysed, r.deals, r.revenue
+                    "  {} | {} | {} | {} | {back} | {talk} | {} | {quality} | {script} | {} | {:.2}",
+                    r.channel,
+                    r.answered,
+                    r.missed_rung,
+                    r.returned,
+                    r.analysed,
+                    r.deals,
+                    r.revenue
                 );
             }
         }
@@ -642,10 +675,17 @@ impl Report {
         let cur = self.currency.as_str();
         let t = &self.totals;
         let money = |v: f64| format!("{v:.2} {cur}");
+        let wait = match (t.median_return_minutes, self.russian()) {
+            (None, _) => String::new(),
+            (Some(m), false) => format!(", half of them within {m:.0} min"),
+            (Some(m), true) => format!(", половине — в течение {m:.0} мин"),
+        };
         w.summary
             .replace("{from}", &self.from.to_string())
             .replace("{to}", &self.to.to_string())
             .replace("{calls}", &t.calls.to_string())
+            .replace("{unique}", &t.unique_callers.to_string())
+            .replace("{wait}", &wait)
             .replace("{answered}", &t.answered.to_string())
             .replace("{missed}", &t.missed.to_string())
             .replace("{returned}", &t.returned.to_string())
@@ -732,13 +772,15 @@ impl Report {
         if !self.managers.is_empty() {
             table_head(&mut h, w.managers, &w.manager_columns);
             for r in &self.managers {
-                let [talk, quality, script] = manager_figures(r);
+                let [back, talk, quality, script] = manager_figures(r);
                 let _ = write!(
                     h,
-                    "<tr style=\"border-top:1px solid #ddd\"><td>{}</td><td>{}</td><td>{}</td><td>{talk}</td>\
-                     <td>{}</td><td>{quality}</td><td>{script}</td><td>{}</td><td>{:.2}</td></tr>",
+                    "<tr style=\"border-top:1px solid #ddd\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                     <td>{back}</td><td>{talk}</td><td>{}</td><td>{quality}</td><td>{script}</td><td>{}</td>\
+                     <td>{:.2}</td></tr>",
                     esc(&r.channel),
                     r.answered,
+                    r.missed_rung,
                     r.returned,
                     r.analysed,
                     r.deals,
@@ -792,9 +834,14 @@ fn table_head(h: &mut String, heading: &str, columns: &[&str]) {
     h.push_str("</tr>");
 }
 
-/// A manager row's averages as the email prints them, a dash where there is nothing to average.
-fn manager_figures(r: &Row) -> [String; 3] {
-    [
+/// A manager row's median return and averages as the email prints them, a dash where there is
+/// nothing to take them from.
+fn manager_figures(r: &Row) -> [String; 4] {
+    let back = r
+        .median_return_minutes
+        .map(|m| format!("{m:.1}"))
+        .unwrap_or_else(|| "\u{2013}".into());
+    let [talk, quality, script] = [
         r.avg_talk_seconds,
         r.avg_quality_score,
         r.avg_script_compliance,
@@ -802,7 +849,8 @@ fn manager_figures(r: &Row) -> [String; 3] {
     .map(|v| {
         v.map(|x| format!("{x:.0}"))
             .unwrap_or_else(|| "\u{2013}".into())
-    })
+    });
+    [back, talk, quality, script]
 }
 
 /// Our own markup (the summary's `<b>`) taken out for the plain-text part; the figures it wraps
@@ -871,6 +919,11 @@ pub async fn with_managers(
         .filter(|f| f.channel != Groups::NONE && f.channel != crate::roi::NOT_RECORDED)
         .map(|f| row(by.currency, f))
         .collect();
+    if !report.managers.is_empty() {
+        report
+            .notes
+            .push(crate::roi::missed_rung_note(report.russian()));
+    }
     Ok(report)
 }
 

@@ -35,6 +35,10 @@ pub struct ChannelFigures {
     pub lost_revenue_assumed: bool,
     /// Revenue of won deals whose caller first came through this channel (channel reports).
     pub first_touch_revenue_minor: i64,
+    /// The group's sketch cells summed over the period: unique callers and the time to return
+    /// ([`crate::sketch`]).
+    #[serde(skip)]
+    pub cells: Cells,
 }
 
 impl ChannelFigures {
@@ -157,6 +161,9 @@ pub async fn aggregate_by(
                 )
             });
         }
+    }
+    for r in store.cells_between(&tenant.id, dim, from, to).await? {
+        row(&mut by, &r.group).cells.merge(&r.cells);
     }
     let mut unsplit_cost = 0;
     for c in store.costs_between(&tenant.id, from, to).await? {
@@ -289,7 +296,9 @@ pub async fn aggregate_by(
         totals.lost_revenue_minor += ch.lost_revenue_minor;
         totals.first_touch_revenue_minor += ch.first_touch_revenue_minor;
         totals.lost_revenue_assumed |= ch.lost_revenue_assumed && ch.lost > 0;
+        totals.cells.merge(&ch.cells);
     }
+    notes.extend(sketch_notes(&totals.counters, dim, ru));
     Ok(Roi {
         daily: daily(&channel_rows, from, to),
         tenant: tenant.id.clone(),
@@ -303,6 +312,59 @@ pub async fn aggregate_by(
         totals,
         notes,
     })
+}
+
+/// What the reader must know about the figures read from sketches and about missed calls by
+/// manager: which are estimates, and which calls they do not cover.
+fn sketch_notes(totals: &Counters, dim: Dimension, ru: bool) -> Vec<String> {
+    let mut notes = vec![];
+    if totals.sketched > 0 {
+        notes.push(if ru {
+            "Уникальные звонящие оценены по скетчу HyperLogLog (1024 регистра): до нескольких тысяч \
+             звонящих точность 2–3%, дальше около 3,3%; они не складываются по строкам (звонивший по \
+             двум каналам — один звонящий в итоге). Медиана времени до перезвона — с точностью до минуты."
+                .to_string()
+        } else {
+            "Unique callers are estimated from a HyperLogLog sketch (1024 registers): within about 2-3% up to a \
+             few thousand callers, about 3.3% beyond, and they do not add up across rows (a caller who came \
+             through two channels is one caller in the totals). The median time to return is read to the \
+             minute."
+                .to_string()
+        });
+    }
+    let unsketched = totals.calls - totals.sketched;
+    if unsketched > 0 {
+        notes.push(if ru {
+            format!(
+                "{unsketched} звонков учтены до появления уникальных звонящих и времени до перезвона и в них \
+                 не входят; `calltrack migrate` добавит их."
+            )
+        } else {
+            format!(
+                "{unsketched} calls were counted before unique callers and the time to return were kept and \
+                 are not in them; `calltrack migrate` adds them."
+            )
+        });
+    }
+    if dim == Dimension::Manager {
+        notes.push(missed_rung_note(ru));
+    }
+    notes
+}
+
+/// What "missed when rung" covers: only calls whose provider says whom it rang.
+pub fn missed_rung_note(ru: bool) -> String {
+    if ru {
+        "«Пропустил» — пропущенные звонки, для которых телефония назвала, кого вызывали (Twilio: плечо на \
+         client:/sip:, Mango и Zadarma: добавочный, общий формат: поле `rung`); о других звонках это \
+         неизвестно, и они здесь не учтены."
+            .to_string()
+    } else {
+        "Missed when rung counts the missed calls whose provider named the agents it rang (Twilio dial \
+         legs to client:/sip:, Mango and Zadarma extensions, the generic format's `rung`); for other \
+         calls nobody knows who was rung, and they are left out."
+            .to_string()
+    }
 }
 
 /// Per-day totals from the channel rollups (every call has exactly one channel).

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::model::*;
+use crate::sketch;
 
 /// The groups a call falls in: its visit's campaign, keyword and landing page, the number it
 /// rang, who answered (or returned) it, and the caller's first touch.
@@ -44,12 +45,14 @@ fn per_dimension(
     channel: &str,
     groups: Option<&Groups>,
     counters: Counters,
+    cells: &Cells,
 ) -> Vec<RollupDelta> {
     let mut out = vec![RollupDelta {
         day,
         dimension: Dimension::Channel,
         group: channel.to_string(),
         counters,
+        cells: cells.clone(),
     }];
     if let Some(g) = groups {
         for dim in Dimension::ALL {
@@ -59,6 +62,7 @@ fn per_dimension(
                     dimension: dim,
                     group: group.to_string(),
                     counters,
+                    cells: cells.clone(),
                 });
             }
         }
@@ -76,7 +80,8 @@ pub fn call_contribution(tenant: &Tenant, call: &Call) -> Vec<RollupDelta> {
 }
 
 /// [`call_contribution`] on a known day (the call's pinned `rollup_day`). An analysed call adds
-/// its quality and script scores.
+/// its quality and script scores; a [`Call::sketched`] call its sketch cells; a missed call
+/// that rang named agents counts once in each of their manager rows.
 pub fn call_contribution_on(day: NaiveDate, call: &Call) -> Vec<RollupDelta> {
     if call.direction != Direction::Inbound {
         return vec![];
@@ -106,10 +111,59 @@ pub fn call_contribution_on(day: NaiveDate, call: &Call) -> Vec<RollupDelta> {
             .quality_score
             .and_then(|_| script_score(call))
             .unwrap_or(0),
+        missed_rung: if missed { call.rung.len() as i64 } else { 0 },
+        sketched: i64::from(call.sketched),
         ..Counters::default()
     };
+    let cells = if call.sketched {
+        call_cells(call)
+    } else {
+        Cells::default()
+    };
     let groups = call.grouped.then(|| call_groups(call));
-    per_dimension(day, &call.attribution.channel, groups.as_ref(), counters)
+    let mut out = per_dimension(
+        day,
+        &call.attribution.channel,
+        groups.as_ref(),
+        counters,
+        &cells,
+    );
+    if missed && groups.is_some() && !call.rung.is_empty() {
+        // By manager, each agent the call rang missed it: their own rows count it, not the row
+        // of whoever returned it, so the rows still add up to the channel's figure.
+        for d in out.iter_mut().filter(|d| d.dimension == Dimension::Manager) {
+            d.counters.missed_rung = 0;
+        }
+        for agent in &call.rung {
+            out.push(RollupDelta {
+                day,
+                dimension: Dimension::Manager,
+                group: agent.clone(),
+                counters: Counters {
+                    missed_rung: 1,
+                    ..Counters::default()
+                },
+                cells: Cells::default(),
+            });
+        }
+    }
+    out
+}
+
+/// A call's sketch cells: its caller (unique callers) and, once a missed call is returned, the
+/// minutes it waited (the median time to return).
+fn call_cells(call: &Call) -> Cells {
+    let mut cells = Cells::default();
+    if let Some(caller) = &call.caller {
+        cells.add(sketch::caller_cell(caller), 1);
+    }
+    if call.outcome == Outcome::Missed {
+        if let Some(back) = call.returned_at {
+            let ended = call.ended_at.unwrap_or(call.started_at);
+            cells.add(sketch::return_cell((back - ended).num_seconds()), 1);
+        }
+    }
+    cells
 }
 
 /// The script compliance (0-100) the call's speech analysis gave.
@@ -130,7 +184,13 @@ pub fn deal_contribution(deal: &Deal) -> Vec<RollupDelta> {
         revenue_minor: if won { deal.amount_minor } else { 0 },
         ..Counters::default()
     };
-    per_dimension(deal.day, &deal.channel, deal.groups.as_ref(), counters)
+    per_dimension(
+        deal.day,
+        &deal.channel,
+        deal.groups.as_ref(),
+        counters,
+        &Cells::default(),
+    )
 }
 
 /// The changes that take the counters from `old` contributions to `new` ones, one per row, rows
@@ -139,24 +199,26 @@ pub fn diff(
     old: impl IntoIterator<Item = RollupDelta>,
     new: impl IntoIterator<Item = RollupDelta>,
 ) -> Vec<RollupDelta> {
-    let mut rows: BTreeMap<(NaiveDate, Dimension, String), Counters> = BTreeMap::new();
+    let mut rows: BTreeMap<(NaiveDate, Dimension, String), (Counters, Cells)> = BTreeMap::new();
     for d in new {
-        rows.entry((d.day, d.dimension, d.group))
-            .or_default()
-            .add(&d.counters);
+        let e = rows.entry((d.day, d.dimension, d.group)).or_default();
+        e.0.add(&d.counters);
+        e.1.merge(&d.cells);
     }
     for d in old {
         let e = rows.entry((d.day, d.dimension, d.group)).or_default();
-        *e = e.sub(&d.counters);
+        e.0 = e.0.sub(&d.counters);
+        e.1.subtract(&d.cells);
     }
     rows.into_iter()
-        .filter(|(_, c)| !c.is_zero())
-        .map(|((day, dimension, group), counters)| RollupDelta {
+        .map(|((day, dimension, group), (counters, cells))| RollupDelta {
             day,
             dimension,
             group,
             counters,
+            cells,
         })
+        .filter(|d| !d.is_zero())
         .collect()
 }
 
@@ -180,7 +242,13 @@ pub fn visit(tenant: &Tenant, visit: &Visit, at: DateTime<Utc>) -> Vec<RollupDel
         visits: 1,
         ..Counters::default()
     };
-    per_dimension(tenant.day_of(at), &visit.channel(), Some(&groups), counters)
+    per_dimension(
+        tenant.day_of(at),
+        &visit.channel(),
+        Some(&groups),
+        counters,
+        &Cells::default(),
+    )
 }
 
 #[cfg(test)]
@@ -197,6 +265,7 @@ mod tests {
                 missed,
                 ..Counters::default()
             },
+            cells: Cells::default(),
         }
     }
 
@@ -243,6 +312,91 @@ mod tests {
         assert!(change
             .iter()
             .any(|d| d.dimension == Dimension::Manager && d.group == "anna"));
+    }
+
+    fn missed_call(rung: &[&str]) -> Call {
+        let tenant = TenantId::parse("acme").unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-09-20T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut call = Call::new(&tenant, Provider::Twilio, "CA2", Direction::Inbound, at);
+        call.outcome = Outcome::Missed;
+        call.ended_at = Some(at + chrono::Duration::seconds(20));
+        call.caller = Some(PhoneNumber::parse("+14158675309", None).unwrap());
+        call.rung = rung.iter().map(|s| s.to_string()).collect();
+        call.grouped = true;
+        call.sketched = true;
+        call
+    }
+
+    fn sum(deltas: &[RollupDelta], dim: Dimension) -> Counters {
+        let mut c = Counters::default();
+        for d in deltas.iter().filter(|d| d.dimension == dim) {
+            c.add(&d.counters);
+        }
+        c
+    }
+
+    #[test]
+    fn a_missed_call_counts_against_each_agent_it_rang_and_the_rows_still_add_up() {
+        let day = NaiveDate::from_ymd_opt(2026, 9, 20).unwrap();
+        let call = missed_call(&["anna", "boris"]);
+        let deltas = call_contribution_on(day, &call);
+        let channel = sum(&deltas, Dimension::Channel);
+        assert_eq!(channel.missed_rung, 2, "once per agent rung");
+        for dim in Dimension::ALL {
+            assert_eq!(sum(&deltas, dim), channel, "{dim:?} adds up");
+        }
+        let rung: Vec<(&str, i64)> = deltas
+            .iter()
+            .filter(|d| d.dimension == Dimension::Manager && d.counters.missed_rung > 0)
+            .map(|d| (d.group.as_str(), d.counters.missed_rung))
+            .collect();
+        assert_eq!(rung, [("anna", 1), ("boris", 1)]);
+        // Answered, the same call rang them but nobody missed it.
+        let mut answered = call.clone();
+        answered.outcome = Outcome::Answered;
+        answered.answered_by = Some("boris".into());
+        assert_eq!(
+            sum(&call_contribution_on(day, &answered), Dimension::Channel).missed_rung,
+            0
+        );
+    }
+
+    #[test]
+    fn a_returned_call_moves_its_caller_cell_to_the_returner_and_adds_its_wait() {
+        let day = NaiveDate::from_ymd_opt(2026, 9, 20).unwrap();
+        let missed = missed_call(&[]);
+        let before = call_contribution_on(day, &missed);
+        let caller = sketch::caller_cell(missed.caller.as_ref().unwrap());
+        assert!(before.iter().all(|d| d.cells.iter().eq([(caller, 1)])));
+        let mut back = missed.clone();
+        back.returned_at = Some(missed.ended_at.unwrap() + chrono::Duration::minutes(7));
+        back.returned_by_agent = Some("vera".into());
+        let change = diff(before, call_contribution_on(day, &back));
+        let wait = Cell::Return { minutes: 7 };
+        let manager = |g: &str| {
+            change
+                .iter()
+                .find(|d| d.dimension == Dimension::Manager && d.group == g)
+                .map(|d| d.cells.iter().collect::<Vec<_>>())
+        };
+        assert_eq!(manager("(none)"), Some(vec![(caller, -1)]));
+        assert_eq!(manager("vera"), Some(vec![(caller, 1), (wait, 1)]));
+        let channel = change
+            .iter()
+            .find(|d| d.dimension == Dimension::Channel)
+            .unwrap();
+        assert_eq!(channel.cells.iter().collect::<Vec<_>>(), [(wait, 1)]);
+        // A call counted before cells existed moves no cell, so no row goes below zero.
+        let (mut old, mut old_back) = (missed.clone(), back.clone());
+        old.sketched = false;
+        old_back.sketched = false;
+        let change = diff(
+            call_contribution_on(day, &old),
+            call_contribution_on(day, &old_back),
+        );
+        assert!(change.iter().all(|d| d.cells.is_empty()));
     }
 
     #[test]

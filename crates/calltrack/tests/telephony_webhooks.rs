@@ -335,6 +335,28 @@ fn twilio_names_the_agent_who_answered_a_dial_leg_or_called_out_from_a_softphone
         None
     );
 
+    let rung = |to: &str, status: &str| {
+        twilio_signed(&[
+            ("CallSid", "CA22222222222222222222222222222222"),
+            ("ParentCallSid", "CA11111111111111111111111111111111"),
+            ("Direction", "outbound-dial"),
+            ("From", "+14158675309"),
+            ("To", to),
+            ("CallStatus", status),
+        ])
+        .unwrap()
+        .remove(0)
+        .rung
+    };
+    for status in ["ringing", "no-answer", "busy", "canceled", "in-progress"] {
+        assert_eq!(
+            rung("client:anna", status),
+            Some("anna".into()),
+            "a dial leg names whom it rang ({status})"
+        );
+    }
+    assert_eq!(rung("+14155550199", "no-answer"), None);
+
     let out = twilio_signed(&[
         ("CallSid", "CA33333333333333333333333333333333"),
         ("Direction", "outbound-api"),
@@ -345,6 +367,7 @@ fn twilio_names_the_agent_who_answered_a_dial_leg_or_called_out_from_a_softphone
     .unwrap()
     .remove(0);
     assert_eq!(out.answered_by.as_deref(), Some("vera"));
+    assert_eq!(out.rung, None, "a call placed by an agent rang no agent");
     assert_eq!(out.to.unwrap().as_str(), "+14158675309");
     assert_eq!(out.from, None, "a softphone is not a phone number");
 }
@@ -907,6 +930,12 @@ fn zadarma_documented_events_each_sign_their_own_fields() {
         .unwrap_or_else(|err| panic!("{body}: {err}"))
         .remove(0);
         assert_eq!((e.kind, e.direction), (kind, direction), "{body}");
+        if kind == EventKind::Answered {
+            assert_eq!(
+                (e.answered_by.as_deref(), e.rung.as_deref()),
+                (Some("101"), Some("101"))
+            );
+        }
         if kind == EventKind::Ended {
             assert_eq!(
                 (e.outcome, e.missed_reason),
@@ -1095,6 +1124,12 @@ fn mango_documented_call_states_map_and_disconnect_waits_for_the_summary() {
         (ringing.kind, ringing.sequence),
         (EventKind::Ringing, Some(1))
     );
+    assert_eq!(
+        ringing.rung.as_deref(),
+        Some("101"),
+        "the extension it rings"
+    );
+    assert_eq!(parse_call(call("Appeared", 1, "ivr")).remove(0).rung, None);
     assert_eq!(ringing.to.unwrap().as_str(), "+74957654321");
     assert_eq!(ringing.at, Utc.timestamp_opt(1709280905, 0).unwrap());
     let answered = parse_call(call("Connected", 2, "abonent")).remove(0);
@@ -1132,6 +1167,20 @@ fn mango_documented_missed_summary_is_a_missed_call() {
         (Some(Outcome::Missed), Some(MissedReason::NoAnswer))
     );
     assert_eq!((e.ring_seconds, e.talk_seconds), (Some(30), Some(0)));
+    assert_eq!(e.rung, None, "the summary names no extension");
+    let mut rang = v.clone();
+    rang["to"]["extension"] = "102".into();
+    let body = mango_form(&rang, "k", "s");
+    let e = telephony::parse(
+        Provider::Mango,
+        &mango_req(&h, body.as_bytes(), Some("summary")),
+        Some("k:s"),
+        "RU",
+        now(),
+    )
+    .unwrap()
+    .remove(0);
+    assert_eq!(e.rung.as_deref(), Some("102"), "a missed leg's extension");
 }
 
 #[test]
@@ -1233,6 +1282,61 @@ fn generic_batch_names_the_bad_item_and_field() {
             None,
         ),
         "from",
+    );
+}
+
+#[test]
+fn generic_rung_names_the_agent_a_call_rang_and_is_bounded() {
+    let body = br#"{"event_id":"a","call_id":"1","event":"ringing","rung":"101"}"#;
+    let e = parse(
+        Provider::Generic,
+        GENERIC_URL,
+        &HeaderMap::new(),
+        body,
+        None,
+    )
+    .unwrap()
+    .remove(0);
+    assert_eq!(e.rung.as_deref(), Some("101"));
+    let long = format!(
+        r#"{{"event_id":"a","call_id":"1","event":"ringing","rung":"{}"}}"#,
+        "x".repeat(65)
+    );
+    assert_malformed(
+        parse(
+            Provider::Generic,
+            GENERIC_URL,
+            &HeaderMap::new(),
+            long.as_bytes(),
+            None,
+        ),
+        "rung",
+    );
+}
+
+#[test]
+fn zadarma_internal_notification_names_the_extension_it_rings() {
+    let body = form(&[
+        ("event", "NOTIFY_INTERNAL"),
+        ("call_start", "2024-03-01 10:15:00"),
+        ("pbx_call_id", "in_1"),
+        ("caller_id", "74951234567"),
+        ("called_did", "74957654321"),
+        ("internal", "102"),
+    ]);
+    let h = zadarma_signed(&body, "zsecret");
+    let e = parse(
+        Provider::Zadarma,
+        ZADARMA_URL,
+        &h,
+        body.as_bytes(),
+        Some("zsecret"),
+    )
+    .unwrap()
+    .remove(0);
+    assert_eq!(
+        (e.kind, e.rung.as_deref()),
+        (EventKind::Ringing, Some("102"))
     );
 }
 

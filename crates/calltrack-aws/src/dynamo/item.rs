@@ -120,6 +120,13 @@ pub(crate) mod key {
         }
     }
 
+    /// `CELLS#<dim>#<day>#<group>`: a rollup row's sketch cells, an item apart from its
+    /// counters because they change only when a call joins or leaves the row (so the counters'
+    /// item, written on every event, stays small).
+    pub(crate) fn cells_sk(dim: Dimension, day: NaiveDate, group: &str) -> String {
+        format!("CELLS#{}#{day}#{group}", dim.as_str())
+    }
+
     /// `PROBLEM#<day>#<score>#<ts(started)>#<call>`: a day's entries read worst first.
     pub(crate) fn problem_sk(p: &ProblemCall) -> String {
         let (score, started) = p.rank();
@@ -393,6 +400,18 @@ pub(crate) fn rollup_from(item: &Item) -> StoreResult<Rollup> {
         group: get_s(item, "channel")?.to_string(),
         counters: Counters::from_values(v),
     })
+}
+
+/// A cells item's group and cells: every attribute named like a cell ([`Cell::parse`]) is one,
+/// the rest are keys.
+pub(crate) fn cells_from(item: &Item) -> StoreResult<(String, Cells)> {
+    let mut cells = Cells::default();
+    for (name, _) in item.iter() {
+        if let Some(cell) = Cell::parse(name) {
+            cells.add(cell, opt_i64(item, name)?.unwrap_or(0));
+        }
+    }
+    Ok((get_s(item, "grp")?.to_string(), cells))
 }
 
 pub(crate) fn health_from(item: &Item) -> StoreResult<(DateTime<Utc>, PoolHealth)> {

@@ -23,6 +23,7 @@
 //! | deal        | `T#<tenant>`     | `DEAL#<deal id>`                | `T#<tenant>#DEALS` / `<day>#<deal id>`      |                                               |
 //! | cost        | `T#<tenant>`     | `COST#<date>#<channel>#<campaign>` (`%`, `#` escaped) |                       |                                               |
 //! | rollup      | `T#<tenant>`     | `ROLLUP#<day>#<channel>`, `ROLLUP#<dimension>#<day>#<group>` |                                             |                                               |
+//! | cells       | `T#<tenant>`     | `CELLS#<dimension>#<day>#<group>` (one number per sketch cell, `ADD`ed) |                   |                                               |
 //! | claim       | `T#<tenant>`     | `CLAIM#<provider:event id>`     |                                             |                                               |
 //! | rate bucket | `RL#<tenant>#<key>` | `BUCKET`                     |                                             |                                               |
 //!
@@ -449,9 +450,9 @@ impl DynamoStore {
         tenant: &TenantId,
         deltas: &[RollupDelta],
     ) -> StoreResult<Vec<TransactWriteItem>> {
-        merge_rollups(deltas)
-            .iter()
-            .map(|d| {
+        let mut items = vec![];
+        for (d, counted) in merge_rollups(deltas) {
+            if counted {
                 let mut e = Expr::default();
                 let mut adds = Vec::new();
                 for (field, v) in Counters::FIELDS.iter().zip(d.counters.values()) {
@@ -465,15 +466,39 @@ impl DynamoStore {
                     e.value(s(d.group.as_str())),
                     adds.join(", ")
                 );
-                self.tx_update(
+                items.push(self.tx_update(
                     key::tenant_pk(tenant),
                     key::rollup_sk(d.dimension, d.day, &d.group),
                     &update,
                     None,
                     e,
-                )
-            })
-            .collect()
+                )?);
+            }
+            if !d.cells.is_empty() {
+                let mut e = Expr::default();
+                let adds: Vec<String> = d
+                    .cells
+                    .iter()
+                    .map(|(cell, v)| format!("{} {}", e.name(&cell.key()), e.value(n(v))))
+                    .collect();
+                let update = format!(
+                    "SET {} = {}, {} = {} ADD {}",
+                    e.name("day"),
+                    e.value(s(d.day.to_string())),
+                    e.name("grp"),
+                    e.value(s(d.group.as_str())),
+                    adds.join(", ")
+                );
+                items.push(self.tx_update(
+                    key::tenant_pk(tenant),
+                    key::cells_sk(d.dimension, d.day, &d.group),
+                    &update,
+                    None,
+                    e,
+                )?);
+            }
+        }
+        Ok(items)
     }
 
     fn claim_put(
@@ -552,18 +577,24 @@ fn cancellation_codes(
     }
 }
 
-/// One delta per (day, dimension, group): a transaction may not touch the same rollup item twice. Deltas
-/// that are zero are dropped (as SQLite does); a merged delta that sums to zero is still written,
-/// so the row exists exactly when SQLite's would.
-fn merge_rollups(deltas: &[RollupDelta]) -> Vec<RollupDelta> {
-    let mut out: Vec<RollupDelta> = Vec::new();
-    for d in deltas.iter().filter(|d| !d.counters.is_zero()) {
+/// One delta per (day, dimension, group): a transaction may not touch the same item twice. Each
+/// comes with whether its counters item is written: deltas whose counters are zero do not write
+/// it (as SQLite does), a merged delta whose counters sum to zero still does, so the row exists
+/// exactly when SQLite's would. Its cells item is written when the merged cells are not empty.
+fn merge_rollups(deltas: &[RollupDelta]) -> Vec<(RollupDelta, bool)> {
+    let mut out: Vec<(RollupDelta, bool)> = Vec::new();
+    for d in deltas.iter().filter(|d| !d.is_zero()) {
+        let counted = !d.counters.is_zero();
         match out
             .iter_mut()
-            .find(|o| o.day == d.day && o.dimension == d.dimension && o.group == d.group)
+            .find(|(o, _)| o.day == d.day && o.dimension == d.dimension && o.group == d.group)
         {
-            Some(o) => o.counters.add(&d.counters),
-            None => out.push(d.clone()),
+            Some((o, c)) => {
+                o.counters.add(&d.counters);
+                o.cells.merge(&d.cells);
+                *c |= counted;
+            }
+            None => out.push((d.clone(), counted)),
         }
     }
     out
@@ -592,6 +623,7 @@ mod tests {
                 calls,
                 ..Default::default()
             },
+            cells: Cells::default(),
         }
     }
 
@@ -603,15 +635,35 @@ mod tests {
             delta(1, "a", 2),
             delta(2, "a", 0),
         ]);
-        assert_eq!(merged, vec![delta(1, "a", 3), delta(1, "b", 1)]);
+        assert_eq!(
+            merged,
+            vec![(delta(1, "a", 3), true), (delta(1, "b", 1), true)]
+        );
     }
 
     #[test]
     fn deltas_that_cancel_still_write_their_row() {
         assert_eq!(
             merge_rollups(&[delta(1, "a", 1), delta(1, "a", -1)]),
-            vec![delta(1, "a", 0)]
+            vec![(delta(1, "a", 0), true)]
         );
+    }
+
+    #[test]
+    fn a_delta_of_cells_alone_writes_only_its_cells_item_and_cells_merge_per_row() {
+        let cell = Cell::Return { minutes: 4 };
+        let mut only_cells = delta(1, "a", 0);
+        only_cells.cells.add(cell, 1);
+        let mut with_calls = delta(1, "a", 1);
+        with_calls.cells.add(cell, 2);
+        assert_eq!(
+            merge_rollups(std::slice::from_ref(&only_cells)),
+            vec![(only_cells.clone(), false)]
+        );
+        let merged = merge_rollups(&[only_cells, with_calls]);
+        assert_eq!(merged.len(), 1);
+        assert!(merged[0].1);
+        assert_eq!(merged[0].0.cells.iter().collect::<Vec<_>>(), [(cell, 3)]);
     }
 
     #[test]

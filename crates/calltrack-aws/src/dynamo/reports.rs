@@ -21,6 +21,33 @@ impl ReportStore for DynamoStore {
         items.iter().map(rollup_from).collect()
     }
 
+    async fn cells_between(
+        &self,
+        tenant: &TenantId,
+        dimension: Dimension,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<RollupCells>> {
+        let start = key::cells_sk(dimension, from, "");
+        let mut end = key::cells_sk(dimension, to, "");
+        end.pop();
+        end.push('$');
+        let items = self
+            .query_between(None, (PK, SK), key::tenant_pk(tenant), start, end)
+            .await?;
+        let mut by: std::collections::BTreeMap<String, Cells> = Default::default();
+        for i in &items {
+            let (group, cells) = cells_from(i)?;
+            by.entry(group).or_default().merge(&cells);
+        }
+        // A group whose cells sum to nothing reads as no group (as in SQLite).
+        Ok(by
+            .into_iter()
+            .filter(|(_, cells)| !cells.is_empty())
+            .map(|(group, cells)| RollupCells { group, cells })
+            .collect())
+    }
+
     async fn problems_between(
         &self,
         tenant: &TenantId,

@@ -60,10 +60,7 @@ impl Sim {
     /// Who takes a call: the demo's managers, the first busiest.
     fn manager(&mut self) -> &'static str {
         let r: f64 = self.rng.gen();
-        MANAGERS
-            .iter()
-            .find(|(_, share)| r < *share)
-            .map_or(MANAGERS[0].0, |(name, _)| name)
+        manager_at(r)
     }
 
     fn in_hour(&mut self, day: NaiveDate, hour: u32) -> DateTime<Utc> {
@@ -437,6 +434,31 @@ impl Sim {
                 },
             );
         } else {
+            if !c.outbound {
+                // The forwarded leg rang a manager's softphone in vain (`<Dial><Client>` ending
+                // no-answer, busy or canceled): the call counts as missed by that manager. Who
+                // is read off the call's sid, so the demo's random stream stays as it was.
+                let r = f64::from(u16::from_str_radix(&sid[2..6], 16).unwrap_or(0)) / 65536.0;
+                let leg = vec![
+                    (
+                        "AccountSid".to_string(),
+                        "ACdemo0000000000000000000000000000".to_string(),
+                    ),
+                    ("CallSid".into(), format!("CL{}", &sid[2..])),
+                    ("ParentCallSid".into(), sid.clone()),
+                    ("From".into(), from.clone()),
+                    ("To".into(), format!("client:{}", manager_at(r))),
+                    ("Direction".into(), "outbound-dial".into()),
+                    ("CallStatus".into(), status.into()),
+                    ("SequenceNumber".into(), "0".into()),
+                ];
+                self.at(
+                    end,
+                    Action::Event {
+                        params: with_time(leg, end),
+                    },
+                );
+            }
             let mut p = base(status, 1);
             p.push(("CallDuration".into(), "0".into()));
             self.at(
@@ -663,6 +685,14 @@ impl Sim {
 }
 
 /// Twilio's `Timestamp` parameter (RFC 2822).
+/// The manager whose share of the calls `r` (0..1) falls in.
+fn manager_at(r: f64) -> &'static str {
+    MANAGERS
+        .iter()
+        .find(|(_, share)| r < *share)
+        .map_or(MANAGERS[0].0, |(name, _)| name)
+}
+
 pub(super) fn with_time(mut p: Vec<(String, String)>, t: DateTime<Utc>) -> Vec<(String, String)> {
     p.push(("Timestamp".into(), t.to_rfc2822()));
     p

@@ -141,6 +141,10 @@ pub struct CallEvent {
     pub missed_reason: Option<MissedReason>,
     /// The agent or extension that answered, when the provider says.
     pub answered_by: Option<String>,
+    /// The agent or extension this event says the call rang (a dial leg to `client:anna`, an
+    /// extension's ringing), answered or not.
+    #[serde(default)]
+    pub rung: Option<String>,
     /// Where the provider keeps the recording (copy it at once: such URLs expire).
     pub recording_url: Option<String>,
     /// A recording announced by id (Zadarma's `call_id_with_rec`, Mango's `recording_id`),
@@ -181,6 +185,7 @@ impl CallEvent {
             outcome: None,
             missed_reason: None,
             answered_by: None,
+            rung: None,
             recording_url: None,
             recording_id: None,
             raw_status: None,
@@ -215,6 +220,10 @@ pub struct Call {
     /// Inbound: who called. Outbound: who was called.
     pub caller: Option<PhoneNumber>,
     pub answered_by: Option<String>,
+    /// The agents or extensions the call rang, in the order the provider named them (at most
+    /// [`Call::MAX_RUNG`]): a missed call counts as missed by each of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rung: Vec<String>,
     pub started_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -256,6 +265,11 @@ pub struct Call {
     /// dimensions existed is under its channel only until its next change counts it in full.
     #[serde(default)]
     pub grouped: bool,
+    /// True once the call is counted in its rows' sketch cells (unique callers, time to
+    /// return); a call counted before cells existed joins them at its next change or at
+    /// `calltrack migrate`.
+    #[serde(default)]
+    pub sketched: bool,
     /// The signed identity the call was first seen with ([`CallEvent::binding`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<String>,
@@ -267,6 +281,10 @@ pub struct Call {
 }
 
 impl Call {
+    /// The most agents a call remembers having rung (a ring group larger than this keeps its
+    /// first ones).
+    pub const MAX_RUNG: usize = 16;
+
     /// A call as first seen: ringing, unattributed, a first-time caller, nothing measured yet.
     pub fn new(
         tenant: &TenantId,
@@ -284,6 +302,7 @@ impl Call {
             tracking_number: None,
             caller: None,
             answered_by: None,
+            rung: vec![],
             started_at,
             answered_at: None,
             ended_at: None,
@@ -307,6 +326,7 @@ impl Call {
             last_sequence: None,
             rollup_day: None,
             grouped: false,
+            sketched: false,
             binding: None,
             retain_until: None,
             version: 0,

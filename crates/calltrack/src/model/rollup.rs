@@ -1,4 +1,7 @@
-//! Additive counters per day and group (channel, campaign, number...), and per-pool health.
+//! Additive counters per day and group (channel, campaign, number...), the sketch cells beside
+//! them, and per-pool health.
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -26,11 +29,18 @@ pub struct Counters {
     /// mean speed of answer; calls counted before this counter existed are in neither).
     pub rung: i64,
     pub ring_seconds: i64,
+    /// Missed calls counted once per named agent they rang (where the provider says who was
+    /// rung). Under the manager dimension each agent's own row counts the missed calls that rang
+    /// them, so the rows still add up to the channel's figure.
+    pub missed_rung: i64,
+    /// Inbound calls whose contribution includes the sketch cells ([`Cells`]); the calls
+    /// counted before cells existed are `calls - sketched` until `calltrack migrate` adds them.
+    pub sketched: i64,
 }
 
 impl Counters {
     /// How many counters there are (stores keep one column or attribute each).
-    pub const N: usize = 15;
+    pub const N: usize = 17;
 
     pub const FIELDS: [&'static str; Self::N] = [
         "visits",
@@ -48,6 +58,8 @@ impl Counters {
         "script_sum",
         "rung",
         "ring_seconds",
+        "missed_rung",
+        "sketched",
     ];
 
     pub fn values(&self) -> [i64; Self::N] {
@@ -67,6 +79,8 @@ impl Counters {
             self.script_sum,
             self.rung,
             self.ring_seconds,
+            self.missed_rung,
+            self.sketched,
         ]
     }
 
@@ -87,6 +101,8 @@ impl Counters {
             script_sum: v[12],
             rung: v[13],
             ring_seconds: v[14],
+            missed_rung: v[15],
+            sketched: v[16],
         }
     }
 
@@ -203,7 +219,111 @@ impl Groups {
     }
 }
 
-/// A change to one rollup row: a day's counters of one group of one dimension.
+/// One cell of a rollup row's sketches ([`crate::sketch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Cell {
+    /// Calls whose caller hashes to this HyperLogLog register and rank (unique callers).
+    Caller { register: u16, rank: u8 },
+    /// Returned missed calls, by whole minutes from their end to their return.
+    Return { minutes: u16 },
+}
+
+impl Cell {
+    /// The cell's name in a store (a SQLite key, a DynamoDB attribute): `u<register>_<rank>`,
+    /// `r<minutes>`.
+    pub fn key(self) -> String {
+        match self {
+            Self::Caller { register, rank } => format!("u{register}_{rank}"),
+            Self::Return { minutes } => format!("r{minutes}"),
+        }
+    }
+
+    /// The cell as one number, for stores that keep cells in an integer column: a caller cell
+    /// is `register * 64 + rank` (below 65,536), a return cell `65,536 + minutes`.
+    pub fn code(self) -> i64 {
+        match self {
+            Self::Caller { register, rank } => i64::from(register) * 64 + i64::from(rank),
+            Self::Return { minutes } => 65_536 + i64::from(minutes),
+        }
+    }
+
+    /// The cell a [`Cell::code`] stands for; `None` for a number no cell has.
+    pub fn from_code(code: i64) -> Option<Self> {
+        match code {
+            0..=65_535 => Some(Self::Caller {
+                register: u16::try_from(code / 64).ok()?,
+                rank: u8::try_from(code % 64).ok()?,
+            }),
+            _ => Some(Self::Return {
+                minutes: u16::try_from(code - 65_536).ok()?,
+            }),
+        }
+    }
+
+    /// The cell a store key names; `None` for anything else.
+    pub fn parse(key: &str) -> Option<Self> {
+        if let Some(rest) = key.strip_prefix('u') {
+            let (register, rank) = rest.split_once('_')?;
+            return Some(Self::Caller {
+                register: register.parse().ok()?,
+                rank: rank.parse().ok()?,
+            });
+        }
+        let minutes = key.strip_prefix('r')?.parse().ok()?;
+        Some(Self::Return { minutes })
+    }
+}
+
+/// A rollup row's sketch cells: counts that add and subtract like [`Counters`] (a cell at zero
+/// is the same as no cell), so they too equal the sum over the facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cells(BTreeMap<Cell, i64>);
+
+impl Cells {
+    pub fn add(&mut self, cell: Cell, n: i64) {
+        let e = self.0.entry(cell).or_default();
+        *e += n;
+        if *e == 0 {
+            self.0.remove(&cell);
+        }
+    }
+
+    pub fn merge(&mut self, other: &Cells) {
+        for (c, n) in other.iter() {
+            self.add(c, n);
+        }
+    }
+
+    pub fn subtract(&mut self, other: &Cells) {
+        for (c, n) in other.iter() {
+            self.add(c, -n);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Cell, i64)> + '_ {
+        self.0.iter().map(|(c, n)| (*c, *n))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl FromIterator<(Cell, i64)> for Cells {
+    fn from_iter<I: IntoIterator<Item = (Cell, i64)>>(iter: I) -> Self {
+        let mut c = Cells::default();
+        for (cell, n) in iter {
+            c.add(cell, n);
+        }
+        c
+    }
+}
+
+/// A change to one rollup row: a day's counters of one group of one dimension, and its cells.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RollupDelta {
     pub day: NaiveDate,
@@ -211,6 +331,16 @@ pub struct RollupDelta {
     /// The channel, campaign, number... the row counts.
     pub group: String,
     pub counters: Counters,
+    /// Stored apart from the counters (they change only when a call joins or leaves the row).
+    #[serde(default, skip_serializing_if = "Cells::is_empty")]
+    pub cells: Cells,
+}
+
+impl RollupDelta {
+    /// True when the delta changes nothing.
+    pub fn is_zero(&self) -> bool {
+        self.counters.is_zero() && self.cells.is_empty()
+    }
 }
 
 /// One rollup row as read back (of the dimension asked for).
@@ -221,6 +351,14 @@ pub struct Rollup {
     pub counters: Counters,
 }
 
+/// One group's cells summed over a period (of the dimension asked for): what a report needs
+/// of the sketches, at most one set of cells per group whatever the days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollupCells {
+    pub group: String,
+    pub cells: Cells,
+}
+
 /// Per-pool health, counted per hour: exhaustions and early reuse say "pool too small".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolHealth {
@@ -228,4 +366,32 @@ pub struct PoolHealth {
     pub exhaustions: i64,
     pub early_reuses: i64,
     pub expired: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_round_trip_through_their_store_names_and_codes() {
+        let cells = [
+            Cell::Caller {
+                register: 0,
+                rank: 1,
+            },
+            Cell::Caller {
+                register: 1023,
+                rank: 55,
+            },
+            Cell::Return { minutes: 0 },
+            Cell::Return { minutes: u16::MAX },
+        ];
+        for c in cells {
+            assert_eq!(Cell::parse(&c.key()), Some(c));
+            assert_eq!(Cell::from_code(c.code()), Some(c));
+        }
+        for not_a_cell in ["day", "grp", "u", "u1", "r", "rx", "u1_x", "pk"] {
+            assert_eq!(Cell::parse(not_a_cell), None, "{not_a_cell}");
+        }
+    }
 }

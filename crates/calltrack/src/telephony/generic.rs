@@ -166,6 +166,10 @@ fn event(
             return Err(bad("recording_url", "is not an http(s) URL".into()));
         }
     }
+    let rung = text("rung")?;
+    if rung.as_ref().is_some_and(|r| r.chars().count() > 64) {
+        return Err(bad("rung", "is longer than 64 characters".into()));
+    }
     if kind == EventKind::Recording && recording_url.is_none() {
         return Err(bad(
             "recording_url",
@@ -181,6 +185,7 @@ fn event(
         outcome,
         missed_reason,
         answered_by: text("answered_by")?,
+        rung,
         recording_url,
         sequence: whole("sequence")?,
         ..CallEvent::new(Provider::Generic, call_id, event_id, kind, at)

@@ -215,17 +215,23 @@ impl Ctx<'_> {
             e.from = self.number("/from/number")?;
             e.to = self.line()?;
         }
+        // The employee an inbound leg rings (and who answers, when it connects).
+        let extension = if outbound {
+            None
+        } else {
+            self.text("/to/extension")
+        };
         match state.as_str() {
             "Appeared" => {
                 if self.text("/location").as_deref() == Some("abonent") {
                     e.kind = EventKind::Ringing;
+                    e.rung = extension;
                 }
             }
             "Connected" => {
                 e.kind = EventKind::Answered;
-                if !outbound {
-                    e.answered_by = self.text("/to/extension");
-                }
+                e.answered_by = extension.clone();
+                e.rung = extension;
             }
             // Hold changes nothing; a leg's disconnect is not the call's end (see `summary`).
             "OnHold" | "Disconnected" => return Ok(Vec::new()),
@@ -287,6 +293,10 @@ impl Ctx<'_> {
         } else {
             e.outcome = Some(Outcome::Missed);
             e.missed_reason = Some(MissedReason::NoAnswer);
+            if direction == Direction::Inbound {
+                // The extension the missed call rang, when the summary names one.
+                e.rung = self.text("/to/extension");
+            }
             e.raw_status = self
                 .text("/disconnect_reason")
                 .map(|r| format!("disconnect_reason={r}"));

@@ -264,6 +264,14 @@ pub(crate) fn events_from_form(
     } else {
         None
     };
+    // A dial leg rang its target whatever became of it (answered, no-answer, busy, canceled).
+    let rung = if dial_leg {
+        input::get(form, "To")
+            .or(input::get(form, "Called"))
+            .and_then(agent)
+    } else {
+        None
+    };
     let provider_call_id = if dial_leg {
         parent.unwrap_or(&call_sid).to_string()
     } else {
@@ -286,6 +294,7 @@ pub(crate) fn events_from_form(
         raw_status,
         sequence,
         answered_by,
+        rung,
         ..CallEvent::new(provider, provider_call_id, event_id, kind, at)
     }])
 }

@@ -198,14 +198,17 @@ fn events(
             e.to = input::number("called_did", input::get(form, "called_did"), region)?;
             if event == "NOTIFY_INTERNAL" {
                 // The call now rings at an extension; a further extension rung is a duplicate
-                // (the extension is unsigned, so it cannot make a notification new).
+                // (the extension is unsigned, so it cannot make a notification new): the first
+                // extension rung is the one a missed call counts against.
                 e.kind = EventKind::Ringing;
+                e.rung = extension.map(str::to_string);
             }
         }
         "NOTIFY_ANSWER" => {
             e.kind = EventKind::Answered;
             e.from = input::number("caller_id", input::get(form, "caller_id"), region)?;
             e.answered_by = extension.map(str::to_string);
+            e.rung = e.answered_by.clone();
         }
         _ => {
             // OUT_*: `caller_id` is the line the call goes out from, `destination` the customer.
