@@ -44,7 +44,8 @@ macro_rules! conformance_tests {
             claim_once_claims_a_key_once,
             lease_for_visitor_is_the_latest,
             a_call_to_the_pools_default_number_is_pool_overflow,
-            a_caller_with_98_missed_calls_gets_every_one_returned);
+            a_caller_with_98_missed_calls_gets_every_one_returned,
+            a_call_back_returning_missed_calls_of_many_days_splits_its_commits);
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {
         $(
@@ -1887,4 +1888,83 @@ pub async fn a_caller_with_98_missed_calls_gets_every_one_returned(store: &dyn S
                 a
             });
     assert_eq!((totals.calls, totals.missed, totals.returned), (99, 98, 98));
+}
+
+/// Missed calls spread over 40 days (a tenant with a long callback SLA) are each in rows of their
+/// own day: marking them returned in one commit would take it far past DynamoDB's 100 actions,
+/// so ingest splits the marking into commits that fit, and every call is still returned and
+/// counted once.
+pub async fn a_call_back_returning_missed_calls_of_many_days_splits_its_commits(store: &dyn Store) {
+    let mut tn = tenant(store).await;
+    tn.callback_sla_minutes = 60 * 24 * 45;
+    let caller = number(72);
+    let line = number(73);
+    let t0 = t("2026-02-01T09:00:00Z");
+    let event = |id: String, at: DateTime<Utc>, outcome: Outcome, talk: u32| CallEvent {
+        from: Some(caller.clone()),
+        to: Some(line.clone()),
+        outcome: Some(outcome),
+        talk_seconds: Some(talk),
+        answered_by: (outcome == Outcome::Answered).then(|| "anna".to_string()),
+        ..CallEvent::new(
+            Provider::Generic,
+            id.clone(),
+            format!("{id}:ended"),
+            EventKind::Ended,
+            at,
+        )
+    };
+    for i in 0..40 {
+        let at = t0 + Duration::days(i);
+        calltrack::calls::ingest(
+            store,
+            &tn,
+            &event(format!("missed-{i}"), at, Outcome::Missed, 0),
+            false,
+            at,
+        )
+        .await
+        .unwrap();
+    }
+    let at = t0 + Duration::days(41);
+    let out = calltrack::calls::ingest(
+        store,
+        &tn,
+        &event("back".into(), at, Outcome::Answered, 60),
+        false,
+        at,
+    )
+    .await
+    .unwrap();
+    let calltrack::calls::Ingested::Applied { returned, .. } = out else {
+        panic!("applied")
+    };
+    assert_eq!(returned.len(), 40);
+    let managers = rollups_of(store, &tn, Dimension::Manager).await;
+    let anna: i64 = managers
+        .iter()
+        .filter(|((_, g), _)| g == "anna")
+        .map(|(_, c)| c.returned)
+        .sum();
+    assert_eq!(
+        anna, 40,
+        "each returned call counts once for the agent who returned it"
+    );
+    let cells = store
+        .cells_between(
+            &tn.id,
+            Dimension::Manager,
+            day("2026-01-01"),
+            day("2026-12-31"),
+        )
+        .await
+        .unwrap();
+    let waits: i64 = cells
+        .iter()
+        .filter(|r| r.group == "anna")
+        .flat_map(|r| r.cells.iter())
+        .filter(|(c, _)| matches!(c, Cell::Return { .. }))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(waits, 40, "and its wait once");
 }

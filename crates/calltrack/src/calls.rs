@@ -18,9 +18,8 @@ use crate::{attribution, recordings, rollups};
 const CLAIM_DAYS: i64 = 14;
 /// Optimistic retries before giving up with a retryable error.
 const MAX_ATTEMPTS: usize = 8;
-/// Returned calls marked in one transaction: with the event claim, the call and the rollup rows
-/// a commit stays far below DynamoDB's 100 items however many missed calls a caller left; the
-/// rest are marked in further commits of this size.
+/// Returned calls marked in one transaction at most; fewer when their rollup rows and cells
+/// would take the commit past [`MAX_COMMIT_ACTIONS`]. The rest are marked in further commits.
 const RETURNED_PER_COMMIT: usize = 20;
 
 /// What happened to one event.
@@ -142,7 +141,7 @@ pub async fn ingest(
             merged.recording_pending = true;
         }
         let mut returned = returned_calls(store, tenant, old.as_ref(), &merged).await?;
-        let later = returned.split_off(returned.len().min(RETURNED_PER_COMMIT));
+        let mut later = returned.split_off(returned.len().min(RETURNED_PER_COMMIT));
 
         let newly_missed = merged.outcome == Outcome::Missed
             && merged.direction == Direction::Inbound
@@ -152,19 +151,25 @@ pub async fn ingest(
         } else {
             vec![]
         };
-        let mut commit = Commit {
+        let build = |returned: &[(Call, Call)]| Commit {
             tenant: Some(tenant.id.clone()),
             event: Some(claim.clone()),
             outbox: outbox.clone(),
             ..returned_commit(
                 tenant,
-                &returned,
+                returned,
                 old.iter()
                     .flat_map(|c| rollups::call_contribution(tenant, c)),
                 rollups::call_contribution(tenant, &merged),
                 Some(CallWrite::new(merged.clone(), expected_version)),
             )
         };
+        let mut commit = build(&returned);
+        while commit.actions() > MAX_COMMIT_ACTIONS {
+            let Some(last) = returned.pop() else { break };
+            later.insert(0, last);
+            commit = build(&returned);
+        }
         match store.commit(&commit).await? {
             CommitOutcome::Duplicate => return Ok(Ingested::Duplicate),
             CommitOutcome::Conflict => continue,
@@ -224,8 +229,17 @@ async fn mark_returned(
     pending: Vec<(Call, Call)>,
 ) -> Result<Vec<CallId>, IngestError> {
     let mut marked = vec![];
-    for chunk in pending.chunks(RETURNED_PER_COMMIT) {
-        let mut batch = chunk.to_vec();
+    let mut pending = std::collections::VecDeque::from(pending);
+    while !pending.is_empty() {
+        let take = pending.len().min(RETURNED_PER_COMMIT);
+        let mut batch: Vec<(Call, Call)> = pending.drain(..take).collect();
+        while batch.len() > 1
+            && returned_commit(tenant, &batch, [], [], None).actions() > MAX_COMMIT_ACTIONS
+        {
+            if let Some(last) = batch.pop() {
+                pending.push_front(last);
+            }
+        }
         let mut attempts = 0;
         while !batch.is_empty() {
             let commit = returned_commit(tenant, &batch, [], [], None);

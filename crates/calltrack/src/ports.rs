@@ -145,7 +145,45 @@ impl OutboxItem {
     }
 }
 
+/// The most writes one unit of work may hold: DynamoDB's limit of actions in a transaction.
+/// Use cases that could exceed it (marking many returned calls) split their work to stay under.
+pub const MAX_COMMIT_ACTIONS: usize = 100;
+
 impl Commit {
+    /// The writes the commit is as one transaction: the claim, each call, the deal, each rollup
+    /// row's counters and its cells (one item each, rows merged), the problem index changes (a
+    /// moved entry is a delete and a put) and the outbox items.
+    pub fn actions(&self) -> usize {
+        let mut rows: std::collections::BTreeMap<
+            (chrono::NaiveDate, Dimension, &str),
+            (bool, Cells),
+        > = Default::default();
+        for d in self.rollups.iter().filter(|d| !d.is_zero()) {
+            let e = rows.entry((d.day, d.dimension, &d.group)).or_default();
+            e.0 |= !d.counters.is_zero();
+            e.1.merge(&d.cells);
+        }
+        let rollups: usize = rows
+            .values()
+            .map(|(counted, cells)| usize::from(*counted) + usize::from(!cells.is_empty()))
+            .sum();
+        let problems: usize = self
+            .problems
+            .iter()
+            .map(|p| match (&p.old, &p.new) {
+                (Some(o), Some(n)) if o.day != n.day || o.rank() != n.rank() => 2,
+                (None, None) => 0,
+                _ => 1,
+            })
+            .sum();
+        usize::from(self.event.is_some())
+            + self.calls.len()
+            + usize::from(self.deal.is_some())
+            + rollups
+            + problems
+            + self.outbox.len()
+    }
+
     /// The tenant the commit's rollups belong to: explicit, else its first fact's.
     pub fn tenant_id(&self) -> StoreResult<Option<TenantId>> {
         let t = self

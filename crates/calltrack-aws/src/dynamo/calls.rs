@@ -166,6 +166,8 @@ impl CallStore for DynamoStore {
                 e,
             )?);
         }
+        // The domain sizes its units of work by this count (`Commit::actions`): keep them equal.
+        debug_assert_eq!(items.len(), commit.actions(), "{commit:?}");
         if items.is_empty() {
             return Ok(CommitOutcome::Committed);
         }

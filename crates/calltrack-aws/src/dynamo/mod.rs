@@ -85,8 +85,8 @@ pub use table::TABLE_DEFINITION;
 const GSI1: &str = "GSI1";
 const GSI2: &str = "GSI2";
 const CCF: &str = "ConditionalCheckFailed";
-/// DynamoDB's limit of actions in one transaction.
-const MAX_TX_ITEMS: usize = 100;
+/// DynamoDB's limit of actions in one transaction (the domain keeps commits under it).
+const MAX_TX_ITEMS: usize = MAX_COMMIT_ACTIONS;
 /// Attempts for a transaction cancelled only by concurrent transactions on its items.
 const TX_ATTEMPTS: u32 = 4;
 /// Attempts for read-then-write operations whose read went stale (`put_number`, `put_tenant`).
