@@ -610,23 +610,29 @@ pub async fn pool_show(g: &Globals, a: PoolShowArgs) -> CmdResult {
 
 /// `calltrack migrate`: brings stored data to this version's formats, idempotently: every tenant
 /// is written again, so secrets stored before sealing existed are sealed (reads accept both, so
-/// it may run before or after the deploy; see docs/deploy.md), and calls analysed before the
-/// problem index existed are indexed, so reports list them.
+/// it may run before or after the deploy; see docs/deploy.md); calls analysed before the
+/// problem index existed are indexed, so reports list them; and calls counted before reports
+/// by dimension or the sketch cells existed are counted in full.
 pub async fn migrate(g: &Globals) -> CmdResult {
     let ports = backend::open(g).await?;
     let store = &*ports.store;
     let list = store.list_tenants().await?;
-    let mut indexed = 0;
+    let (mut indexed, mut recounted) = (0, 0);
     for t in &list {
         store.put_tenant(t).await?;
         indexed += calltrack::report::index_problems(store, t).await?;
+        recounted += calltrack::calls::count_in_full(store, t)
+            .await
+            .map_err(|e| anyhow::anyhow!("counting {}'s calls in full: {e}", t.id))?;
     }
-    let v = json!({"tenants_sealed": list.len(), "problem_calls_indexed": indexed});
+    let v = json!({"tenants_sealed": list.len(), "problem_calls_indexed": indexed,
+                   "calls_counted_in_full": recounted});
     if g.json {
         return print_json(&v);
     }
     println!(
-        "migrate: {} tenant(s) written with sealed secrets; {indexed} analysed call(s) in the problem index",
+        "migrate: {} tenant(s) written with sealed secrets; {indexed} analysed call(s) in the problem index; \
+         {recounted} call(s) counted in full (dimensions, unique callers, time to return)",
         list.len()
     );
     Ok(())

@@ -473,6 +473,67 @@ async fn returned_calls(
         .collect())
 }
 
+/// Counts in full every inbound call an earlier version counted in part: under every
+/// [`Dimension`] (calls counted before dimensions existed) and in the sketch cells (calls counted
+/// before unique callers and the time to return were kept). Each call moves in its own commit,
+/// conditioned on its version, so it runs beside live traffic; `calltrack migrate`'s step,
+/// idempotent. Returns how many calls it counted in full.
+pub async fn count_in_full(store: &dyn Store, tenant: &Tenant) -> Result<u64, IngestError> {
+    const PAGE: usize = 500;
+    let (from, to) = (DateTime::<Utc>::UNIX_EPOCH, Utc::now() + Duration::days(1));
+    let mut cursor: Option<CallCursor> = None;
+    let mut counted = 0;
+    loop {
+        let page = store
+            .calls_page(&tenant.id, from, to, cursor.as_ref(), PAGE)
+            .await?;
+        for call in &page {
+            if call.direction == Direction::Inbound && !(call.grouped && call.sketched) {
+                counted += u64::from(count_call_in_full(store, tenant, call.clone()).await?);
+            }
+        }
+        if page.len() < PAGE {
+            return Ok(counted);
+        }
+        cursor = page.last().map(CallCursor::after);
+    }
+}
+
+/// One call of [`count_in_full`]: false when a change meanwhile already counted it in full.
+async fn count_call_in_full(
+    store: &dyn Store,
+    tenant: &Tenant,
+    mut call: Call,
+) -> Result<bool, IngestError> {
+    for _ in 0..MAX_ATTEMPTS {
+        if call.grouped && call.sketched {
+            return Ok(false);
+        }
+        let full = Call {
+            grouped: true,
+            sketched: true,
+            ..call.clone()
+        };
+        let commit = Commit {
+            tenant: Some(tenant.id.clone()),
+            rollups: rollups::diff(
+                rollups::call_contribution(tenant, &call),
+                rollups::call_contribution(tenant, &full),
+            ),
+            calls: vec![CallWrite::new(full, Some(call.version))],
+            ..Commit::default()
+        };
+        match store.commit(&commit).await? {
+            CommitOutcome::Committed | CommitOutcome::Duplicate => return Ok(true),
+            CommitOutcome::Conflict => match store.get_call(&tenant.id, &call.id).await? {
+                Some(fresh) => call = fresh,
+                None => return Ok(false),
+            },
+        }
+    }
+    Err(IngestError::Contended(MAX_ATTEMPTS))
+}
+
 /// A missed call's fate at `now`: returned, still inside the SLA, or lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -156,3 +156,99 @@ async fn calls_analysed_before_the_problem_index_are_indexed_by_migrate_once() {
     assert_eq!(entries[0].reasons, vec!["no greeting".to_string()]);
     assert_eq!(entries[0].score, Some(40));
 }
+
+#[tokio::test]
+async fn calls_counted_in_part_are_counted_in_full_by_migrate_once() {
+    let store = SqliteStore::in_memory().unwrap();
+    let tenant = Tenant::new(TenantId::parse("acme").unwrap(), "Acme");
+    store.put_tenant(&tenant).await.unwrap();
+    let at = t("2026-03-02T10:00:00Z");
+    let mut attribution = Attribution::unattributed();
+    attribution.channel = "google/cpc".into();
+    attribution.campaign = Some("brand".into());
+    let caller = |n: u32| Some(PhoneNumber::parse(&format!("+1415867{n:04}"), None).unwrap());
+    // Stored by earlier versions: one before dimensions, one before the sketches (a missed call
+    // returned by vera after 7 minutes), and one counted in full already.
+    let before_dimensions = Call {
+        outcome: Outcome::Answered,
+        caller: caller(1),
+        attribution: attribution.clone(),
+        ..Call::new(&tenant.id, Provider::Generic, "a", Direction::Inbound, at)
+    };
+    let before_sketches = Call {
+        outcome: Outcome::Missed,
+        caller: caller(2),
+        attribution: attribution.clone(),
+        ended_at: Some(at),
+        returned_at: Some(at + chrono::Duration::minutes(7)),
+        returned_by_agent: Some("vera".into()),
+        grouped: true,
+        ..Call::new(&tenant.id, Provider::Generic, "b", Direction::Inbound, at)
+    };
+    let full = Call {
+        outcome: Outcome::Answered,
+        caller: caller(1),
+        attribution,
+        grouped: true,
+        sketched: true,
+        ..Call::new(&tenant.id, Provider::Generic, "c", Direction::Inbound, at)
+    };
+    for c in [&before_dimensions, &before_sketches, &full] {
+        commit(&store, &tenant, None, c).await;
+    }
+    let day = at.date_naive();
+    let now = t("2026-03-10T00:00:00Z");
+    let before = aggregate_by(&store, &tenant, Dimension::Campaign, day, day, now)
+        .await
+        .unwrap();
+    assert!(before.channels.iter().any(|c| c.channel == NOT_RECORDED));
+    assert!(
+        before
+            .notes
+            .iter()
+            .any(|n| n.contains("2 calls were counted before unique callers")),
+        "{:?}",
+        before.notes
+    );
+
+    assert_eq!(
+        calltrack::calls::count_in_full(&store, &tenant)
+            .await
+            .unwrap(),
+        2
+    );
+    let after = aggregate_by(&store, &tenant, Dimension::Campaign, day, day, now)
+        .await
+        .unwrap();
+    assert_eq!(after.channels.len(), 1, "{:?}", after.channels);
+    let brand = &after.channels[0];
+    assert_eq!(brand.channel, "brand");
+    assert_eq!(
+        (brand.counters.calls, brand.counters.sketched),
+        (3, 3),
+        "every call is in its campaign and its sketches now"
+    );
+    assert_eq!(after.totals.counters.calls, before.totals.counters.calls);
+    assert_eq!(calltrack::sketch::unique_callers(&brand.cells), Some(2));
+    assert_eq!(
+        calltrack::sketch::median_return_minutes(&brand.cells),
+        Some(7.5)
+    );
+    assert!(after.notes.iter().all(|n| !n.contains("counted before")));
+    let by_manager = aggregate_by(&store, &tenant, Dimension::Manager, day, day, now)
+        .await
+        .unwrap();
+    let vera = by_manager
+        .channels
+        .iter()
+        .find(|c| c.channel == "vera")
+        .unwrap();
+    assert_eq!(vera.counters.returned, 1);
+    assert_eq!(
+        calltrack::calls::count_in_full(&store, &tenant)
+            .await
+            .unwrap(),
+        0,
+        "idempotent"
+    );
+}
