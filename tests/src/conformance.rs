@@ -1823,12 +1823,16 @@ pub async fn a_call_to_the_pools_default_number_is_pool_overflow(store: &dyn Sto
 
 /// A caller who left 98 missed calls inside the callback SLA gets through: every one of them is
 /// marked returned (in transactions far below DynamoDB's 100-item limit), and the counters agree.
-pub async fn a_caller_with_98_missed_calls_gets_every_one_returned(store: &dyn Store) {
-    let tn = tenant(store).await;
-    let caller = number(70);
-    let line = number(71);
-    let t0 = t("2026-01-21T09:00:00Z");
-    let event = |id: String, at: DateTime<Utc>, outcome: Outcome, talk: u32| CallEvent {
+/// A generic `ended` event of `caller`'s call `id` to `line`.
+fn ended(
+    caller: &PhoneNumber,
+    line: &PhoneNumber,
+    id: String,
+    at: DateTime<Utc>,
+    outcome: Outcome,
+    talk: u32,
+) -> CallEvent {
+    CallEvent {
         from: Some(caller.clone()),
         to: Some(line.clone()),
         outcome: Some(outcome),
@@ -1840,7 +1844,15 @@ pub async fn a_caller_with_98_missed_calls_gets_every_one_returned(store: &dyn S
             EventKind::Ended,
             at,
         )
-    };
+    }
+}
+
+pub async fn a_caller_with_98_missed_calls_gets_every_one_returned(store: &dyn Store) {
+    let tn = tenant(store).await;
+    let caller = number(70);
+    let line = number(71);
+    let t0 = t("2026-01-21T09:00:00Z");
+    let event = |id: String, at, outcome, talk| ended(&caller, &line, id, at, outcome, talk);
     for i in 0..98 {
         let at = t0 + Duration::seconds(10 * i);
         calltrack::calls::ingest(
@@ -1900,19 +1912,9 @@ pub async fn a_call_back_returning_missed_calls_of_many_days_splits_its_commits(
     let caller = number(72);
     let line = number(73);
     let t0 = t("2026-02-01T09:00:00Z");
-    let event = |id: String, at: DateTime<Utc>, outcome: Outcome, talk: u32| CallEvent {
-        from: Some(caller.clone()),
-        to: Some(line.clone()),
-        outcome: Some(outcome),
-        talk_seconds: Some(talk),
+    let event = |id: String, at, outcome, talk| CallEvent {
         answered_by: (outcome == Outcome::Answered).then(|| "anna".to_string()),
-        ..CallEvent::new(
-            Provider::Generic,
-            id.clone(),
-            format!("{id}:ended"),
-            EventKind::Ended,
-            at,
-        )
+        ..ended(&caller, &line, id, at, outcome, talk)
     };
     for i in 0..40 {
         let at = t0 + Duration::days(i);

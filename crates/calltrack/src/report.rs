@@ -525,18 +525,7 @@ impl Report {
             let _ = writeln!(s, "\n{}:", w.managers);
             let _ = writeln!(s, "  {}", w.manager_columns.join(" | "));
             for r in &self.managers {
-                let [back, talk, quality, script] = manager_figures(r);
-                let _ = writeln!(
-                    s,
-                    "  {} | {} | {} | {} | {back} | {talk} | {} | {quality} | {script} | {} | {:.2}",
-                    r.channel,
-                    r.answered,
-                    r.missed_rung,
-                    r.returned,
-                    r.analysed,
-                    r.deals,
-                    r.revenue
-                );
+                let _ = writeln!(s, "  {}", manager_cells(r).join(" | "));
             }
         }
         if !self.problem_calls.is_empty() {
@@ -772,20 +761,11 @@ impl Report {
         if !self.managers.is_empty() {
             table_head(&mut h, w.managers, &w.manager_columns);
             for r in &self.managers {
-                let [back, talk, quality, script] = manager_figures(r);
-                let _ = write!(
-                    h,
-                    "<tr style=\"border-top:1px solid #ddd\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-                     <td>{back}</td><td>{talk}</td><td>{}</td><td>{quality}</td><td>{script}</td><td>{}</td>\
-                     <td>{:.2}</td></tr>",
-                    esc(&r.channel),
-                    r.answered,
-                    r.missed_rung,
-                    r.returned,
-                    r.analysed,
-                    r.deals,
-                    r.revenue
-                );
+                h.push_str("<tr style=\"border-top:1px solid #ddd\">");
+                for cell in manager_cells(r) {
+                    let _ = write!(h, "<td>{}</td>", esc(&cell));
+                }
+                h.push_str("</tr>");
             }
             h.push_str("</table>");
         }
@@ -834,23 +814,24 @@ fn table_head(h: &mut String, heading: &str, columns: &[&str]) {
     h.push_str("</tr>");
 }
 
-/// A manager row's median return and averages as the email prints them, a dash where there is
-/// nothing to take them from.
-fn manager_figures(r: &Row) -> [String; 4] {
-    let back = r
-        .median_return_minutes
-        .map(|m| format!("{m:.1}"))
-        .unwrap_or_else(|| "\u{2013}".into());
-    let [talk, quality, script] = [
-        r.avg_talk_seconds,
-        r.avg_quality_score,
-        r.avg_script_compliance,
+/// A manager's row as the email's Managers table prints it (the columns of
+/// `Words::manager_columns`), a dash where there is nothing to take a figure from.
+fn manager_cells(r: &Row) -> [String; 11] {
+    let dash = || "\u{2013}".to_string();
+    let one = |v: Option<f64>, digits: usize| v.map_or_else(dash, |x| format!("{x:.digits$}"));
+    [
+        r.channel.clone(),
+        r.answered.to_string(),
+        r.missed_rung.to_string(),
+        r.returned.to_string(),
+        one(r.median_return_minutes, 1),
+        one(r.avg_talk_seconds, 0),
+        r.analysed.to_string(),
+        one(r.avg_quality_score, 0),
+        one(r.avg_script_compliance, 0),
+        r.deals.to_string(),
+        format!("{:.2}", r.revenue),
     ]
-    .map(|v| {
-        v.map(|x| format!("{x:.0}"))
-            .unwrap_or_else(|| "\u{2013}".into())
-    });
-    [back, talk, quality, script]
 }
 
 /// Our own markup (the summary's `<b>`) taken out for the plain-text part; the figures it wraps

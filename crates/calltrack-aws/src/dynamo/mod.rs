@@ -453,52 +453,44 @@ impl DynamoStore {
         let mut items = vec![];
         for (d, counted) in merge_rollups(deltas) {
             if counted {
-                let mut e = Expr::default();
-                let mut adds = Vec::new();
-                for (field, v) in Counters::FIELDS.iter().zip(d.counters.values()) {
-                    adds.push(format!("{} {}", e.name(field), e.value(n(v))));
-                }
-                let update = format!(
-                    "SET {} = {}, {} = {} ADD {}",
-                    e.name("day"),
-                    e.value(s(d.day.to_string())),
-                    e.name("channel"),
-                    e.value(s(d.group.as_str())),
-                    adds.join(", ")
-                );
-                items.push(self.tx_update(
-                    key::tenant_pk(tenant),
-                    key::rollup_sk(d.dimension, d.day, &d.group),
-                    &update,
-                    None,
-                    e,
-                )?);
+                let adds = Counters::FIELDS
+                    .iter()
+                    .map(|f| f.to_string())
+                    .zip(d.counters.values());
+                let sk = key::rollup_sk(d.dimension, d.day, &d.group);
+                items.push(self.add_update(tenant, sk, &d, "channel", adds)?);
             }
             if !d.cells.is_empty() {
-                let mut e = Expr::default();
-                let adds: Vec<String> = d
-                    .cells
-                    .iter()
-                    .map(|(cell, v)| format!("{} {}", e.name(&cell.key()), e.value(n(v))))
-                    .collect();
-                let update = format!(
-                    "SET {} = {}, {} = {} ADD {}",
-                    e.name("day"),
-                    e.value(s(d.day.to_string())),
-                    e.name("grp"),
-                    e.value(s(d.group.as_str())),
-                    adds.join(", ")
-                );
-                items.push(self.tx_update(
-                    key::tenant_pk(tenant),
-                    key::cells_sk(d.dimension, d.day, &d.group),
-                    &update,
-                    None,
-                    e,
-                )?);
+                let adds = d.cells.iter().map(|(cell, v)| (cell.key(), v));
+                let sk = key::cells_sk(d.dimension, d.day, &d.group);
+                items.push(self.add_update(tenant, sk, &d, "grp", adds)?);
             }
         }
         Ok(items)
+    }
+
+    /// One rollup item's update: its day and group set, each named number `ADD`ed.
+    fn add_update(
+        &self,
+        tenant: &TenantId,
+        sk: String,
+        d: &RollupDelta,
+        group_attr: &str,
+        adds: impl Iterator<Item = (String, i64)>,
+    ) -> StoreResult<TransactWriteItem> {
+        let mut e = Expr::default();
+        let adds: Vec<String> = adds
+            .map(|(name, v)| format!("{} {}", e.name(&name), e.value(n(v))))
+            .collect();
+        let update = format!(
+            "SET {} = {}, {} = {} ADD {}",
+            e.name("day"),
+            e.value(s(d.day.to_string())),
+            e.name(group_attr),
+            e.value(s(d.group.as_str())),
+            adds.join(", ")
+        );
+        self.tx_update(key::tenant_pk(tenant), sk, &update, None, e)
     }
 
     fn claim_put(
