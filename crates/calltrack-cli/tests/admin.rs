@@ -305,6 +305,90 @@ fn migrate_seals_secrets_stored_in_the_clear() {
     assert_eq!(json(&ct(&d, &["--json", "migrate"]))["tenants_sealed"], 1);
 }
 
+/// Data an earlier version stored (calls without the sketch flag, no sketch cells, counters
+/// without `sketched`) reports unique callers and the time to return as missing, says so, and
+/// after `calltrack migrate` reports them as a fresh store does; a second run counts nothing.
+#[test]
+fn migrate_counts_calls_stored_before_the_sketches_in_full() {
+    let d = fresh("migrate-sketch");
+    let demo = ct(
+        &d,
+        &["demo", "--days", "4", "--until", "2026-02-10", "--json"],
+    );
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let report = |dim: &str| {
+        json(&ct(
+            &d,
+            &[
+                "report",
+                "demo",
+                "--from",
+                "2026-02-07",
+                "--to",
+                "2026-02-10",
+                "--group-by",
+                dim,
+                "--format",
+                "json",
+            ],
+        ))
+    };
+    let rows = |r: &Value, key: &str| -> Vec<(String, i64, i64, Value)> {
+        let mut all: Vec<Value> = r[key].as_array().unwrap().clone();
+        all.push(r["totals"].clone());
+        all.iter()
+            .map(|g| {
+                (
+                    g.get("group").or(g.get("channel")).unwrap().to_string(),
+                    g["calls"].as_i64().unwrap(),
+                    g["unique_callers"].as_i64().unwrap(),
+                    g["median_return_minutes"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (fresh_channels, fresh_managers) = (
+        rows(&report("channel"), "channels"),
+        rows(&report("manager"), "groups"),
+    );
+    assert!(
+        fresh_channels.iter().any(|r| r.3.is_number()),
+        "{fresh_channels:?}"
+    );
+    let db = rusqlite::Connection::open(d.join("store.db")).unwrap();
+    db.execute_batch(
+        "UPDATE calls SET data = json_remove(data, '$.sketched');
+         DELETE FROM rollup_cells;
+         UPDATE rollups SET sketched = 0;
+         UPDATE group_rollups SET sketched = 0;",
+    )
+    .unwrap();
+    drop(db);
+    let old = report("channel");
+    assert_eq!(old["totals"]["unique_callers"], 0, "{}", old["totals"]);
+    let calls = old["totals"]["calls"].as_i64().unwrap();
+    assert!(
+        old["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{calls} calls were counted before"))),
+        "{}",
+        old["notes"]
+    );
+    let m = json(&ct(&d, &["--json", "migrate"]));
+    assert!(m["calls_counted_in_full"].as_i64().unwrap() >= calls, "{m}");
+    assert_eq!(rows(&report("channel"), "channels"), fresh_channels);
+    assert_eq!(rows(&report("manager"), "groups"), fresh_managers);
+    assert_eq!(
+        json(&ct(&d, &["--json", "migrate"]))["calls_counted_in_full"],
+        0
+    );
+}
+
 /// `tenant purge ID --yes` removes the tenant, its numbers and its recordings (the number can
 /// be added again, by anyone); without `--yes` it is a usage error and removes nothing; another
 /// tenant keeps everything.
