@@ -6,10 +6,28 @@
 mod speech_eval;
 
 fn main() {
+    // `SPEECH_CALL=<id>` prints that call's objections, complaint and stages instead.
+    if let Ok(id) = std::env::var("SPEECH_CALL") {
+        for set in [
+            speech_eval::TRAINING,
+            speech_eval::HELD_OUT,
+            speech_eval::HELD_OUT_2,
+            speech_eval::HELD_OUT_3,
+        ] {
+            for d in speech_eval::calls(set).iter().filter(|d| d.id == id) {
+                let a = speech_eval::analyse(d);
+                let v = serde_json::json!({"objections": a.objections, "complaint": a.complaint,
+                    "conflict": a.conflict, "stages": a.script.stages, "reasons": a.reasons});
+                println!("{}", serde_json::to_string_pretty(&v).unwrap());
+            }
+        }
+        return;
+    }
     for (name, set) in [
         ("training set", speech_eval::TRAINING),
         ("held-out set", speech_eval::HELD_OUT),
         ("second held-out set", speech_eval::HELD_OUT_2),
+        ("third held-out set", speech_eval::HELD_OUT_3),
     ] {
         let e = speech_eval::evaluate(set);
         println!("## {name}");
