@@ -66,3 +66,116 @@ fn three_interruptions_by_both_sides_in_turn_are_a_conflict_with_its_reason() {
         reason.message
     );
 }
+
+#[test]
+fn a_figure_echoed_back_as_a_question_is_a_price_objection_unless_the_caller_then_accepts_it() {
+    let quote = "A: A full clean of the carpets is four hundred and twenty.\n";
+    let a = analyse(&format!(
+        "== x | en-US | -\n{quote}C: Four hundred and twenty? We had something much smaller in mind.\n"
+    ));
+    assert_eq!(kinds(&a), ["price"], "{:?}", a.objections);
+    assert!(
+        a.objections[0].said.starts_with("Four hundred and twenty?"),
+        "the evidence is what the caller said: {}",
+        a.objections[0].said
+    );
+    let accepted = analyse(&format!(
+        "== x | en-US | -\n{quote}C: Four hundred and twenty? Okay, that's fine.\n"
+    ));
+    assert!(accepted.objections.is_empty(), "{:?}", accepted.objections);
+    let ru = analyse(
+        "== x | ru-RU | -\n\
+         A: Ремонт под ключ выйдет в двести сорок тысяч.\n\
+         C: Двести сорок тысяч? Нам говорили совсем другие цифры.\n",
+    );
+    assert_eq!(kinds(&ru), ["price"], "{:?}", ru.objections);
+    let not_a_figure = analyse(
+        "== x | en-US | -\n\
+         A: What's the postcode there?\n\
+         C: Sorry? It's the one by the station.\n",
+    );
+    assert!(
+        not_a_figure.objections.is_empty(),
+        "{:?}",
+        not_a_figure.objections
+    );
+}
+
+#[test]
+fn a_competitor_named_beside_what_it_offered_objects_without_a_negative_word() {
+    let a = analyse(
+        "== x | en-US | -\n\
+         A: A weekly visit is sixty.\n\
+         C: Another agency gave me a quote of fifty for the same.\n",
+    );
+    assert_eq!(kinds(&a), ["competitor"], "{:?}", a.objections);
+    let no_offer = analyse(
+        "== x | en-US | -\n\
+         A: A weekly visit is sixty.\n\
+         C: Right. Another question, do you bring the supplies?\n",
+    );
+    assert!(no_offer.objections.is_empty(), "{:?}", no_offer.objections);
+}
+
+#[test]
+fn a_failure_said_with_its_repetition_is_a_complaint_unless_the_turn_weighs_an_offer() {
+    let a = analyse(
+        "== x | ru-RU | -\n\
+         A: Служба поддержки, здравствуйте.\n\
+         C: У меня опять не работает телевидение, это уже неделю так.\n",
+    );
+    assert!(a.complaint);
+    let reason = a.reasons.iter().find(|r| r.code == "complaint").unwrap();
+    assert!(
+        reason.message.contains("не работает") && reason.message.contains("опять"),
+        "the reason carries both halves of the evidence: {}",
+        reason.message
+    );
+    let weighing = analyse(
+        "== x | en-US | -\n\
+         A: The repair is around two hundred with labour.\n\
+         C: What warranty do I get? The last company fixed it and it broke again.\n",
+    );
+    assert!(!weighing.complaint, "{:?}", weighing.reasons);
+}
+
+#[test]
+fn a_name_said_the_way_agents_say_it_is_the_introduction() {
+    for opening in [
+        "A: Maple Vet Clinic, Sarah here.\n",
+        "A: Hi there, Green Pest Control, you're talking to Ben.\n",
+    ] {
+        let a = analyse(&format!(
+            "== x | en-US | -\n{opening}C: Hi, I need an appointment.\n"
+        ));
+        let intro = a
+            .script
+            .stages
+            .iter()
+            .find(|s| s.name == "introduction")
+            .unwrap();
+        assert!(intro.found, "{opening}: {}", intro.reason);
+    }
+    let a = analyse(
+        "== x | en-US | -\n\
+         A: Maple Vet Clinic, we are here until six.\n\
+         C: Hi, I need an appointment.\n",
+    );
+    let intro = a
+        .script
+        .stages
+        .iter()
+        .find(|s| s.name == "introduction")
+        .unwrap();
+    assert!(!intro.found, "{}", intro.reason);
+}
+
+#[test]
+fn a_road_is_not_a_price() {
+    let a = analyse(
+        "== x | ru-RU | -\n\
+         A: Такси, здравствуйте.\n\
+         C: Водитель высадил меня посреди дороги и уехал!\n",
+    );
+    assert!(!kinds(&a).contains(&"price"), "{:?}", a.objections);
+}

@@ -141,6 +141,49 @@ pub struct Reason {
     pub points: f64,
 }
 
+/// A customer turn that hits every category of one of `markers.complaint_combinations`: the
+/// complaint, its evidence the phrases that made it ("down" + "second time") at the first one.
+/// A turn that objects is weighing an offer ("the last company fixed it and it broke again"),
+/// not complaining about this business, and does not count.
+fn combined_complaint(
+    cfg: &AnalysisConfig,
+    keywords: &[KeywordHit],
+    turns: &[Turn],
+    objections: &[Objection],
+) -> Option<KeywordHit> {
+    let objects = |t: &Turn| objections.iter().any(|o| o.at >= t.start && o.at <= t.end);
+    for turn in turns
+        .iter()
+        .filter(|t| t.side == Side::Customer && !objects(t))
+    {
+        let said: Vec<&KeywordHit> = keywords
+            .iter()
+            .filter(|k| k.side == Side::Customer && k.at >= turn.start && k.at <= turn.end)
+            .collect();
+        for combination in &cfg.markers.complaint_combinations {
+            let parts: Option<Vec<&KeywordHit>> = combination
+                .iter()
+                .map(|cat| said.iter().copied().find(|k| &k.category == cat))
+                .collect();
+            if let Some(parts) = parts.filter(|p| !p.is_empty()) {
+                let at = parts.iter().map(|k| k.at).fold(f64::INFINITY, f64::min);
+                let phrase = parts
+                    .iter()
+                    .map(|k| k.phrase.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\" + \"");
+                return Some(KeywordHit {
+                    category: combination.join("+"),
+                    phrase,
+                    side: Side::Customer,
+                    at,
+                });
+            }
+        }
+    }
+    None
+}
+
 /// Analyses a transcript. Never fails: what cannot be read is reported in `warnings` with
 /// `partial: true`.
 pub fn analyse(t: &Transcript, cfg: &AnalysisConfig) -> Analysis {
@@ -211,10 +254,19 @@ pub fn analyse(t: &Transcript, cfg: &AnalysisConfig) -> Analysis {
     let mut by_side: SideWords = Default::default();
     for (i, w) in words.iter().enumerate() {
         let k = side_of(w) as usize;
+        // Capitalised inside a sentence: a name, as Transcribe writes names ("Sarah here").
+        let mid_sentence = by_side[k]
+            .0
+            .last()
+            .is_some_and(|&prev| !words[prev].punct.is_some_and(|c| ".?!".contains(c)));
+        let name = mid_sentence
+            && w.text.starts_with(char::is_uppercase)
+            && !matches!(norm[i].as_str(), "i" | "i'm" | "i'll" | "i've" | "i'd");
         by_side[k].0.push(i);
         by_side[k].1.push(Tok {
             word: &norm[i],
             stem: &stem_of[norm[i].as_str()],
+            name,
         });
     }
 
@@ -254,7 +306,8 @@ pub fn analyse(t: &Transcript, cfg: &AnalysisConfig) -> Analysis {
             .find(|k| cats.contains(&k.category) && side.is_none_or(|s| s == k.side))
             .cloned()
     };
-    let complaint_hit = in_categories(&cfg.markers.complaint_categories, Some(Side::Customer));
+    let complaint_hit = in_categories(&cfg.markers.complaint_categories, Some(Side::Customer))
+        .or_else(|| combined_complaint(cfg, &keywords, &turns, &objections));
     let profanity_hit = in_categories(&cfg.markers.profanity_categories, None);
     let agent_profanity = in_categories(&cfg.markers.profanity_categories, Some(Side::Agent));
     let escalation_hit = in_categories(&cfg.markers.escalation_categories, Some(Side::Customer));

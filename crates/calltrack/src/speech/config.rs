@@ -132,6 +132,19 @@ pub struct Resistance {
     pub approval: Vec<String>,
     #[serde(default)]
     pub contrast: Vec<String>,
+    /// Per objection kind, words that corroborate its phrase in the same sentence, so that it
+    /// counts without a cue: a competitor named beside what they quoted or offered ("another
+    /// firm quoted me less") objects though nothing in it is negative.
+    #[serde(default)]
+    pub context: BTreeMap<String, Vec<String>>,
+    /// The kind raised when the customer answers the agent by echoing a figure as a question
+    /// or exclamation ("Six hundred?", "Двести десять?") and does not then approve it; empty:
+    /// not read.
+    #[serde(default)]
+    pub echo: String,
+    /// Words that may stand beside the figure in such an echo (units, "and", currencies).
+    #[serde(default)]
+    pub echo_units: Vec<String>,
 }
 
 impl Resistance {
@@ -154,6 +167,11 @@ pub struct Markers {
     pub profanity_categories: Vec<String>,
     /// Said by the customer ("get me your manager"): the call is a conflict.
     pub escalation_categories: Vec<String>,
+    /// Said by the customer in one turn, a hit of every category of one of these lists makes
+    /// a complaint though no complaint word is said: a failure and its repetition ("the
+    /// internet is down again, third time this week").
+    #[serde(default)]
+    pub complaint_combinations: Vec<Vec<String>>,
     /// This many interruptions by one side within `conflict_window_seconds`: a conflict.
     pub conflict_interruptions: usize,
     pub conflict_window_seconds: f64,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::analysis::{KeywordHit, Objection, Script, Side, StageResult};
 use super::config::AnalysisConfig;
 use super::metrics::{r2, SideWords, Turn};
-use super::text::{Matcher, Tok};
+use super::text::{is_numeral, Matcher, Tok};
 use super::transcript::Word;
 
 pub(super) fn spot_keywords(
@@ -135,6 +135,18 @@ pub(super) fn find_objections(
     } else {
         Vec::new()
     };
+    let contexts: BTreeMap<&str, Matcher<()>> = cfg
+        .resistance
+        .context
+        .iter()
+        .map(|(kind, phrases)| {
+            let mut m = Matcher::default();
+            for phrase in phrases {
+                m.add(phrase, ());
+            }
+            (kind.as_str(), m)
+        })
+        .collect();
     let agent_asked = |turn: usize| {
         turn > 0
             && turns[turn - 1].side == Side::Agent
@@ -154,8 +166,14 @@ pub(super) fn find_objections(
             let hedged = marks[s_from..=s_to].iter().any(|&b| b & HEDGE != 0);
             let (neg, polar) = (bits & NEGATION != 0, bits & POLAR != 0);
             let question = words[idx[to]].punct == Some('?');
-            let resists =
-                hedged || (polar && !neg) || (!agent_asked(turn) && ((neg && !polar) || question));
+            let mut corroborated = false;
+            if let Some(c) = contexts.get(kind) {
+                c.scan(&toks[s_from..=s_to], |_, _, _| corroborated = true);
+            }
+            let resists = hedged
+                || corroborated
+                || (polar && !neg)
+                || (!agent_asked(turn) && ((neg && !polar) || question));
             // An approving word earlier in the turn takes back a mild objection ("Great,
             // that's cheaper than I expected"), not a hedge ("Okay. I'll talk to my husband").
             let mut approved = false;
@@ -173,6 +191,9 @@ pub(super) fn find_objections(
         }
         hits.push((turn, kind, i, (from, to)));
     });
+    if contextual {
+        hits.extend(echoed_figures(cfg, words, by_side, turns, &marks, &hits));
+    }
     hits.sort_by_key(|&(_, _, i, _)| i);
 
     let matcher_of = |phrases: &[String]| {
@@ -222,6 +243,60 @@ pub(super) fn find_objections(
             }
         })
         .collect()
+}
+
+/// Objections of the `resistance.echo` kind where the customer's turn opens by echoing a figure
+/// as a question or exclamation right after the agent spoke ("Six hundred? That's well over
+/// what I can spend."), unless the rest of the turn approves it without a hedge ("Ninety five?
+/// Oh, that's fine."). Turns already holding that kind are left alone.
+fn echoed_figures<'k>(
+    cfg: &'k AnalysisConfig,
+    words: &[Word],
+    by_side: &SideWords,
+    turns: &[Turn],
+    marks: &[u8],
+    found: &[(usize, &str, usize, (usize, usize))],
+) -> Vec<(usize, &'k str, usize, (usize, usize))> {
+    let kind = cfg.resistance.echo.as_str();
+    if !cfg.objections.contains_key(kind) {
+        return vec![];
+    }
+    let (idx, toks) = &by_side[Side::Customer as usize];
+    let mut out = vec![];
+    for (t, turn) in turns.iter().enumerate() {
+        if turn.side != Side::Customer
+            || t == 0
+            || turns[t - 1].side != Side::Agent
+            || found.iter().any(|&(ft, k, _, _)| ft == t && k == kind)
+        {
+            continue;
+        }
+        let (from, to) = span(words, idx, turn, turn.first, 1, ends_sentence);
+        let echo = &toks[from..=to];
+        let unit = |w: &str| cfg.resistance.echo_units.iter().any(|u| u == w);
+        if !matches!(words[idx[to]].punct, Some('?' | '!'))
+            || !echo.iter().any(|w| is_numeral(w.word))
+            || !echo.iter().all(|w| is_numeral(w.word) || unit(w.word))
+        {
+            continue;
+        }
+        // What follows the echo in the turn: an approval not taken back, and no hedge, accepts.
+        let (mut approved, mut hedged) = (false, false);
+        for &mark in &marks[(to + 1).min(turn.last + 1)..=turn.last] {
+            approved = (approved || mark & APPROVAL != 0) && mark & CONTRAST == 0;
+            hedged |= mark & (HEDGE | NEGATION | POLAR) != 0;
+        }
+        if approved && !hedged {
+            continue;
+        }
+        let said_to = if to < turn.last {
+            span(words, idx, turn, to + 1, 1, ends_sentence).1
+        } else {
+            to
+        };
+        out.push((t, kind, from, (from, said_to)));
+    }
+    out
 }
 
 /// Weights of the stages that apply to this call (an objection stage only with objections).

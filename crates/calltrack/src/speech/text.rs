@@ -6,7 +6,11 @@
 //! - `stem*`: any word that starts with `stem` (the explicit prefix rule);
 //! - a word of at most 3 letters, or with a digit: that word exactly ("нет", "no");
 //! - any other word: any word with the same Snowball stem (the Russian stemmer for Cyrillic
-//!   words, the English one otherwise), so "цена" finds "ценами" but not "ценность".
+//!   words, the English one otherwise), so "цена" finds "ценами" but not "ценность";
+//! - `#`: a number, in digits or in words ("sixty five", "двести десять": [`is_numeral`]);
+//! - `*`: any one word ("another *" finds "another firm" and "another service");
+//! - `@name`: a word capitalised inside a sentence, which is how Transcribe writes a name
+//!   ("Sarah here").
 
 use std::collections::HashMap;
 
@@ -51,11 +55,108 @@ pub fn stem(word: &str) -> String {
     })
 }
 
-/// A spoken word as the matcher sees it: normalised, and its [`stem`].
+/// A spoken word as the matcher sees it: normalised, its [`stem`], and whether it was written
+/// capitalised inside a sentence (a name).
 #[derive(Debug, Clone, Copy)]
 pub struct Tok<'a> {
     pub word: &'a str,
     pub stem: &'a str,
+    pub name: bool,
+}
+
+/// True for a number word or numeral: digits, the English and Russian number words in any
+/// case or gender ("forty", "hundred", "двести", "тысячи", "полторы"). Number words are a closed
+/// class, so the list is the language's, not a dictionary to tune.
+pub fn is_numeral(word: &str) -> bool {
+    const EN: [&str; 33] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "thousand",
+        "million",
+        "grand",
+        "half",
+    ];
+    const RU: [&str; 40] = [
+        "ноль",
+        "один",
+        "одна",
+        "одно",
+        "одну",
+        "одного",
+        "одной",
+        "два",
+        "две",
+        "двух",
+        "двум",
+        "три",
+        "трех",
+        "трем",
+        "четыре",
+        "четырех",
+        "пять",
+        "шесть",
+        "семь",
+        "восемь",
+        "девять",
+        "сорок",
+        "сорока",
+        "девяносто",
+        "девяноста",
+        "сто",
+        "ста",
+        "двести",
+        "двухсот",
+        "триста",
+        "трехсот",
+        "четыреста",
+        "четырехсот",
+        "полтора",
+        "полторы",
+        "полутора",
+        "пяти",
+        "шести",
+        "семи",
+        "восьми",
+    ];
+    if word.chars().any(|c| c.is_ascii_digit()) {
+        return word
+            .chars()
+            .all(|c| c.is_ascii_digit() || ".,k$%".contains(c));
+    }
+    EN.contains(&word)
+        || RU.contains(&word)
+        || ["тысяч", "миллион", "миллиард", "девят"].iter().any(|p| word.starts_with(p))
+        // одиннадцать..двадцать, тридцать; пятьдесят..восемьдесят; пятьсот..девятьсот
+        || word.contains("дцат")
+        || word.contains("десят")
+        || (word.ends_with("сот") && word.chars().count() >= 6)
 }
 
 fn is_cyrillic(s: &str) -> bool {
@@ -68,10 +169,19 @@ enum Token {
     Exact(String),
     Prefix(String),
     Stem(String),
+    Number,
+    Any,
+    Name,
 }
 
 impl Token {
     fn compile(raw: &str) -> Option<Token> {
+        match raw {
+            "#" => return Some(Token::Number),
+            "*" => return Some(Token::Any),
+            "@name" => return Some(Token::Name),
+            _ => {}
+        }
         let t = normalise(raw);
         if let Some(stem) = t.strip_suffix('*') {
             let stem = stem.trim_end_matches('*');
@@ -87,9 +197,11 @@ impl Token {
         Some(Token::Stem(stem(&t)))
     }
 
+    /// The first character every word this token matches starts with (`None`: any).
     fn first_char(&self) -> Option<char> {
         match self {
             Token::Exact(s) | Token::Prefix(s) | Token::Stem(s) => s.chars().next(),
+            Token::Number | Token::Any | Token::Name => None,
         }
     }
 
@@ -98,6 +210,9 @@ impl Token {
             Token::Exact(s) => w.word == s,
             Token::Prefix(s) => w.word.starts_with(s.as_str()),
             Token::Stem(s) => w.stem == s,
+            Token::Number => is_numeral(w.word),
+            Token::Any => !w.word.is_empty(),
+            Token::Name => w.name,
         }
     }
 }
@@ -114,6 +229,8 @@ pub struct Matcher<T> {
     patterns: Vec<(Pattern, T)>,
     /// Patterns by the first character of their first token.
     by_first: HashMap<char, Vec<usize>>,
+    /// Patterns whose first token is a number, any word or a name: tried at every word.
+    open_first: Vec<usize>,
 }
 
 impl<T> Default for Matcher<T> {
@@ -121,6 +238,7 @@ impl<T> Default for Matcher<T> {
         Self {
             patterns: Vec::new(),
             by_first: HashMap::new(),
+            open_first: Vec::new(),
         }
     }
 }
@@ -132,13 +250,17 @@ impl<T> Matcher<T> {
             .split_whitespace()
             .filter_map(Token::compile)
             .collect();
-        let Some(first) = tokens.first().and_then(Token::first_char) else {
+        let Some(token) = tokens.first() else {
             return;
         };
-        self.by_first
-            .entry(first)
-            .or_default()
-            .push(self.patterns.len());
+        match token.first_char() {
+            Some(c) => self
+                .by_first
+                .entry(c)
+                .or_default()
+                .push(self.patterns.len()),
+            None => self.open_first.push(self.patterns.len()),
+        }
         self.patterns.push((Pattern { tokens }, tag));
     }
 
@@ -152,10 +274,8 @@ impl<T> Matcher<T> {
             let Some(c) = words[i].word.chars().next() else {
                 continue;
             };
-            let Some(candidates) = self.by_first.get(&c) else {
-                continue;
-            };
-            for &p in candidates {
+            let indexed = self.by_first.get(&c).map_or(&[][..], Vec::as_slice);
+            for &p in indexed.iter().chain(&self.open_first) {
                 let (pat, tag) = &self.patterns[p];
                 let n = pat.tokens.len();
                 if i + n > words.len() {
@@ -186,7 +306,13 @@ mod tests {
         let toks: Vec<Tok> = ws
             .iter()
             .zip(&stems)
-            .map(|(word, stem)| Tok { word, stem })
+            .zip(words.split_whitespace())
+            .enumerate()
+            .map(|(i, ((word, stem), raw))| Tok {
+                word,
+                stem,
+                name: i > 0 && raw.starts_with(char::is_uppercase),
+            })
             .collect();
         let mut hit = false;
         matcher.scan(&toks, |_, _, _| hit = true);
@@ -234,6 +360,31 @@ mod tests {
     fn phrases_need_consecutive_words() {
         assert!(m("добрый день", "ну добрый день вам"));
         assert!(!m("добрый день", "добрый вечер день"));
+    }
+
+    #[test]
+    fn numbers_any_word_and_names_match_as_their_kinds() {
+        assert!(m("is #", "a consultation is sixty five"));
+        assert!(m("стоит #", "стоит двести десять"));
+        for w in [
+            "двадцать",
+            "пятьдесят",
+            "пятьсот",
+            "тысячи",
+            "полторы",
+            "девяносто",
+            "1200",
+        ] {
+            assert!(is_numeral(w), "{w}");
+        }
+        for w in ["сотрудник", "трубка", "once", "someone", "десерт", "ночь"]
+        {
+            assert!(!is_numeral(w), "{w}");
+        }
+        assert!(m("another *", "we use another firm"));
+        assert!(!m("another *", "another"));
+        assert!(m("@name here", "Maple Vet Clinic, Sarah here"));
+        assert!(!m("@name here", "we are here"));
     }
 
     #[test]
