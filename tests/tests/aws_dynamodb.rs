@@ -461,6 +461,8 @@ async fn month_of_calls(store: &DynamoStore, tn: &Tenant, first: u32, n: u32) {
         let mut c = call(tn, &format!("month-{i}"), at);
         c.outcome = Outcome::Answered;
         c.grouped = true;
+        c.sketched = true;
+        c.caller = PhoneNumber::parse(&format!("+1415666{:04}", i % 50), None).ok();
         c.attribution.channel = format!("ch{}", i % 4);
         c.attribution.campaign = Some(format!("camp{}", i % 3));
         c.rollup_day = Some(at.date_naive());
@@ -504,6 +506,10 @@ async fn the_report_reads_a_fixed_number_of_items_whatever_the_calls() {
         .unwrap();
     let many = store.request_count() - before;
     assert_eq!((small.totals.calls, big.totals.calls), (20, 120));
+    assert!(
+        big.totals.unique_callers > 0,
+        "the sketch cells are read too"
+    );
     assert_eq!(big.problem_calls.len(), 10);
     assert!(big
         .problem_calls
