@@ -453,10 +453,12 @@ impl DynamoStore {
         let mut items = vec![];
         for (d, counted) in merge_rollups(deltas) {
             if counted {
+                // Only the counters that move: a zero ADD changes nothing but the request's size.
                 let adds = Counters::FIELDS
                     .iter()
                     .map(|f| f.to_string())
-                    .zip(d.counters.values());
+                    .zip(d.counters.values())
+                    .filter(|(_, v)| *v != 0);
                 let sk = key::rollup_sk(d.dimension, d.day, &d.group);
                 items.push(self.add_update(tenant, sk, &d, "channel", adds)?);
             }
@@ -469,7 +471,8 @@ impl DynamoStore {
         Ok(items)
     }
 
-    /// One rollup item's update: its day and group set, each named number `ADD`ed.
+    /// One rollup item's update: its day and group set, each named number `ADD`ed (none: the
+    /// item is only made to exist, as a merged delta that sums to zero does in SQLite).
     fn add_update(
         &self,
         tenant: &TenantId,
@@ -482,14 +485,16 @@ impl DynamoStore {
         let adds: Vec<String> = adds
             .map(|(name, v)| format!("{} {}", e.name(&name), e.value(n(v))))
             .collect();
-        let update = format!(
-            "SET {} = {}, {} = {} ADD {}",
+        let mut update = format!(
+            "SET {} = {}, {} = {}",
             e.name("day"),
             e.value(s(d.day.to_string())),
             e.name(group_attr),
             e.value(s(d.group.as_str())),
-            adds.join(", ")
         );
+        if !adds.is_empty() {
+            update.push_str(&format!(" ADD {}", adds.join(", ")));
+        }
         self.tx_update(key::tenant_pk(tenant), sk, &update, None, e)
     }
 
