@@ -107,8 +107,9 @@ fn summary(a: &Analysis) -> String {
     for k in &a.keywords {
         let _ = writeln!(
             s,
-            "keyword   {} \"{}\" by {} at {} s",
+            "keyword   {} \"{}\" ({}) by {} at {} s",
             k.category,
+            k.evidence(),
             k.phrase,
             k.side.as_str(),
             k.at

@@ -179,3 +179,30 @@ fn a_road_is_not_a_price() {
     );
     assert!(!kinds(&a).contains(&"price"), "{:?}", a.objections);
 }
+
+#[test]
+fn a_reason_quotes_the_words_the_customer_said_not_the_dictionary_pattern() {
+    let a = analyse(
+        "== x | en-US | -\n\
+         A: Good morning, Acme Heating, Sarah speaking.\n\
+         C: I'm calling to complain. Put me through to your manager, please.\n",
+    );
+    let hit = a
+        .keywords
+        .iter()
+        .find(|k| k.phrase == "complain*")
+        .expect("complain* matched");
+    assert_eq!(hit.said, "complain");
+    let complaint = a.reasons.iter().find(|r| r.code == "complaint").unwrap();
+    assert!(
+        complaint.message.contains("(\"complain\" at ") && !complaint.message.contains('*'),
+        "{}",
+        complaint.message
+    );
+    let conflict = a.reasons.iter().find(|r| r.code == "conflict").unwrap();
+    assert!(
+        conflict.message.contains("(\"your manager\" at "),
+        "no trailing comma from the transcript: {}",
+        conflict.message
+    );
+}

@@ -99,8 +99,24 @@ pub struct KeywordHit {
     pub category: String,
     /// The dictionary phrase that matched, as configured.
     pub phrase: String,
+    /// The words that matched it, as said ("complained" for `complain*`): the evidence a report
+    /// quotes. Empty in analyses stored before it was kept.
+    #[serde(default)]
+    pub said: String,
     pub side: Side,
     pub at: f64,
+}
+
+impl KeywordHit {
+    /// What a report quotes: the words as said, or the dictionary phrase for an analysis stored
+    /// before the words were kept.
+    pub fn evidence(&self) -> &str {
+        if self.said.is_empty() {
+            &self.phrase
+        } else {
+            &self.said
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,7 +158,7 @@ pub struct Reason {
 }
 
 /// A customer turn that hits every category of one of `markers.complaint_combinations`: the
-/// complaint, its evidence the phrases that made it ("down" + "second time") at the first one.
+/// complaint, its evidence the words that made it ("down" + "second time") at the first one.
 /// A turn that objects is weighing an offer ("the last company fixed it and it broke again"),
 /// not complaining about this business, and does not count.
 fn combined_complaint(
@@ -167,14 +183,17 @@ fn combined_complaint(
                 .collect();
             if let Some(parts) = parts.filter(|p| !p.is_empty()) {
                 let at = parts.iter().map(|k| k.at).fold(f64::INFINITY, f64::min);
-                let phrase = parts
-                    .iter()
-                    .map(|k| k.phrase.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\" + \"");
+                let joined = |part: fn(&KeywordHit) -> &str| {
+                    parts
+                        .iter()
+                        .map(|k| part(k))
+                        .collect::<Vec<_>>()
+                        .join("\" + \"")
+                };
                 return Some(KeywordHit {
                     category: combination.join("+"),
-                    phrase,
+                    phrase: joined(|k| &k.phrase),
+                    said: joined(|k| &k.said),
                     side: Side::Customer,
                     at,
                 });

@@ -56,13 +56,21 @@ pub(super) fn score(
     if let Some(k) = found.complaint {
         reasons.push(reason(
             "complaint",
-            format!("the customer complained (\"{}\" at {} s)", k.phrase, k.at),
+            format!(
+                "the customer complained (\"{}\" at {} s)",
+                k.evidence(),
+                k.at
+            ),
             sc.complaint,
         ));
     }
     if a.conflict {
         let why = if let Some(k) = found.escalation {
-            format!("the customer escalated (\"{}\" at {} s)", k.phrase, k.at)
+            format!(
+                "the customer escalated (\"{}\" at {} s)",
+                k.evidence(),
+                k.at
+            )
         } else if let Some(k) = found.profanity {
             format!("profanity from the {} at {} s", k.side.as_str(), k.at)
         } else if let Some((side, at)) = found.repeated_interruptions {
@@ -82,7 +90,11 @@ pub(super) fn score(
     if let Some(k) = found.agent_profanity {
         reasons.push(reason(
             "agent_profanity",
-            format!("the agent used profanity (\"{}\" at {} s)", k.phrase, k.at),
+            format!(
+                "the agent used profanity (\"{}\" at {} s)",
+                k.evidence(),
+                k.at
+            ),
             sc.agent_profanity,
         ));
     }

@@ -23,10 +23,13 @@ pub(super) fn spot_keywords(
     let mut out = Vec::new();
     for side in [Side::Agent, Side::Customer] {
         let (idx, toks) = &by_side[side as usize];
-        m.scan(toks, |&(category, phrase), i, _| {
+        m.scan(toks, |&(category, phrase), i, n| {
             out.push(KeywordHit {
                 category: category.to_string(),
                 phrase: phrase.to_string(),
+                said: said(words, idx, i, i + n - 1)
+                    .trim_end_matches(|c| ".,?!;:".contains(c))
+                    .to_string(),
                 side,
                 at: r2(words[idx[i]].start),
             })
