@@ -1959,6 +1959,50 @@ async fn a_missed_call_not_returned_within_the_sla_alerts_once_and_a_returned_on
         .is_empty());
 }
 
+/// A Russian-speaking tenant in Moscow reads its alerts in Russian, on its own clock (the miss at
+/// 10:00 UTC is 13:00 there), like its report.
+#[tokio::test]
+async fn alerts_are_written_in_the_tenants_language_and_time_zone() {
+    let (mut h, mailer, ports) = harness_with_flaky_mailer().await;
+    h.tenant.language = "ru-RU".into();
+    h.tenant.timezone = "Europe/Moscow".into();
+    calltrack::tenants::save(&*h.store, &h.tenant)
+        .await
+        .unwrap();
+    let missed = generic_event("ru-1", "p-ru", "ended", t0(), json!({"outcome": "missed"}));
+    assert_eq!(h.send(h.generic_req(&missed)).await.0, StatusCode::OK);
+    h.clock.advance(Duration::minutes(
+        i64::from(h.tenant.callback_sla_minutes) + 1,
+    ));
+    calltrack::alerts::drain(&ports).await.unwrap();
+    let sent = mailer.sent.lock().unwrap().clone();
+    assert_eq!(
+        sent.len(),
+        2,
+        "{:?}",
+        sent.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        sent[0].subject,
+        format!("Пропущенный звонок с {CALLER} (billboard)")
+    );
+    assert!(
+        sent[0].text.contains("в 2026-03-02 13:00 MSK"),
+        "{}",
+        sent[0].text
+    );
+    assert!(
+        sent[1].subject.starts_with("Не перезвонили за 30 мин."),
+        "{}",
+        sent[1].subject
+    );
+    assert!(
+        sent[1].text.contains("никто не перезвонил"),
+        "{}",
+        sent[1].text
+    );
+}
+
 /// A call's counters stay on the day they were first counted when the tenant's time zone
 /// changes mid-call: the change neither moves them nor leaves a negative day behind.
 #[tokio::test]

@@ -188,42 +188,83 @@ async fn send_to(
 }
 
 async fn breach_mail(mailer: &dyn Mailer, tenant: &Tenant, call: &Call) -> Result<(), String> {
-    let caller = caller_of(call);
-    let subject = format!(
-        "Not returned in {} minutes: missed call from {caller} ({})",
-        tenant.callback_sla_minutes, call.attribution.channel
+    let (caller, at, channel) = (
+        caller_of(call, tenant),
+        local(tenant, call),
+        &call.attribution.channel,
     );
-    let text = format!(
-        "The call from {caller} at {} UTC ({}) was missed and nobody has called back within the {} minutes \
-         you set. Call back now: every hour lowers the chance of the deal. Call id: {}.",
-        call.started_at.format("%Y-%m-%d %H:%M"),
-        call.attribution.channel,
-        tenant.callback_sla_minutes,
-        call.id
-    );
+    let sla = tenant.callback_sla_minutes;
+    let (subject, text) = if tenant.writes_russian() {
+        (
+            format!("Не перезвонили за {sla} мин.: пропущенный звонок {caller} ({channel})"),
+            format!(
+                "Звонок {caller} в {at} ({channel}) пропущен, и за {sla} мин. никто не перезвонил. \
+                 Перезвоните сейчас: с каждым часом шанс на сделку ниже. Звонок: {}.",
+                call.id
+            ),
+        )
+    } else {
+        (
+            format!("Not returned in {sla} minutes: missed call {caller} ({channel})"),
+            format!(
+                "The call {caller} at {at} ({channel}) was missed and nobody has called back \
+                 within the {sla} minutes you set. Call back now: every hour lowers the chance of \
+                 the deal. Call id: {}.",
+                call.id
+            ),
+        )
+    };
     send_mail(mailer, tenant, subject, text).await
 }
 
 async fn mail(mailer: &dyn Mailer, tenant: &Tenant, call: &Call) -> Result<(), String> {
-    let caller = caller_of(call);
-    let subject = format!("Missed call from {caller} ({})", call.attribution.channel);
-    let text = format!(
-        "A call from {caller} to {} came in at {} UTC from {} and was missed. Call back within {} minutes \
-         so the customer is not lost. Call id: {}.",
-        call.tracking_number.as_ref().map(|n| n.as_str()).unwrap_or("your number"),
-        call.started_at.format("%Y-%m-%d %H:%M"),
-        call.attribution.channel,
-        tenant.callback_sla_minutes,
-        call.id
+    let (caller, at, channel) = (
+        caller_of(call, tenant),
+        local(tenant, call),
+        &call.attribution.channel,
     );
+    let sla = tenant.callback_sla_minutes;
+    let to = call.tracking_number.as_ref().map(|n| n.as_str());
+    let (subject, text) = if tenant.writes_russian() {
+        (
+            format!("Пропущенный звонок {caller} ({channel})"),
+            format!(
+                "Звонок {caller} на {} в {at} ({channel}) пропущен. Перезвоните в течение {sla} \
+                 мин., чтобы не потерять клиента. Звонок: {}.",
+                to.unwrap_or("ваш номер"),
+                call.id
+            ),
+        )
+    } else {
+        (
+            format!("Missed call {caller} ({channel})"),
+            format!(
+                "A call {caller} to {} came in at {at} from {channel} and was missed. Call back \
+                 within {sla} minutes so the customer is not lost. Call id: {}.",
+                to.unwrap_or("your number"),
+                call.id
+            ),
+        )
+    };
     send_mail(mailer, tenant, subject, text).await
 }
 
-fn caller_of(call: &Call) -> String {
-    call.caller
-        .as_ref()
-        .map(|c| c.as_str().to_string())
-        .unwrap_or_else(|| "a hidden number".into())
+/// When the call started, on the tenant's clock ("2026-11-07 12:09 MSK").
+fn local(tenant: &Tenant, call: &Call) -> String {
+    call.started_at
+        .with_timezone(&tenant.tz())
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// Who called, with its preposition: "from +15551234567", "с +79161234567", "со скрытого номера".
+fn caller_of(call: &Call, tenant: &Tenant) -> String {
+    match (&call.caller, tenant.writes_russian()) {
+        (Some(c), false) => format!("from {}", c.as_str()),
+        (Some(c), true) => format!("с {}", c.as_str()),
+        (None, false) => "from a hidden number".into(),
+        (None, true) => "со скрытого номера".into(),
+    }
 }
 
 /// An alert email to the tenant's recipients (none configured: nothing to send).

@@ -557,7 +557,7 @@ impl Report {
 
     /// True when the email is written in Russian (a `ru*` tenant).
     pub fn russian(&self) -> bool {
-        self.language.to_ascii_lowercase().starts_with("ru")
+        crate::model::writes_russian(&self.language)
     }
 
     fn words(&self) -> &'static Words {

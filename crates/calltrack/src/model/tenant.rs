@@ -183,6 +183,11 @@ impl Tenant {
         Ok(())
     }
 
+    /// True when what is written for people (emails, alerts) is in Russian: a `ru*` language.
+    pub fn writes_russian(&self) -> bool {
+        writes_russian(&self.language)
+    }
+
     pub fn tz(&self) -> chrono_tz::Tz {
         self.timezone.parse().unwrap_or(chrono_tz::UTC)
     }
@@ -258,4 +263,10 @@ impl Tenant {
         }
         Ok(())
     }
+}
+
+/// True when text for people in this BCP 47 language is written in Russian (`ru`, `ru-RU`);
+/// everything else gets English.
+pub fn writes_russian(language: &str) -> bool {
+    language.to_ascii_lowercase().starts_with("ru")
 }
