@@ -74,3 +74,23 @@ for (const [name, env] of [['the HTML report', 'REPORT_HTML'], ['the report emai
     assert.match(seen.text, /Estimated revenue lost/);
   });
 }
+
+test('on a phone the report email keeps the screen width: wide tables scroll in their own box', async () => {
+  const file = process.env.REPORT_EMAIL;
+  assert.ok(file, 'REPORT_EMAIL is not set (run scripts/web-test.sh)');
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.setContent(await readFile(file, 'utf8'), { waitUntil: 'load' });
+  const seen = await page.evaluate(() => ({
+    page: document.scrollingElement.scrollWidth,
+    view: window.innerWidth,
+    tables: [...document.querySelectorAll('table')].map((t) => {
+      const box = t.parentElement;
+      return { overflow: getComputedStyle(box).overflowX, box: box.clientWidth, wide: t.scrollWidth > box.clientWidth };
+    }),
+  }));
+  await page.screenshot({ path: path.join(OUT, 'report_email_phone.png'), fullPage: true });
+  await page.close();
+  assert.ok(seen.page <= seen.view, `the page does not scroll sideways: ${JSON.stringify(seen)}`);
+  assert.ok(seen.tables.every((t) => t.overflow === 'auto' && t.box <= seen.view), JSON.stringify(seen.tables));
+  assert.ok(seen.tables.some((t) => t.wide), `the channel table is wider than a phone and scrolls: ${JSON.stringify(seen.tables)}`);
+});

@@ -718,7 +718,8 @@ impl Report {
                 esc(&c.title)
             );
         }
-        h.push_str("<table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\"><tr style=\"background:#eee\">");
+        h.push_str(TABLE_OPEN);
+        h.push_str("<tr style=\"background:#eee\">");
         let dim = dimension_word(self.dimension, self.russian());
         let mut dim_col: Vec<char> = dim.chars().collect();
         if let Some(c) = dim_col.first_mut() {
@@ -747,7 +748,7 @@ impl Report {
                 opt(r.cost_per_call), roi, r.lost_revenue
             );
         }
-        h.push_str("</table>");
+        h.push_str(TABLE_CLOSE);
         for n in &self.notes {
             let _ = write!(h, "<p style=\"color:#555;font-size:12px\">{}</p>", esc(n));
         }
@@ -767,7 +768,7 @@ impl Report {
                 }
                 h.push_str("</tr>");
             }
-            h.push_str("</table>");
+            h.push_str(TABLE_CLOSE);
         }
         if !self.problem_calls.is_empty() {
             table_head(&mut h, w.listen, &w.listen_columns);
@@ -792,7 +793,7 @@ impl Report {
             }
             let _ = write!(
                 h,
-                "</table><p style=\"color:#555;font-size:12px\">{}</p>",
+                "{TABLE_CLOSE}<p style=\"color:#555;font-size:12px\">{}</p>",
                 w.listen_footer
             );
         }
@@ -801,12 +802,17 @@ impl Report {
     }
 }
 
+/// A table's opening: wrapped in a box that scrolls sideways, so on a phone the wide table
+/// scrolls alone and the text and charts around it keep the screen's width.
+const TABLE_OPEN: &str = "<div style=\"overflow-x:auto;max-width:100%\">\
+     <table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\">";
+const TABLE_CLOSE: &str = "</table></div>";
+
 /// A section's heading and the opening of its table, up to the header row.
 fn table_head(h: &mut String, heading: &str, columns: &[&str]) {
     let _ = write!(
         h,
-        "<h3>{heading}</h3><table cellpadding=\"4\" style=\"border-collapse:collapse;font-size:13px\">\
-         <tr style=\"background:#eee\">"
+        "<h3>{heading}</h3>{TABLE_OPEN}<tr style=\"background:#eee\">"
     );
     for col in columns {
         let _ = write!(h, "<th align=\"left\">{col}</th>");
