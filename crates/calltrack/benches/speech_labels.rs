@@ -13,6 +13,7 @@ fn main() {
             speech_eval::HELD_OUT,
             speech_eval::HELD_OUT_2,
             speech_eval::HELD_OUT_3,
+            speech_eval::HELD_OUT_4,
         ] {
             for d in speech_eval::calls(set).iter().filter(|d| d.id == id) {
                 let a = speech_eval::analyse(d);
@@ -28,6 +29,7 @@ fn main() {
         ("held-out set", speech_eval::HELD_OUT),
         ("second held-out set", speech_eval::HELD_OUT_2),
         ("third held-out set", speech_eval::HELD_OUT_3),
+        ("fourth held-out set", speech_eval::HELD_OUT_4),
     ] {
         let e = speech_eval::evaluate(set);
         println!("## {name}");

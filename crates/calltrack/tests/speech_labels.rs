@@ -44,6 +44,7 @@ fn the_held_out_sets_are_distinct_calls_in_both_languages() {
         (speech_eval::HELD_OUT, 20),
         (speech_eval::HELD_OUT_2, 10),
         (speech_eval::HELD_OUT_3, 20),
+        (speech_eval::HELD_OUT_4, 20),
     ] {
         let calls = speech_eval::calls(set);
         assert!(calls.len() >= at_least, "{} < {at_least}", calls.len());
