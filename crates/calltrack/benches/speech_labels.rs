@@ -17,7 +17,7 @@ fn main() {
         ] {
             for d in speech_eval::calls(set).iter().filter(|d| d.id == id) {
                 let a = speech_eval::analyse(d);
-                let v = serde_json::json!({"objections": a.objections, "complaint": a.complaint,
+                let v = serde_json::json!({"objections": a.objections, "complaint": a.complaint, "interruptions": a.interruptions,
                     "conflict": a.conflict, "stages": a.script.stages, "reasons": a.reasons});
                 println!("{}", serde_json::to_string_pretty(&v).unwrap());
             }

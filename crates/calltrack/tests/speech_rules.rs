@@ -206,3 +206,79 @@ fn a_reason_quotes_the_words_the_customer_said_not_the_dictionary_pattern() {
         conflict.message
     );
 }
+
+#[test]
+fn a_clause_that_puts_the_decision_off_is_timing_even_after_approval_and_beside_a_price_word() {
+    let a = analyse(
+        "== x | en-US | -\n\
+         A: Our team plan for twenty people would be three hundred a month.\n\
+         C: It looks good, but our new budget doesn't start until April.\n",
+    );
+    assert_eq!(kinds(&a), ["timing"], "{:?}", a.objections);
+    let approved = analyse(
+        "== x | en-US | -\n\
+         A: Our team plan for twenty people would be three hundred a month.\n\
+         C: That looks good. We can start in April.\n",
+    );
+    assert!(approved.objections.is_empty(), "{:?}", approved.objections);
+}
+
+#[test]
+fn a_named_firm_with_what_it_quoted_objects_and_a_named_town_or_bank_does_not() {
+    for (script, want) in [
+        (
+            "== x | ru-RU | -\nA: Балкон обойдётся в девяносто пять тысяч.\n\
+             C: Нам в Окнах Века посчитали за восемьдесят.\n",
+            vec!["competitor"],
+        ),
+        (
+            "== x | en-US | -\nA: The full set is nine hundred.\n\
+             C: Well, Harlow Kitchens quoted me seven hundred.\n",
+            vec!["competitor"],
+        ),
+        (
+            "== x | ru-RU | -\nA: Где вы находитесь и сколько окон?\nC: Мы в Твери, нужно три окна.\n",
+            vec![],
+        ),
+        (
+            "== x | en-US | -\nA: The full set is nine hundred.\n\
+             C: We live in Leeds, with two kids, so we need the big one.\n",
+            vec![],
+        ),
+    ] {
+        assert_eq!(kinds(&analyse(script)), want, "{script}");
+    }
+}
+
+#[test]
+fn not_sure_why_they_would_switch_weighs_a_competitor_not_trust() {
+    let a = analyse(
+        "== x | en-US | -\n\
+         A: Full cover would be nineteen pounds a month with us.\n\
+         C: Right, they're asking about the same, so I'm not sure why I'd move.\n",
+    );
+    assert_eq!(kinds(&a), ["competitor"], "{:?}", a.objections);
+}
+
+#[test]
+fn an_expectation_still_unmet_is_a_complaint_unless_the_customer_is_deciding() {
+    let a = analyse(
+        "== x | ru-RU | -\n\
+         A: Диспетчерская, здравствуйте.\n\
+         C: Я подавала заявку ещё в понедельник, и никто так и не пришёл.\n",
+    );
+    assert!(a.complaint, "{:?}", a.reasons);
+    let refund = analyse(
+        "== x | en-US | -\n\
+         A: Hello, customer care.\n\
+         C: I returned the jacket two weeks ago and the refund still hasn't come through.\n",
+    );
+    assert!(refund.complaint, "{:?}", refund.reasons);
+    let deciding = analyse(
+        "== x | en-US | -\n\
+         A: The course is four hundred for ten weeks.\n\
+         C: I still haven't decided, to be honest.\n",
+    );
+    assert!(!deciding.complaint, "{:?}", deciding.reasons);
+    assert_eq!(kinds(&deciding), ["timing"], "{:?}", deciding.objections);
+}

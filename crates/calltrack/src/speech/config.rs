@@ -145,6 +145,12 @@ pub struct Resistance {
     /// Words that may stand beside the figure in such an echo (units, "and", currencies).
     #[serde(default)]
     pub echo_units: Vec<String>,
+    /// Kinds that, found in one clause with other kinds, are that clause's only objection, the
+    /// first listed first: "our budget doesn't start until April" puts the decision off
+    /// (timing), it does not reject the price; "not sure why I'd switch" weighs a competitor.
+    /// Empty: every kind found counts.
+    #[serde(default)]
+    pub precedence: Vec<String>,
 }
 
 impl Resistance {

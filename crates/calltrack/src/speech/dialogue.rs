@@ -41,11 +41,21 @@ const WORD_GAP: f64 = 0.08;
 /// The pause between two lines when the script names none.
 const LINE_GAP: f64 = 0.6;
 
-/// Seconds a line takes to say, at the pace [`transcribe_json`] gives its words.
+/// A word as [`transcribe_json`] times it: without the punctuation that follows it.
+fn bare(word: &str) -> &str {
+    word.trim_end_matches(|c: char| ".,?!;:".contains(c))
+}
+
+/// Seconds a line takes to say, from its first word's start to its last word's end, exactly as
+/// [`transcribe_json`] times its words: so `C-0.4:` overlaps the line before by 0.4 s.
 pub fn spoken_seconds(text: &str) -> f64 {
-    text.split_whitespace()
-        .map(|w| word_seconds(w) + WORD_GAP)
-        .sum()
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .map(bare)
+        .filter(|w| !w.is_empty())
+        .collect();
+    let gaps = words.len().saturating_sub(1) as f64 * WORD_GAP;
+    words.iter().map(|w| word_seconds(w)).sum::<f64>() + gaps
 }
 
 /// Parses a script of dialogues; an error names the line and what is wrong with it.
@@ -109,7 +119,7 @@ pub fn transcribe_json(lines: &[Line], language: &str) -> Value {
         let ch = &mut channels[line.side as usize];
         let mut t = line.start;
         for word in line.text.split_whitespace() {
-            let w = word.trim_end_matches(|c: char| ".,?!;:".contains(c));
+            let w = bare(word);
             let punct = word[w.len()..].chars().next();
             if w.is_empty() {
                 continue;
@@ -157,6 +167,30 @@ mod tests {
         let second_end = l[1].start + spoken_seconds("Hi.");
         assert!((l[2].start - (second_end - 0.5)).abs() < 1e-9);
         assert_eq!(l[2].side, Side::Agent);
+    }
+
+    #[test]
+    fn a_line_written_to_overlap_by_four_tenths_overlaps_the_last_word_by_four_tenths() {
+        let d = parse_script("== x | en-US | -\nA: Can I just ask you to check the\nC-0.4: No!\n")
+            .unwrap();
+        let json = transcribe_json(&d[0].lines, "en-US");
+        let end = |ch: usize, last: bool| -> f64 {
+            let items = json["results"]["channel_labels"]["channels"][ch]["items"]
+                .as_array()
+                .unwrap();
+            let words: Vec<_> = items
+                .iter()
+                .filter(|i| i["type"] == "pronunciation")
+                .collect();
+            let w = if last {
+                words[words.len() - 1]
+            } else {
+                words[0]
+            };
+            let key = if last { "end_time" } else { "start_time" };
+            w[key].as_str().unwrap().parse().unwrap()
+        };
+        assert!((end(0, true) - end(1, false) - 0.4).abs() < 0.011);
     }
 
     #[test]

@@ -178,7 +178,9 @@ pub(super) fn find_objections(
                 || (polar && !neg)
                 || (!agent_asked(turn) && ((neg && !polar) || question));
             // An approving word earlier in the turn takes back a mild objection ("Great,
-            // that's cheaper than I expected"), not a hedge ("Okay. I'll talk to my husband").
+            // that's cheaper than I expected"), not a hedge ("Okay. I'll talk to my husband"),
+            // and not when a contrast follows it, up to the objection's own words ("It looks
+            // good, but our budget doesn't start until April").
             let mut approved = false;
             for &mark in &marks[turns[turn].first..from] {
                 if mark & APPROVAL != 0 {
@@ -188,12 +190,29 @@ pub(super) fn find_objections(
                     approved = false;
                 }
             }
+            if marks[from..i].iter().any(|&b| b & CONTRAST != 0) {
+                approved = false;
+            }
             if !resists || (approved && !hedged) {
                 return;
             }
         }
         hits.push((turn, kind, i, (from, to)));
     });
+    // One clause, one objection when a kind of `precedence` is among its kinds.
+    let rank = |kind: &str| cfg.resistance.precedence.iter().position(|k| k == kind);
+    let winner = |turn: usize, clause: (usize, usize)| {
+        hits.iter()
+            .filter(|h| h.0 == turn && h.3 == clause)
+            .filter_map(|h| rank(h.1))
+            .min()
+    };
+    let keep: Vec<bool> = hits
+        .iter()
+        .map(|h| winner(h.0, h.3).is_none_or(|w| rank(h.1) == Some(w)))
+        .collect();
+    let mut keep = keep.into_iter();
+    hits.retain(|_| keep.next().unwrap_or(true));
     if contextual {
         hits.extend(echoed_figures(cfg, words, by_side, turns, &marks, &hits));
     }

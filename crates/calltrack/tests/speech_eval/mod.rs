@@ -51,7 +51,7 @@ pub const HELD_OUT_3: &[(&str, &str)] = &[
     ),
 ];
 
-/// Calls written (2026-12-07, afternoon) before that afternoon's rule changes, scored once
+/// Calls written (2026-12-07) before the rule changes that followed them that day, scored once
 /// before and once after them, never tuned on: the honest figure once the third set is used.
 pub const HELD_OUT_4: &[(&str, &str)] = &[
     (
