@@ -282,3 +282,21 @@ fn an_expectation_still_unmet_is_a_complaint_unless_the_customer_is_deciding() {
     assert!(!deciding.complaint, "{:?}", deciding.reasons);
     assert_eq!(kinds(&deciding), ["timing"], "{:?}", deciding.objections);
 }
+
+#[test]
+fn a_price_remark_before_the_agent_names_a_figure_is_why_they_call_not_an_objection() {
+    let before = analyse(
+        "== x | en-US | -\n\
+         A: Good afternoon, Harper accountants, this is Simon.\n\
+         C: Last year my accountant was far too expensive, so I'm looking for someone new.\n\
+         A: Happy to help. We do the year-end accounts for six hundred and fifty.\n\
+         C: Oh, that's a lot better.\n",
+    );
+    assert!(before.objections.is_empty(), "{:?}", before.objections);
+    let after = analyse(
+        "== x | en-US | -\n\
+         A: We do the year-end accounts for six hundred and fifty.\n\
+         C: That's far too expensive for me.\n",
+    );
+    assert_eq!(kinds(&after), ["price"], "{:?}", after.objections);
+}

@@ -151,6 +151,11 @@ pub struct Resistance {
     /// Empty: every kind found counts.
     #[serde(default)]
     pub precedence: Vec<String>,
+    /// Kinds that object only once the agent has said a figure: before that, "my last
+    /// accountant was far too expensive" is why the customer is calling, not a reply to a
+    /// price.
+    #[serde(default)]
+    pub after_figure: Vec<String>,
 }
 
 impl Resistance {

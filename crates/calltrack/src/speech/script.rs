@@ -155,9 +155,20 @@ pub(super) fn find_objections(
             && turns[turn - 1].side == Side::Agent
             && words[by_side[Side::Agent as usize].0[turns[turn - 1].last]].punct == Some('?')
     };
+    // When the agent first said a figure: kinds of `after_figure` object only from then on.
+    let (agent_idx, agent_toks) = &by_side[Side::Agent as usize];
+    let first_figure = agent_toks
+        .iter()
+        .position(|t| is_numeral(t.word))
+        .map_or(f64::INFINITY, |k| words[agent_idx[k]].start);
     // The first resisting hit of each kind in each customer turn: (turn, kind, word, clause).
     let mut hits: Vec<(usize, &str, usize, (usize, usize))> = Vec::new();
     m.scan(toks, |&kind, i, n| {
+        if words[idx[i]].start < first_figure
+            && cfg.resistance.after_figure.iter().any(|k| k == kind)
+        {
+            return;
+        }
         let turn = turn_of_word[Side::Customer as usize][i];
         if hits.iter().any(|&(t, k, _, _)| t == turn && k == kind) {
             return;
@@ -232,7 +243,6 @@ pub(super) fn find_objections(
         .iter()
         .map(|(kind, phrases)| (kind.as_str(), matcher_of(phrases)))
         .collect();
-    let (agent_idx, agent_toks) = &by_side[Side::Agent as usize];
     // The agent's clause that answers `kind` in this turn, if any.
     let answer_in = |turn: &Turn, kind: &str| -> Option<String> {
         let toks = &agent_toks[turn.first..=turn.last];
