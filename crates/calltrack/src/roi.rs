@@ -112,7 +112,7 @@ pub async fn aggregate_by(
         })
     }
     let mut notes = vec![];
-    let ru = tenant.language.to_ascii_lowercase().starts_with("ru");
+    let ru = tenant.writes_russian();
     let channel_rows = store
         .rollups_between(&tenant.id, Dimension::Channel, from, to)
         .await?;

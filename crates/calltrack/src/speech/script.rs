@@ -28,7 +28,7 @@ pub(super) fn spot_keywords(
                 category: category.to_string(),
                 phrase: phrase.to_string(),
                 said: said(words, idx, i, i + n - 1)
-                    .trim_end_matches(|c| ".,?!;:".contains(c))
+                    .trim_end_matches(|c| CLAUSE_MARKS.contains(c))
                     .to_string(),
                 side,
                 at: r2(words[idx[i]].start),
@@ -70,9 +70,12 @@ fn cue_marks(cfg: &AnalysisConfig, toks: &[Tok<'_>]) -> Vec<u8> {
     marks
 }
 
+/// The punctuation Transcribe writes after a word that ends a clause.
+const CLAUSE_MARKS: &str = ".,?!;:";
+
 /// Ends a clause: the punctuation Transcribe wrote after a word.
 fn ends_clause(w: &Word) -> bool {
-    w.punct.is_some_and(|c| ".,?!;:".contains(c))
+    w.punct.is_some_and(|c| CLAUSE_MARKS.contains(c))
 }
 
 /// Ends a sentence: a full stop, question or exclamation mark (or a semicolon).
