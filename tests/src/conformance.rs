@@ -1256,6 +1256,7 @@ pub async fn problem_index_keeps_the_worst_per_day_and_moves_with_reanalysis(sto
         manager: None,
         score: Some(score),
         reasons: vec![format!("reason of {id}")],
+        kind: Some("complaint".into()),
         retain_until: None,
     };
     let put = |old: Option<ProblemCall>, new: Option<ProblemCall>| Commit {

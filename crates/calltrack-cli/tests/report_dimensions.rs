@@ -454,6 +454,13 @@ fn the_demos_calls_to_listen_to_show_a_spread_not_one_script() {
     let scores: std::collections::BTreeSet<i64> =
         list.iter().filter_map(|p| p["score"].as_i64()).collect();
     assert!(reasons.len() >= 8, "distinct reasons: {reasons:?}");
+    // Complaints and conflicts cost the most points, yet the list also holds the worst
+    // unhandled objection and missed script stage: one call of each kind first.
+    let kinds: std::collections::BTreeSet<&str> =
+        list.iter().filter_map(|p| p["kind"].as_str()).collect();
+    for kind in ["conflict", "objection_unhandled", "script_stage_missing"] {
+        assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
+    }
     assert!(scores.len() >= 4, "distinct scores: {scores:?}");
     let sorted: Vec<i64> = list.iter().filter_map(|p| p["score"].as_i64()).collect();
     assert!(

@@ -950,26 +950,30 @@ pub async fn build_by(
 /// rollup day (calls from before days were pinned: their UTC day).
 pub fn problem_of(c: &Call) -> Option<ProblemCall> {
     let a = c.analysis.as_ref()?;
-    let mut weighed: Vec<(f64, String)> = a
+    let mut weighed: Vec<(f64, Option<String>, String)> = a
         .get("reasons")
         .and_then(|r| r.as_array())
         .map(|rs| {
             rs.iter()
                 .filter_map(|r| {
                     let points = r.get("points").and_then(|p| p.as_f64()).unwrap_or(0.0);
-                    Some((points, r.get("message")?.as_str()?.to_string()))
+                    let code = r.get("code").and_then(|c| c.as_str()).map(String::from);
+                    Some((points, code, r.get("message")?.as_str()?.to_string()))
                 })
                 .collect()
         })
         .unwrap_or_default();
     // The costliest reasons first: they are what a manager should hear about.
     weighed.sort_by(|x, y| y.0.total_cmp(&x.0));
-    let mut reasons: Vec<String> = weighed.into_iter().map(|(_, m)| m).collect();
-    if a.get("complaint").and_then(|v| v.as_bool()) == Some(true)
-        && !reasons.iter().any(|r| r.contains("omplaint"))
-    {
-        reasons.insert(0, "complaint".into());
+    let complained = weighed
+        .iter()
+        .any(|(_, code, _)| code.as_deref() == Some("complaint"));
+    if a.get("complaint").and_then(|v| v.as_bool()) == Some(true) && !complained {
+        // A complaint the tenant's weights score at nothing is still what to listen for first.
+        weighed.insert(0, (0.0, Some("complaint".into()), "complaint".into()));
     }
+    let kind = weighed.first().and_then(|(_, code, _)| code.clone());
+    let reasons: Vec<String> = weighed.into_iter().map(|(_, _, m)| m).collect();
     let score = c.quality_score;
     let flagged = score.is_some_and(|s| s < 60) || !reasons.is_empty();
     flagged.then(|| ProblemCall {
@@ -980,6 +984,7 @@ pub fn problem_of(c: &Call) -> Option<ProblemCall> {
         manager: c.answered_by.clone(),
         score,
         reasons,
+        kind,
         retain_until: c.retain_until,
     })
 }
@@ -1018,8 +1023,8 @@ pub async fn index_problems(store: &dyn Store, tenant: &Tenant) -> Result<u64, S
     }
 }
 
-/// The worst `limit` calls of the period from the problem index: at most `limit` entries read
-/// per day, so the report's cost does not grow with the period's calls.
+/// The `limit` calls of the period most worth a listen, from the problem index: at most `limit`
+/// entries read per day, so the report's cost does not grow with the period's calls.
 pub async fn problem_calls(
     store: &dyn Store,
     tenant: &Tenant,
@@ -1027,10 +1032,28 @@ pub async fn problem_calls(
     to: chrono::NaiveDate,
     limit: usize,
 ) -> Result<Vec<ProblemCall>, StoreError> {
-    let mut found = store.problems_between(&tenant.id, from, to, limit).await?;
+    let found = store.problems_between(&tenant.id, from, to, limit).await?;
+    Ok(worst_of_each_kind(found, limit))
+}
+
+/// A call that lost fewer points than this (one interruption, a short silence) is not anyone's
+/// first call to hear, however rare its kind.
+const KIND_WORTH_A_PLACE_BELOW: u8 = 90;
+
+/// The worst call of each kind of problem (by its costliest reason) that scored under
+/// [`KIND_WORTH_A_PLACE_BELOW`], then the worst of the rest, `limit` in all and worst first: ten
+/// complaints must not hide the worst unhandled objection.
+fn worst_of_each_kind(mut found: Vec<ProblemCall>, limit: usize) -> Vec<ProblemCall> {
     found.sort_by_key(ProblemCall::rank);
-    found.truncate(limit);
-    Ok(found)
+    let mut kinds = std::collections::HashSet::new();
+    let (mut chosen, rest): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|p| p.rank().0 < KIND_WORTH_A_PLACE_BELOW && kinds.insert(p.kind.clone()));
+    chosen.truncate(limit);
+    let room = limit - chosen.len();
+    chosen.extend(rest.into_iter().take(room));
+    chosen.sort_by_key(ProblemCall::rank);
+    chosen
 }
 
 /// A free-text cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@` (or a tab
@@ -1085,6 +1108,90 @@ mod tests {
             notes: vec![],
             daily: vec![],
         }
+    }
+
+    fn flagged(sid: &str, score: u8, kind: &str) -> ProblemCall {
+        ProblemCall {
+            call_id: CallId::derive(&TenantId::parse("acme").unwrap(), Provider::Generic, sid),
+            day: "2026-03-02".parse().unwrap(),
+            started_at: "2026-03-02T10:00:00Z".parse().unwrap(),
+            channel: "google/cpc".into(),
+            manager: None,
+            score: Some(score),
+            reasons: vec![kind.into()],
+            kind: Some(kind.into()),
+            retain_until: None,
+        }
+    }
+
+    #[test]
+    fn the_list_takes_the_worst_call_of_each_kind_then_the_worst_of_the_rest() {
+        let mut found: Vec<ProblemCall> = (0..8)
+            .map(|i| flagged(&format!("c{i}"), 30 + i, "complaint"))
+            .collect();
+        found.push(flagged("o1", 70, "objection_unhandled"));
+        found.push(flagged("o2", 75, "objection_unhandled"));
+        found.push(flagged("s1", 80, "long_silences"));
+        found.push(flagged("i1", 98, "agent_interrupted"));
+        let kinds = |list: &[ProblemCall]| -> Vec<(u8, String)> {
+            list.iter()
+                .map(|p| (p.score.unwrap(), p.kind.clone().unwrap()))
+                .collect()
+        };
+        let list = worst_of_each_kind(found.clone(), 5);
+        assert_eq!(
+            kinds(&list),
+            [
+                (30, "complaint".into()),
+                (31, "complaint".into()),
+                (32, "complaint".into()),
+                (70, "objection_unhandled".into()),
+                (80, "long_silences".into()),
+            ]
+        );
+        // Fewer places than kinds: the kinds with the worst calls keep theirs.
+        let two = worst_of_each_kind(found.clone(), 2);
+        assert_eq!(
+            kinds(&two),
+            [(30, "complaint".into()), (70, "objection_unhandled".into())]
+        );
+        // One interruption is no call's first reason to be heard, but it fills a free place.
+        let eleven = worst_of_each_kind(found.clone(), 11);
+        assert!(
+            eleven.iter().all(|p| p.score != Some(98)),
+            "{:?}",
+            kinds(&eleven)
+        );
+        let all = worst_of_each_kind(found, 20);
+        assert_eq!((all.len(), all[11].score), (12, Some(98)));
+    }
+
+    #[test]
+    fn an_indexed_call_names_its_costliest_reason_and_says_complaint_once() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let at: DateTime<Utc> = "2026-03-02T10:00:00Z".parse().unwrap();
+        let mut call = Call::new(&tenant, Provider::Generic, "c1", Direction::Inbound, at);
+        call.quality_score = Some(40);
+        call.analysis = Some(serde_json::json!({
+            "complaint": true,
+            "reasons": [
+                {"code": "script_stage_missing", "message": "script stage greeting", "points": 6.0},
+                {"code": "complaint", "message": "the customer complained (\"third time\" at 5.8 s)", "points": 25.0},
+                {"code": "conflict", "message": "the customer escalated", "points": 20.0},
+            ]
+        }));
+        let p = problem_of(&call).unwrap();
+        assert_eq!(p.kind.as_deref(), Some("complaint"));
+        assert_eq!(p.reasons.len(), 3, "{:?}", p.reasons);
+        assert!(p.reasons[0].starts_with("the customer complained"));
+        // A complaint the tenant weighs at nothing is still named, and first.
+        call.analysis = Some(serde_json::json!({
+            "complaint": true,
+            "reasons": [{"code": "long_silences", "message": "2 silence(s)", "points": 4.0}]
+        }));
+        let p = problem_of(&call).unwrap();
+        assert_eq!(p.kind.as_deref(), Some("complaint"));
+        assert_eq!(p.reasons, ["complaint", "2 silence(s)"]);
     }
 
     #[test]

@@ -20,6 +20,11 @@ pub struct ProblemCall {
     pub score: Option<u8>,
     /// The costliest first.
     pub reasons: Vec<String>,
+    /// The costliest reason's code (`complaint`, `objection_unhandled`, `conflict`, ...): the
+    /// list of calls to listen to takes the worst call of each kind before the rest. Absent on
+    /// entries written before it (`calltrack migrate` writes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     /// The call's retention: the entry goes with the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retain_until: Option<DateTime<Utc>>,
