@@ -53,30 +53,79 @@ pub(super) fn compose(rng: &mut ChaCha8Rng) -> Vec<Line> {
             "I want to complain. Your plumber never showed up yesterday, this is unacceptable.",
             "This is the third time I call. The heater you installed is leaking again and nobody called me back.",
             "I am really disappointed, the bill is twice what you quoted me.",
+            "You charged my card twice for Tuesday's visit and I want a refund.",
+            "The tap your guy fixed on Monday is dripping again, I took a day off work for that.",
+            "I have been waiting since eight for your technician and nobody even phoned to say he is late.",
         ]).into(), 1, rng, &mut lines);
-        if rng.gen_bool(0.5) {
-            say("I am sorry to hear that. Let me check your order and we can send someone first thing tomorrow at no charge.".into(), 0, rng, &mut lines);
-            say(
-                "Fine, but this has to be the last time.".into(),
-                1,
-                rng,
-                &mut lines,
-            );
-            say(
-                "It will be. Thank you for your patience, goodbye.".into(),
-                0,
-                rng,
-                &mut lines,
-            );
-        } else {
-            say("Which address?".into(), 0, rng, &mut lines);
-            say(
-                "I waited all day, I want to speak to your manager.".into(),
-                1,
-                rng,
-                &mut lines,
-            );
-            say("Please hold.".into(), 0, rng, &mut lines);
+        match rng.gen_range(0..4) {
+            0 | 1 => {
+                say(pick(rng, &[
+                    "I am sorry to hear that. Let me check your order and we can send someone first thing tomorrow at no charge.",
+                    "I apologise, that should not have happened. I can see the visit here, I will refund the second payment today.",
+                    "That is our mistake, sorry. Our senior plumber can come this afternoon and there will be no charge for it.",
+                ]).into(), 0, rng, &mut lines);
+                say(
+                    pick(
+                        rng,
+                        &[
+                            "Fine, but this has to be the last time.",
+                            "Okay. Please make sure he actually comes.",
+                            "Alright, thank you for sorting it out.",
+                        ],
+                    )
+                    .into(),
+                    1,
+                    rng,
+                    &mut lines,
+                );
+                say(
+                    "It will be. Thank you for your patience, goodbye.".into(),
+                    0,
+                    rng,
+                    &mut lines,
+                );
+            }
+            2 => {
+                say(
+                    pick(rng, &["Which address?", "What is the order number?"]).into(),
+                    0,
+                    rng,
+                    &mut lines,
+                );
+                say(
+                    pick(rng, &[
+                        "I waited all day, I want to speak to your manager.",
+                        "I gave it to you twice already. Put me through to a supervisor, please.",
+                        "Forget it, I will file a complaint with the consumer office.",
+                    ])
+                    .into(),
+                    1,
+                    rng,
+                    &mut lines,
+                );
+                say("Please hold.".into(), 0, rng, &mut lines);
+            }
+            _ => {
+                // The agent argues, and the customer talks over them.
+                say(
+                    "Our records show the technician was there on time.".into(),
+                    0,
+                    rng,
+                    &mut lines,
+                );
+                say(
+                    "He was not, I was home the whole day, you are not listening to me.".into(),
+                    1,
+                    rng,
+                    &mut lines,
+                );
+                say(
+                    "Well, I can only go by what the system says.".into(),
+                    0,
+                    rng,
+                    &mut lines,
+                );
+            }
         }
         return lines;
     }
