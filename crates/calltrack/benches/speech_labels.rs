@@ -14,6 +14,7 @@ fn main() {
             speech_eval::HELD_OUT_2,
             speech_eval::HELD_OUT_3,
             speech_eval::HELD_OUT_4,
+            speech_eval::HELD_OUT_5,
         ] {
             for d in speech_eval::calls(set).iter().filter(|d| d.id == id) {
                 let a = speech_eval::analyse(d);
@@ -30,6 +31,7 @@ fn main() {
         ("second held-out set", speech_eval::HELD_OUT_2),
         ("third held-out set", speech_eval::HELD_OUT_3),
         ("fourth held-out set", speech_eval::HELD_OUT_4),
+        ("fifth held-out set", speech_eval::HELD_OUT_5),
     ] {
         let e = speech_eval::evaluate(set);
         println!("## {name}");

@@ -45,6 +45,7 @@ fn the_held_out_sets_are_distinct_calls_in_both_languages() {
         (speech_eval::HELD_OUT_2, 10),
         (speech_eval::HELD_OUT_3, 20),
         (speech_eval::HELD_OUT_4, 20),
+        (speech_eval::HELD_OUT_5, 14),
     ] {
         let calls = speech_eval::calls(set);
         assert!(calls.len() >= at_least, "{} < {at_least}", calls.len());
@@ -70,6 +71,7 @@ fn the_held_out_sets_keep_their_measured_miss_counts() {
         ("second held-out", speech_eval::HELD_OUT_2, 1),
         ("third held-out", speech_eval::HELD_OUT_3, 6),
         ("fourth held-out", speech_eval::HELD_OUT_4, 25),
+        ("fifth held-out", speech_eval::HELD_OUT_5, 25),
     ] {
         let e = speech_eval::evaluate(set);
         let misses = miss_lines(&e);
