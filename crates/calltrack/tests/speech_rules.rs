@@ -300,3 +300,36 @@ fn a_price_remark_before_the_agent_names_a_figure_is_why_they_call_not_an_object
     );
     assert_eq!(kinds(&after), ["price"], "{:?}", after.objections);
 }
+
+#[test]
+fn a_contract_is_not_an_agreement_so_a_story_of_vanished_builders_still_objects() {
+    // The stemmer gives "договорились" (agreed) and "договор" (a contract) one stem; approval
+    // is written as the verb's prefix so that asking for a contract approves nothing.
+    let a = analyse(
+        "== x | ru-RU | -\n\
+         A: Ремонт ванной под ключ у нас от ста восьмидесяти тысяч с материалами.\n\
+         C: А вы договор заключаете? Знакомых одни мастера взяли аванс и пропали.\n",
+    );
+    assert_eq!(kinds(&a), ["trust"], "{:?}", a.objections);
+    assert!(
+        a.objections[0].said.contains("пропали"),
+        "{:?}",
+        a.objections
+    );
+}
+
+#[test]
+fn another_place_and_a_head_count_are_not_a_competitors_quote() {
+    let a = analyse(
+        "== x | ru-RU | -\n\
+         A: Транспортная компания Вектор, здравствуйте.\n\
+         C: Нам надо перевезти офис, двадцать рабочих мест, в другой бизнес-центр.\n",
+    );
+    assert!(a.objections.is_empty(), "{:?}", a.objections);
+    let quoted = analyse(
+        "== x | ru-RU | -\n\
+         A: Переезд под ключ получится сто двадцать тысяч.\n\
+         C: В другой фирме нам посчитали восемьдесят.\n",
+    );
+    assert_eq!(kinds(&quoted), ["competitor"], "{:?}", quoted.objections);
+}

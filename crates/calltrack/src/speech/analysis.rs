@@ -13,7 +13,7 @@ use super::config::AnalysisConfig;
 use super::metrics::*;
 use super::scoring::{score, Findings};
 use super::script::{check_script, find_objections, spot_keywords};
-use super::text::{normalise, stem, Tok};
+use super::text::{normalise, numbers, stem, Tok};
 use super::transcript::{Transcript, Word};
 
 /// The two sides of a call. With diarization every speaker but the agent is the customer side.
@@ -286,11 +286,19 @@ pub fn analyse(t: &Transcript, cfg: &AnalysisConfig) -> Analysis {
             word: &norm[i],
             stem: &stem_of[norm[i].as_str()],
             name,
+            ends: w.punct.is_some_and(|c| ".?!;".contains(c)),
+            number: false,
         });
     }
 
     // Turns and monologues.
     let turns = turns(words, &by_side, cfg.silence_seconds);
+    for (_, toks) in &mut by_side {
+        let number = numbers(toks);
+        for (t, number) in toks.iter_mut().zip(number) {
+            t.number = number;
+        }
+    }
     let mut turn_of_word: [Vec<usize>; 2] =
         [vec![0; by_side[0].0.len()], vec![0; by_side[1].0.len()]];
     for (i, turn) in turns.iter().enumerate() {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::analysis::{KeywordHit, Objection, Script, Side, StageResult};
 use super::config::AnalysisConfig;
 use super::metrics::{r2, SideWords, Turn};
-use super::text::{is_numeral, Matcher, Tok};
+use super::text::{Matcher, Tok};
 use super::transcript::Word;
 
 pub(super) fn spot_keywords(
@@ -162,7 +162,7 @@ pub(super) fn find_objections(
     let (agent_idx, agent_toks) = &by_side[Side::Agent as usize];
     let first_figure = agent_toks
         .iter()
-        .position(|t| is_numeral(t.word))
+        .position(|t| t.number)
         .map_or(f64::INFINITY, |k| words[agent_idx[k]].start);
     // The first resisting hit of each kind in each customer turn: (turn, kind, word, clause).
     let mut hits: Vec<(usize, &str, usize, (usize, usize))> = Vec::new();
@@ -310,8 +310,8 @@ fn echoed_figures<'k>(
         let echo = &toks[from..=to];
         let unit = |w: &str| cfg.resistance.echo_units.iter().any(|u| u == w);
         if !matches!(words[idx[to]].punct, Some('?' | '!'))
-            || !echo.iter().any(|w| is_numeral(w.word))
-            || !echo.iter().all(|w| is_numeral(w.word) || unit(w.word))
+            || !echo.iter().any(|w| w.number)
+            || !echo.iter().all(|w| w.number || unit(w.word))
         {
             continue;
         }

@@ -62,15 +62,26 @@ pub struct Tok<'a> {
     pub word: &'a str,
     pub stem: &'a str,
     pub name: bool,
+    /// Ends a sentence (Transcribe's full stop, question or exclamation mark, or semicolon): no
+    /// phrase runs on past it ("и то и другое. Понятно" holds no "другие *"). A turn's end is
+    /// not one: the other side talking over a sentence splits its turn, not the sentence.
+    pub ends: bool,
+    /// A number as said (see [`numbers`]): what `#` matches.
+    pub number: bool,
 }
 
 /// True for a number word or numeral: digits, the English and Russian number words in any
-/// case or gender ("forty", "hundred", "двести", "тысячи", "полторы"). Number words are a closed
-/// class, so the list is the language's, not a dictionary to tune.
+/// case or gender ("forty", "hundred", "двести", "тысячи", "полторы"), and hyphenated compounds
+/// of them ("ninety-five"). Number words are a closed class, so the list is the language's, not a
+/// dictionary to tune. "One" and "один" in every form are left out: alone they are a pronoun or an
+/// article far more often than an amount ("the one on your site", "одна дверца"); see
+/// [`is_one`].
 pub fn is_numeral(word: &str) -> bool {
-    const EN: [&str; 33] = [
+    if let Some((head, tail)) = word.split_once('-') {
+        return is_numeral(head) && tail.split('-').all(|p| p == "one" || is_numeral(p));
+    }
+    const EN: [&str; 32] = [
         "zero",
-        "one",
         "two",
         "three",
         "four",
@@ -103,14 +114,8 @@ pub fn is_numeral(word: &str) -> bool {
         "grand",
         "half",
     ];
-    const RU: [&str; 40] = [
+    const RU: [&str; 34] = [
         "ноль",
-        "один",
-        "одна",
-        "одно",
-        "одну",
-        "одного",
-        "одной",
         "два",
         "две",
         "двух",
@@ -157,6 +162,34 @@ pub fn is_numeral(word: &str) -> bool {
         || word.contains("дцат")
         || word.contains("десят")
         || (word.ends_with("сот") && word.chars().count() >= 6)
+}
+
+/// "One" and "один" in every form: a number only when another number word follows it ("one
+/// forty nine", "одна тысяча"), which [`Tok::number`] says.
+pub fn is_one(word: &str) -> bool {
+    matches!(
+        word,
+        "one"
+            | "один"
+            | "одна"
+            | "одно"
+            | "одну"
+            | "одного"
+            | "одной"
+            | "одним"
+            | "одному"
+    )
+}
+
+/// Whether each word is a number: a numeral, or a form of "one" followed in its sentence by one.
+pub fn numbers(toks: &[Tok<'_>]) -> Vec<bool> {
+    let mut out: Vec<bool> = toks.iter().map(|t| is_numeral(t.word)).collect();
+    for i in (0..toks.len().saturating_sub(1)).rev() {
+        if is_one(toks[i].word) && !toks[i].ends && out[i + 1] {
+            out[i] = true;
+        }
+    }
+    out
 }
 
 fn is_cyrillic(s: &str) -> bool {
@@ -210,7 +243,7 @@ impl Token {
             Token::Exact(s) => w.word == s,
             Token::Prefix(s) => w.word.starts_with(s.as_str()),
             Token::Stem(s) => w.stem == s,
-            Token::Number => is_numeral(w.word),
+            Token::Number => w.number,
             Token::Any => !w.word.is_empty(),
             Token::Name => w.name,
         }
@@ -286,6 +319,7 @@ impl<T> Matcher<T> {
                     .iter()
                     .zip(&words[i..i + n])
                     .all(|(t, &w)| t.matches(w))
+                    && !words[i..i + n - 1].iter().any(|w| w.ends)
                 {
                     found(tag, i, n);
                 }
@@ -312,7 +346,15 @@ mod tests {
                 word,
                 stem,
                 name: i > 0 && raw.starts_with(char::is_uppercase),
+                ends: raw.ends_with(['.', '?', '!', ';']),
+                number: false,
             })
+            .collect();
+        let number = numbers(&toks);
+        let toks: Vec<Tok> = toks
+            .into_iter()
+            .zip(number)
+            .map(|(t, number)| Tok { number, ..t })
             .collect();
         let mut hit = false;
         matcher.scan(&toks, |_, _, _| hit = true);
@@ -363,9 +405,20 @@ mod tests {
     }
 
     #[test]
+    fn a_phrase_is_said_within_one_sentence() {
+        assert!(!m("другие *", "и то и другое. Понятно"));
+        assert!(m("другие *", "другие фирмы"));
+        assert!(m("больше чем", "это больше, чем билет"));
+        assert!(!m("your manager", "is that yours? Manager here"));
+    }
+
+    #[test]
     fn numbers_any_word_and_names_match_as_their_kinds() {
         assert!(m("is #", "a consultation is sixty five"));
         assert!(m("стоит #", "стоит двести десять"));
+        assert!(m("is #", "the visit is one forty nine"));
+        assert!(!m("is #", "this is one of ours"));
+        assert!(!m("дверца #", "одна дверца одна."));
         for w in [
             "двадцать",
             "пятьдесят",
@@ -374,11 +427,23 @@ mod tests {
             "полторы",
             "девяносто",
             "1200",
+            "ninety-five",
+            "twenty-one",
         ] {
             assert!(is_numeral(w), "{w}");
         }
-        for w in ["сотрудник", "трубка", "once", "someone", "десерт", "ночь"]
-        {
+        for w in [
+            "сотрудник",
+            "трубка",
+            "once",
+            "someone",
+            "десерт",
+            "ночь",
+            "one",
+            "одна",
+            "fifty-pound",
+            "-5",
+        ] {
             assert!(!is_numeral(w), "{w}");
         }
         assert!(m("another *", "we use another firm"));
