@@ -15,6 +15,7 @@ fn main() {
             speech_eval::HELD_OUT_3,
             speech_eval::HELD_OUT_4,
             speech_eval::HELD_OUT_5,
+            speech_eval::HELD_OUT_6,
         ] {
             for d in speech_eval::calls(set).iter().filter(|d| d.id == id) {
                 let a = speech_eval::analyse(d);
@@ -32,6 +33,7 @@ fn main() {
         ("third held-out set", speech_eval::HELD_OUT_3),
         ("fourth held-out set", speech_eval::HELD_OUT_4),
         ("fifth held-out set", speech_eval::HELD_OUT_5),
+        ("sixth held-out set", speech_eval::HELD_OUT_6),
     ] {
         let e = speech_eval::evaluate(set);
         println!("## {name}");

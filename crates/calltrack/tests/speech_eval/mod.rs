@@ -77,6 +77,19 @@ pub const HELD_OUT_5: &[(&str, &str)] = &[
     ),
 ];
 
+/// Calls written after the fifth set's rule changes (2026-12-07, afternoon), committed before the
+/// rule changes that followed them and scored once before and once after them.
+pub const HELD_OUT_6: &[(&str, &str)] = &[
+    (
+        "heldout6-ru.txt",
+        include_str!("../speech-eval/heldout6-ru.txt"),
+    ),
+    (
+        "heldout6-en.txt",
+        include_str!("../speech-eval/heldout6-en.txt"),
+    ),
+];
+
 /// Every call of a set, parsed.
 pub fn calls(set: &[(&str, &str)]) -> Vec<Dialogue> {
     set.iter()
