@@ -62,9 +62,10 @@ fn the_held_out_sets_are_distinct_calls_in_both_languages() {
 }
 
 /// The held-out sets are held to the misses BENCHMARKS.md quotes for them now that the first
-/// four have been tuned on (2 on the first, 1 on the second, 6 on the third, 9 on the fourth)
-/// and the fifth was scored once before and once after the rule changes that followed it (25,
-/// then 21), so a change cannot quietly lose ground. A lower count is progress: lower the bound.
+/// five have been tuned on (2 on the first, 1 on the second, 6 on the third, 9 on the fourth, 13
+/// on the fifth) and the sixth was scored once before and once after the rule changes that
+/// followed it (18, then 16), so a change cannot quietly lose ground. A lower count is progress:
+/// lower the bound.
 #[test]
 fn the_held_out_sets_keep_their_measured_miss_counts() {
     for (name, set, most) in [
@@ -72,8 +73,8 @@ fn the_held_out_sets_keep_their_measured_miss_counts() {
         ("second held-out", speech_eval::HELD_OUT_2, 1),
         ("third held-out", speech_eval::HELD_OUT_3, 6),
         ("fourth held-out", speech_eval::HELD_OUT_4, 9),
-        ("fifth held-out", speech_eval::HELD_OUT_5, 21),
-        ("sixth held-out", speech_eval::HELD_OUT_6, 18),
+        ("fifth held-out", speech_eval::HELD_OUT_5, 13),
+        ("sixth held-out", speech_eval::HELD_OUT_6, 16),
     ] {
         let e = speech_eval::evaluate(set);
         let misses = miss_lines(&e);

@@ -333,3 +333,39 @@ fn another_place_and_a_head_count_are_not_a_competitors_quote() {
     );
     assert_eq!(kinds(&quoted), ["competitor"], "{:?}", quoted.objections);
 }
+
+#[test]
+fn a_lower_figure_after_the_agents_is_a_price_objection_and_a_time_or_an_approved_one_is_not() {
+    let quote = "A: Re-plastering the two rooms comes to eleven thousand, materials included.\n";
+    let hoped = analyse(&format!(
+        "== x | en-US | -\n{quote}C: Right. We had something nearer six in our heads.\n"
+    ));
+    assert_eq!(kinds(&hoped), ["price"], "{:?}", hoped.objections);
+    assert!(hoped.objections[0].said.contains("nearer six"));
+    let time = analyse(&format!(
+        "== x | en-US | -\n{quote}C: Fine. Could the plasterer start on Monday after nine?\n"
+    ));
+    assert!(time.objections.is_empty(), "{:?}", time.objections);
+    let deposit = analyse(
+        "== x | en-US | -\n\
+         A: The course is six hundred, paid up front.\n\
+         C: Perfect, and could I pay two hundred now and the rest in May?\n",
+    );
+    assert!(deposit.objections.is_empty(), "{:?}", deposit.objections);
+    let answer = analyse(
+        "== x | en-US | -\n\
+         A: The course is six hundred. What were you planning to spend?\n\
+         C: About four hundred.\n",
+    );
+    assert!(answer.objections.is_empty(), "{:?}", answer.objections);
+}
+
+#[test]
+fn a_lower_figure_someone_else_offered_is_a_competitors_quote() {
+    let a = analyse(
+        "== x | ru-RU | -\n\
+         A: Покраска двух дверей выйдет в двенадцать тысяч.\n\
+         C: Хм. Мне в мастерской у дома за девять предлагали.\n",
+    );
+    assert_eq!(kinds(&a), ["competitor"], "{:?}", a.objections);
+}

@@ -145,6 +145,12 @@ pub struct Resistance {
     /// Words that may stand beside the figure in such an echo (units, "and", currencies).
     #[serde(default)]
     pub echo_units: Vec<String>,
+    /// The kind raised when, after the agent's figure, the customer names a lower one (what
+    /// they hoped to pay, what someone else asked: "I was hoping for more like fifty"), or the
+    /// kind whose `context` words the sentence holds ("в сервисе мне за двенадцать
+    /// предлагали" is a competitor's quote); empty: not read.
+    #[serde(default)]
+    pub counter: String,
     /// Kinds that, found in one clause with other kinds, are that clause's only objection, the
     /// first listed first: "our budget doesn't start until April" puts the decision off
     /// (timing), it does not reject the price; "not sure why I'd switch" weighs a competitor.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::analysis::{KeywordHit, Objection, Script, Side, StageResult};
 use super::config::AnalysisConfig;
 use super::metrics::{r2, SideWords, Turn};
-use super::text::{Matcher, Tok};
+use super::text::{amounts, Matcher, Tok};
 use super::transcript::Word;
 
 pub(super) fn spot_keywords(
@@ -229,6 +229,13 @@ pub(super) fn find_objections(
     hits.retain(|_| keep.next().unwrap_or(true));
     if contextual {
         hits.extend(echoed_figures(cfg, words, by_side, turns, &marks, &hits));
+        let figures = Figures {
+            turns,
+            marks: &marks,
+            contexts: &contexts,
+            agent_asked: &agent_asked,
+        };
+        hits.extend(lower_figures(cfg, words, by_side, &figures, &hits));
     }
     hits.sort_by_key(|&(_, _, i, _)| i);
 
@@ -330,6 +337,97 @@ fn echoed_figures<'k>(
             to
         };
         out.push((t, kind, from, (from, said_to)));
+    }
+    out
+}
+
+/// What [`lower_figures`] reads beside the words: the turns, the customer's cue marks, the
+/// context matchers by kind, and whether the agent's turn before a turn asked a question.
+struct Figures<'a, 'k> {
+    turns: &'a [Turn],
+    marks: &'a [u8],
+    contexts: &'a BTreeMap<&'k str, Matcher<()>>,
+    agent_asked: &'a dyn Fn(usize) -> bool,
+}
+
+/// Objections where the customer, after the agent's figure, names a lower one: what they hoped
+/// to pay or what someone else asked ("I was hoping for more like fifty", "we were thinking
+/// nearer eight" after twelve thousand). A figure said without its "thousand" is read at the
+/// agent's scale; a figure under 0.3 of the agent's is a time or a count ("after two"), not a
+/// counter-offer. The `resistance.counter` kind is raised, or the kind whose context words the
+/// sentence holds (a competitor's quote); not when the sentence is approved without a hedge,
+/// answers the agent's question, or its turn already objects there or of that kind.
+fn lower_figures<'k>(
+    cfg: &'k AnalysisConfig,
+    words: &[Word],
+    by_side: &SideWords,
+    f: &Figures<'_, 'k>,
+    found: &[(usize, &'k str, usize, (usize, usize))],
+) -> Vec<(usize, &'k str, usize, (usize, usize))> {
+    let counter = cfg.resistance.counter.as_str();
+    let Some((counter, _)) = cfg.objections.get_key_value(counter) else {
+        return vec![];
+    };
+    let agent_said = amounts(&by_side[Side::Agent as usize].1);
+    let (idx, toks) = &by_side[Side::Customer as usize];
+    let customer_said = amounts(toks);
+    let within = |a: &&(usize, usize, f64), turn: &Turn| a.0 >= turn.first && a.1 <= turn.last;
+    let mut figure: Option<f64> = None;
+    let mut out: Vec<(usize, &'k str, usize, (usize, usize))> = vec![];
+    for (t, turn) in f.turns.iter().enumerate() {
+        if turn.side == Side::Agent {
+            let largest = agent_said
+                .iter()
+                .filter(|a| within(a, turn))
+                .map(|a| a.2)
+                .reduce(f64::max);
+            figure = largest.or(figure);
+            continue;
+        }
+        let Some(quoted) = figure.filter(|q| *q > 0.0) else {
+            continue;
+        };
+        if (f.agent_asked)(t) {
+            continue;
+        }
+        for &(from, to, said) in customer_said.iter().filter(|a| within(a, turn)) {
+            let scaled = said * 1e3;
+            let value = if (scaled / quoted).ln().abs() < (said / quoted).ln().abs() {
+                scaled
+            } else {
+                said
+            };
+            if !(0.3..0.95).contains(&(value / quoted)) {
+                continue;
+            }
+            let (s_from, s_to) = span(words, idx, turn, from, to - from + 1, ends_sentence);
+            let mut approved = false;
+            for &mark in &f.marks[turn.first..=s_to] {
+                approved = (approved || mark & APPROVAL != 0) && mark & CONTRAST == 0;
+            }
+            let hedged = f.marks[s_from..=s_to].iter().any(|&b| b & HEDGE != 0);
+            if approved && !hedged {
+                continue;
+            }
+            let mut kind: &'k str = counter;
+            for (&k, m) in f.contexts {
+                let mut hit = false;
+                m.scan(&toks[s_from..=s_to], |_, _, _| hit = true);
+                if hit && k != counter {
+                    kind = k;
+                    break;
+                }
+            }
+            let taken = found
+                .iter()
+                .chain(&out)
+                .any(|&(ft, fk, _, (c_from, c_to))| {
+                    ft == t && (fk == kind || (c_from <= s_to && c_to >= s_from))
+                });
+            if !taken {
+                out.push((t, kind, from, (s_from, s_to)));
+            }
+        }
     }
     out
 }

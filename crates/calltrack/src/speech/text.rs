@@ -192,6 +192,227 @@ pub fn numbers(toks: &[Tok<'_>]) -> Vec<bool> {
     out
 }
 
+/// What a number word adds to an amount.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum NumberWord {
+    /// A value that adds: "seven", "forty", "двести", "полторы", "half".
+    Value(f64),
+    /// "hundred": what came before (or one) times 100.
+    Hundred,
+    /// "thousand", "тысяч", "grand", "million": what came before (or one) times this, closed.
+    Scale(f64),
+}
+
+fn number_word(word: &str) -> Option<NumberWord> {
+    use NumberWord::*;
+    const VALUES: [(&str, f64); 28] = [
+        ("zero", 0.0),
+        ("one", 1.0),
+        ("two", 2.0),
+        ("three", 3.0),
+        ("four", 4.0),
+        ("five", 5.0),
+        ("six", 6.0),
+        ("seven", 7.0),
+        ("eight", 8.0),
+        ("nine", 9.0),
+        ("ten", 10.0),
+        ("eleven", 11.0),
+        ("twelve", 12.0),
+        ("thirteen", 13.0),
+        ("fourteen", 14.0),
+        ("fifteen", 15.0),
+        ("sixteen", 16.0),
+        ("seventeen", 17.0),
+        ("eighteen", 18.0),
+        ("nineteen", 19.0),
+        ("twenty", 20.0),
+        ("thirty", 30.0),
+        ("forty", 40.0),
+        ("fifty", 50.0),
+        ("sixty", 60.0),
+        ("seventy", 70.0),
+        ("eighty", 80.0),
+        ("ninety", 90.0),
+    ];
+    // Russian by the stem every case form starts with, longest first where one is another's
+    // start (семьдесят before семь, двести before два).
+    const RU: [(&str, f64); 36] = [
+        ("ноль", 0.0),
+        ("одиннадцат", 11.0),
+        ("двенадцат", 12.0),
+        ("тринадцат", 13.0),
+        ("четырнадцат", 14.0),
+        ("пятнадцат", 15.0),
+        ("шестнадцат", 16.0),
+        ("семнадцат", 17.0),
+        ("восемнадцат", 18.0),
+        ("девятнадцат", 19.0),
+        ("двадцат", 20.0),
+        ("тридцат", 30.0),
+        ("сорок", 40.0),
+        ("пятьдесят", 50.0),
+        ("пятидесят", 50.0),
+        ("шестьдесят", 60.0),
+        ("шестидесят", 60.0),
+        ("семьдесят", 70.0),
+        ("семидесят", 70.0),
+        ("восемьдесят", 80.0),
+        ("восьмидесят", 80.0),
+        ("девяност", 90.0),
+        ("двест", 200.0),
+        ("двухсот", 200.0),
+        ("трист", 300.0),
+        ("трехсот", 300.0),
+        ("четырест", 400.0),
+        ("четырехсот", 400.0),
+        ("пятьсот", 500.0),
+        ("пятисот", 500.0),
+        ("шестьсот", 600.0),
+        ("шестисот", 600.0),
+        ("семьсот", 700.0),
+        ("семисот", 700.0),
+        ("восемьсот", 800.0),
+        ("восьмисот", 800.0),
+    ];
+    const RU_SMALL: [(&str, f64); 20] = [
+        ("девятьсот", 900.0),
+        ("девятисот", 900.0),
+        ("один", 1.0),
+        ("одн", 1.0),
+        ("два", 2.0),
+        ("две", 2.0),
+        ("двух", 2.0),
+        ("три", 3.0),
+        ("трех", 3.0),
+        ("четыр", 4.0),
+        ("пят", 5.0),
+        ("шест", 6.0),
+        ("сем", 7.0),
+        ("восем", 8.0),
+        ("восьм", 8.0),
+        ("девят", 9.0),
+        ("десят", 10.0),
+        ("сто", 100.0),
+        ("ста", 100.0),
+        ("полтор", 1.5),
+    ];
+    if let Some(&(_, v)) = VALUES.iter().find(|(w, _)| *w == word) {
+        return Some(Value(v));
+    }
+    if let Some((tens, unit)) = word.split_once('-') {
+        return match (number_word(tens), number_word(unit)) {
+            (Some(Value(t)), Some(Value(u))) if t >= 20.0 && u < 10.0 => Some(Value(t + u)),
+            _ => None,
+        };
+    }
+    match word {
+        "hundred" => return Some(Hundred),
+        "thousand" | "grand" => return Some(Scale(1e3)),
+        "million" => return Some(Scale(1e6)),
+        "half" | "половиной" | "половина" => return Some(Value(0.5)),
+        "полутора" => return Some(Value(1.5)),
+        _ => {}
+    }
+    if word.starts_with("тысяч") {
+        return Some(Scale(1e3));
+    }
+    if word.starts_with("миллион") {
+        return Some(Scale(1e6));
+    }
+    if let Some(&(_, v)) = RU.iter().find(|(p, _)| word.starts_with(p)) {
+        return Some(Value(v));
+    }
+    // The short stems only as whole small forms: "сем" is not "семья", "пят" is not "пятница".
+    let small = RU_SMALL
+        .iter()
+        .find(|(p, _)| word.starts_with(p) && word.chars().count() <= p.chars().count() + 3);
+    if let Some(&(_, v)) = small {
+        if is_numeral(word) || is_one(word) || word == "полтора" || word == "полторы"
+        {
+            return Some(Value(v));
+        }
+    }
+    if word.chars().any(|c| c.is_ascii_digit()) && is_numeral(word) {
+        let (digits, k) = match word.strip_suffix('k') {
+            Some(d) => (d, 1e3),
+            None => (word, 1.0),
+        };
+        let clean: String = digits
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        return clean.parse::<f64>().ok().map(|v| Value(v * k));
+    }
+    None
+}
+
+/// The amounts said in a run of words: (first word, last word, value), each within one
+/// sentence. Number words combine as people say them: "a hundred and ten" 110, "eleven hundred
+/// and fifty" 1150, "nine thousand eight hundred" 9800, "eight and a half" 8.5, "четырнадцать с
+/// половиной тысяч" 14500, "сто двадцать тысяч" 120000, and a price said the short way, "one
+/// forty nine" 149, "две восемьсот" 2800.
+pub fn amounts(toks: &[Tok<'_>]) -> Vec<(usize, usize, f64)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let Some(first) = number_word(toks[i].word).filter(|_| toks[i].number) else {
+            i += 1;
+            continue;
+        };
+        let (start, mut end) = (i, i);
+        let (mut total, mut current) = (0.0_f64, 0.0_f64);
+        let add = |w: NumberWord, total: &mut f64, current: &mut f64| match w {
+            NumberWord::Value(v) => {
+                let bare_unit = *current >= 1.0 && *current <= 9.0 && current.fract() == 0.0;
+                if bare_unit && v >= 100.0 {
+                    *total += *current * 1e3;
+                    *current = v;
+                } else if bare_unit && v >= 10.0 {
+                    *current = *current * 100.0 + v;
+                } else {
+                    *current += v;
+                }
+            }
+            NumberWord::Hundred => *current = current.max(1.0) * 100.0,
+            NumberWord::Scale(s) => {
+                *total += current.max(1.0) * s;
+                *current = 0.0;
+            }
+        };
+        add(first, &mut total, &mut current);
+        let mut j = i + 1;
+        while j < toks.len() && !toks[j - 1].ends {
+            let next = number_word(toks[j].word)
+                .filter(|w| toks[j].number || matches!(w, NumberWord::Value(v) if *v == 0.5));
+            if let Some(w) = next {
+                add(w, &mut total, &mut current);
+                end = j;
+                j += 1;
+                continue;
+            }
+            // "and", "a", "и", "с" join number words ("a hundred and ten", "eight and a half",
+            // "с половиной"), when a number word follows them.
+            let joins = |k: usize| {
+                toks.get(k)
+                    .is_some_and(|t| !t.ends && matches!(t.word, "and" | "a" | "и" | "с"))
+            };
+            let mut k = j;
+            while joins(k) && k < j + 2 {
+                k += 1;
+            }
+            if k > j && toks.get(k).and_then(|t| number_word(t.word)).is_some() {
+                j = k;
+                continue;
+            }
+            break;
+        }
+        out.push((start, end, total + current));
+        i = end + 1;
+    }
+    out
+}
+
 fn is_cyrillic(s: &str) -> bool {
     s.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
 }
@@ -402,6 +623,55 @@ mod tests {
     fn phrases_need_consecutive_words() {
         assert!(m("добрый день", "ну добрый день вам"));
         assert!(!m("добрый день", "добрый вечер день"));
+    }
+
+    fn amounts_in(text: &str) -> Vec<f64> {
+        let ws: Vec<String> = text.split_whitespace().map(normalise).collect();
+        let stems: Vec<String> = ws.iter().map(|w| stem(w)).collect();
+        let mut toks: Vec<Tok> = ws
+            .iter()
+            .zip(&stems)
+            .zip(text.split_whitespace())
+            .map(|((word, stem), raw)| Tok {
+                word,
+                stem,
+                name: false,
+                ends: raw.ends_with(['.', '?', '!', ';']),
+                number: false,
+            })
+            .collect();
+        let number = numbers(&toks);
+        for (t, n) in toks.iter_mut().zip(number) {
+            t.number = n;
+        }
+        amounts(&toks).into_iter().map(|(_, _, v)| v).collect()
+    }
+
+    #[test]
+    fn amounts_are_read_as_people_say_them() {
+        for (said, value) in [
+            ("replacing it is a hundred and ten, parts", 110.0),
+            ("eleven hundred and fifty, with delivery", 1150.0),
+            ("about nine thousand eight hundred fitted", 9800.0),
+            ("talking about eight and a half for", 8.5),
+            ("it is ninety-five and", 95.0),
+            ("is one forty nine", 149.0),
+            ("one thousand two hundred", 1200.0),
+            (
+                "выйдет в четырнадцать с половиной тысяч с запчастями",
+                14500.0,
+            ),
+            ("получится сто двадцать тысяч за", 120000.0),
+            ("переобувка две восемьсот", 2800.0),
+            ("около тридцати девяти тысяч в год", 39000.0),
+            ("за 12,500 рублей", 12500.0),
+            ("about 12k", 12000.0),
+        ] {
+            assert_eq!(amounts_in(said), [value], "{said}");
+        }
+        assert!(amounts_in("one of those site builders").is_empty());
+        assert!(amounts_in("в пятницу стоит семья").is_empty());
+        assert_eq!(amounts_in("after two. Three is fine"), [2.0, 3.0]);
     }
 
     #[test]
