@@ -553,15 +553,14 @@ impl<T> Matcher<T> {
 mod tests {
     use super::*;
 
-    fn m(phrase: &str, words: &str) -> bool {
-        let mut matcher = Matcher::default();
-        matcher.add(phrase, ());
-        let ws: Vec<String> = words.split_whitespace().map(normalise).collect();
+    /// Calls `f` with the words of `text` as the analyser tokenises one side's words.
+    fn with_toks<R>(text: &str, f: impl FnOnce(&[Tok<'_>]) -> R) -> R {
+        let ws: Vec<String> = text.split_whitespace().map(normalise).collect();
         let stems: Vec<String> = ws.iter().map(|w| stem(w)).collect();
-        let toks: Vec<Tok> = ws
+        let mut toks: Vec<Tok> = ws
             .iter()
             .zip(&stems)
-            .zip(words.split_whitespace())
+            .zip(text.split_whitespace())
             .enumerate()
             .map(|(i, ((word, stem), raw))| Tok {
                 word,
@@ -572,13 +571,17 @@ mod tests {
             })
             .collect();
         let number = numbers(&toks);
-        let toks: Vec<Tok> = toks
-            .into_iter()
-            .zip(number)
-            .map(|(t, number)| Tok { number, ..t })
-            .collect();
+        for (t, n) in toks.iter_mut().zip(number) {
+            t.number = n;
+        }
+        f(&toks)
+    }
+
+    fn m(phrase: &str, words: &str) -> bool {
+        let mut matcher = Matcher::default();
+        matcher.add(phrase, ());
         let mut hit = false;
-        matcher.scan(&toks, |_, _, _| hit = true);
+        with_toks(words, |toks| matcher.scan(toks, |_, _, _| hit = true));
         hit
     }
 
@@ -626,25 +629,9 @@ mod tests {
     }
 
     fn amounts_in(text: &str) -> Vec<f64> {
-        let ws: Vec<String> = text.split_whitespace().map(normalise).collect();
-        let stems: Vec<String> = ws.iter().map(|w| stem(w)).collect();
-        let mut toks: Vec<Tok> = ws
-            .iter()
-            .zip(&stems)
-            .zip(text.split_whitespace())
-            .map(|((word, stem), raw)| Tok {
-                word,
-                stem,
-                name: false,
-                ends: raw.ends_with(['.', '?', '!', ';']),
-                number: false,
-            })
-            .collect();
-        let number = numbers(&toks);
-        for (t, n) in toks.iter_mut().zip(number) {
-            t.number = n;
-        }
-        amounts(&toks).into_iter().map(|(_, _, v)| v).collect()
+        with_toks(text, |toks| {
+            amounts(toks).into_iter().map(|(_, _, v)| v).collect()
+        })
     }
 
     #[test]
