@@ -352,6 +352,26 @@ fn a_lower_figure_after_the_agents_is_a_price_objection_and_a_time_or_an_approve
          C: Perfect, and could I pay two hundred now and the rest in May?\n",
     );
     assert!(deposit.objections.is_empty(), "{:?}", deposit.objections);
+    let times = analyse(
+        "== x | en-US | -\n\
+         A: The repair is two hundred, parts included.\n\
+         C: Okay, book it please.\n\
+         A: The engineer can be there at nine.\n\
+         C: Could he come at eight instead?\n",
+    );
+    assert!(times.objections.is_empty(), "{:?}", times.objections);
+    let said_back = analyse(
+        "== x | en-US | -\n\
+         A: Membership is forty nine a month.\n\
+         C: Okay.\n\
+         A: And we're open twenty four hours.\n\
+         C: Twenty four hours would really help with my shifts.\n",
+    );
+    assert!(
+        said_back.objections.is_empty(),
+        "{:?}",
+        said_back.objections
+    );
     let answer = analyse(
         "== x | en-US | -\n\
          A: The course is six hundred. What were you planning to spend?\n\

@@ -341,6 +341,10 @@ fn echoed_figures<'k>(
     out
 }
 
+/// The least amount [`lower_figures`] takes for the agent's figure: under it, a number is far
+/// more often a time, a day or a count than a price.
+const MIN_FIGURE: f64 = 25.0;
+
 /// What [`lower_figures`] reads beside the words: the turns, the customer's cue marks, the
 /// context matchers by kind, and whether the agent's turn before a turn asked a question.
 struct Figures<'a, 'k> {
@@ -376,9 +380,11 @@ fn lower_figures<'k>(
     let mut out: Vec<(usize, &'k str, usize, (usize, usize))> = vec![];
     for (t, turn) in f.turns.iter().enumerate() {
         if turn.side == Side::Agent {
+            // A price, not a time or a count: "the engineer can be there at nine" is no figure
+            // a customer's "could he come at eight?" undercuts.
             let largest = agent_said
                 .iter()
-                .filter(|a| within(a, turn))
+                .filter(|a| within(a, turn) && a.2 >= MIN_FIGURE)
                 .map(|a| a.2)
                 .reduce(f64::max);
             figure = largest.or(figure);
@@ -391,6 +397,15 @@ fn lower_figures<'k>(
             continue;
         }
         for &(from, to, said) in customer_said.iter().filter(|a| within(a, turn)) {
+            // The agent's own number said back ("twenty four hours would help") is no offer.
+            let agent_start =
+                |a: &(usize, usize, f64)| words[by_side[Side::Agent as usize].0[a.0]].start;
+            if agent_said
+                .iter()
+                .any(|a| a.2 == said && agent_start(a) < turn.start)
+            {
+                continue;
+            }
             let scaled = said * 1e3;
             let value = if (scaled / quoted).ln().abs() < (said / quoted).ln().abs() {
                 scaled
