@@ -290,15 +290,17 @@ pub fn analyse(t: &Transcript, cfg: &AnalysisConfig) -> Analysis {
             number: false,
         });
     }
-
-    // Turns and monologues.
-    let turns = turns(words, &by_side, cfg.silence_seconds);
+    // Which words are numbers needs the word after ("one forty nine"), so it is marked once
+    // each side's words are all in.
     for (_, toks) in &mut by_side {
         let number = numbers(toks);
         for (t, number) in toks.iter_mut().zip(number) {
             t.number = number;
         }
     }
+
+    // Turns and monologues.
+    let turns = turns(words, &by_side, cfg.silence_seconds);
     let mut turn_of_word: [Vec<usize>; 2] =
         [vec![0; by_side[0].0.len()], vec![0; by_side[1].0.len()]];
     for (i, turn) in turns.iter().enumerate() {

@@ -376,6 +376,7 @@ fn lower_figures<'k>(
     let (idx, toks) = &by_side[Side::Customer as usize];
     let customer_said = amounts(toks);
     let within = |a: &&(usize, usize, f64), turn: &Turn| a.0 >= turn.first && a.1 <= turn.last;
+    let agent_start = |a: &(usize, usize, f64)| words[by_side[Side::Agent as usize].0[a.0]].start;
     let mut figure: Option<f64> = None;
     let mut out: Vec<(usize, &'k str, usize, (usize, usize))> = vec![];
     for (t, turn) in f.turns.iter().enumerate() {
@@ -398,8 +399,6 @@ fn lower_figures<'k>(
         }
         for &(from, to, said) in customer_said.iter().filter(|a| within(a, turn)) {
             // The agent's own number said back ("twenty four hours would help") is no offer.
-            let agent_start =
-                |a: &(usize, usize, f64)| words[by_side[Side::Agent as usize].0[a.0]].start;
             if agent_said
                 .iter()
                 .any(|a| a.2 == said && agent_start(a) < turn.start)
@@ -425,10 +424,10 @@ fn lower_figures<'k>(
                 continue;
             }
             let mut kind: &'k str = counter;
-            for (&k, m) in f.contexts {
+            for (&k, m) in f.contexts.iter().filter(|(&k, _)| k != counter) {
                 let mut hit = false;
                 m.scan(&toks[s_from..=s_to], |_, _, _| hit = true);
-                if hit && k != counter {
+                if hit {
                     kind = k;
                     break;
                 }

@@ -80,40 +80,6 @@ pub fn is_numeral(word: &str) -> bool {
     if let Some((head, tail)) = word.split_once('-') {
         return is_numeral(head) && tail.split('-').all(|p| p == "one" || is_numeral(p));
     }
-    const EN: [&str; 32] = [
-        "zero",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-        "hundred",
-        "thousand",
-        "million",
-        "grand",
-        "half",
-    ];
     const RU: [&str; 34] = [
         "ноль",
         "два",
@@ -155,7 +121,8 @@ pub fn is_numeral(word: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_digit() || ".,k$%".contains(c));
     }
-    EN.contains(&word)
+    EN_VALUES.iter().any(|&(w, _)| w == word && w != "one")
+        || ["hundred", "thousand", "million", "grand", "half"].contains(&word)
         || RU.contains(&word)
         || ["тысяч", "миллион", "миллиард", "девят"].iter().any(|p| word.starts_with(p))
         // одиннадцать..двадцать, тридцать; пятьдесят..восемьдесят; пятьсот..девятьсот
@@ -192,6 +159,38 @@ pub fn numbers(toks: &[Tok<'_>]) -> Vec<bool> {
     out
 }
 
+/// The English number words that add their value to an amount ("one" is [`is_one`]).
+const EN_VALUES: [(&str, f64); 28] = [
+    ("zero", 0.0),
+    ("one", 1.0),
+    ("two", 2.0),
+    ("three", 3.0),
+    ("four", 4.0),
+    ("five", 5.0),
+    ("six", 6.0),
+    ("seven", 7.0),
+    ("eight", 8.0),
+    ("nine", 9.0),
+    ("ten", 10.0),
+    ("eleven", 11.0),
+    ("twelve", 12.0),
+    ("thirteen", 13.0),
+    ("fourteen", 14.0),
+    ("fifteen", 15.0),
+    ("sixteen", 16.0),
+    ("seventeen", 17.0),
+    ("eighteen", 18.0),
+    ("nineteen", 19.0),
+    ("twenty", 20.0),
+    ("thirty", 30.0),
+    ("forty", 40.0),
+    ("fifty", 50.0),
+    ("sixty", 60.0),
+    ("seventy", 70.0),
+    ("eighty", 80.0),
+    ("ninety", 90.0),
+];
+
 /// What a number word adds to an amount.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum NumberWord {
@@ -205,36 +204,6 @@ enum NumberWord {
 
 fn number_word(word: &str) -> Option<NumberWord> {
     use NumberWord::*;
-    const VALUES: [(&str, f64); 28] = [
-        ("zero", 0.0),
-        ("one", 1.0),
-        ("two", 2.0),
-        ("three", 3.0),
-        ("four", 4.0),
-        ("five", 5.0),
-        ("six", 6.0),
-        ("seven", 7.0),
-        ("eight", 8.0),
-        ("nine", 9.0),
-        ("ten", 10.0),
-        ("eleven", 11.0),
-        ("twelve", 12.0),
-        ("thirteen", 13.0),
-        ("fourteen", 14.0),
-        ("fifteen", 15.0),
-        ("sixteen", 16.0),
-        ("seventeen", 17.0),
-        ("eighteen", 18.0),
-        ("nineteen", 19.0),
-        ("twenty", 20.0),
-        ("thirty", 30.0),
-        ("forty", 40.0),
-        ("fifty", 50.0),
-        ("sixty", 60.0),
-        ("seventy", 70.0),
-        ("eighty", 80.0),
-        ("ninety", 90.0),
-    ];
     // Russian by the stem every case form starts with, longest first where one is another's
     // start (семьдесят before семь, двести before два).
     const RU: [(&str, f64); 36] = [
@@ -297,7 +266,7 @@ fn number_word(word: &str) -> Option<NumberWord> {
         ("ста", 100.0),
         ("полтор", 1.5),
     ];
-    if let Some(&(_, v)) = VALUES.iter().find(|(w, _)| *w == word) {
+    if let Some(&(_, v)) = EN_VALUES.iter().find(|(w, _)| *w == word) {
         return Some(Value(v));
     }
     if let Some((tens, unit)) = word.split_once('-') {
